@@ -1,0 +1,105 @@
+"""``schedsim run``: simulate one workload under one policy and report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from schedsim.api import load_workload, simulate
+from schedsim.cli.common import (
+    build_policy,
+    engine_options,
+    engine_settings,
+    policy_options,
+    split_policy_options,
+)
+from schedsim.errors import OptionError
+from schedsim.output import check_writable, write_atomic
+from schedsim.report import jobs_csv, render_table
+
+
+@click.command()
+@click.argument("workload_file", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option(
+    "--policy",
+    "-p",
+    "policy_name",
+    default="fcfs",
+    show_default=True,
+    help="scheduling policy (see 'schedsim policies')",
+)
+@policy_options
+@engine_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="what to print on standard output",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="also save the result: .json (result format) or .csv (per-process records)",
+)
+@click.option(
+    "--summary-only",
+    is_flag=True,
+    help="print only the summary (no per-process rows, no timeline kept)",
+)
+@click.option(
+    "--no-timeline", is_flag=True, help="do not keep the timeline (saves memory on big runs)"
+)
+@click.option(
+    "--max-slices",
+    type=int,
+    default=None,
+    help="stop with an error past this many slices (default 200,000,000)",
+)
+def run(
+    workload_file: str,
+    policy_name: str,
+    output_format: str,
+    output: str | None,
+    summary_only: bool,
+    no_timeline: bool,
+    max_slices: int | None,
+    **kwargs: Any,
+) -> None:
+    """Simulate FILE under one scheduling policy and print per-process and summary metrics.
+
+    \b
+    Examples:
+      schedsim run workloads/classic.yaml --policy mlfq
+      schedsim run workloads/classic.yaml --policy rr --quantum 4 --format json
+      schedsim run big.csv --policy rr --quantum 1 --summary-only
+    """
+    policy = build_policy(policy_name, split_policy_options(kwargs))
+    settings = engine_settings(**kwargs)
+    if output is not None:
+        check_writable(output)
+        if Path(output).suffix.lower() not in (".json", ".csv"):
+            raise OptionError(f"--output {output}: use a .json or .csv file name")
+    if max_slices is not None and max_slices < 1:
+        raise OptionError(f"--max-slices: must be >= 1, got {max_slices}")
+    workload = load_workload(workload_file)
+    keep_timeline = not (summary_only or no_timeline) or output_format == "json"
+    result = (
+        simulate(workload, policy, timeline=keep_timeline, max_slices=max_slices, **settings)
+        if max_slices
+        else simulate(workload, policy, timeline=keep_timeline, **settings)
+    )
+    if output is not None:
+        text = result.to_json() if output.lower().endswith(".json") else jobs_csv(result)
+        write_atomic(output, text)
+    if output_format == "json":
+        click.echo(result.to_json(), nl=False)
+    elif output_format == "csv":
+        click.echo(jobs_csv(result), nl=False)
+    else:
+        click.echo(render_table(result, summary_only=summary_only), nl=False)

@@ -1,0 +1,31 @@
+"""The policy registry: an explicit map from the names users type to policy classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schedsim.errors import OptionError
+from schedsim.policies.base import JobsView, Policy
+from schedsim.policies.fcfs import FCFS
+from schedsim.policies.mlfq import MLFQ
+from schedsim.policies.rr import RoundRobin
+from schedsim.policies.sjf import SJF
+from schedsim.policies.srtf import SRTF
+
+REGISTRY: dict[str, type[Policy]] = {cls.name: cls for cls in (FCFS, SJF, SRTF, RoundRobin, MLFQ)}
+
+
+def policy_class(name: str) -> type[Policy]:
+    try:
+        return REGISTRY[name.strip().lower()]
+    except KeyError:
+        known = ", ".join(REGISTRY)
+        raise OptionError(f"unknown policy {name!r}; choose one of: {known}") from None
+
+
+def make_policy(name: str, **options: Any) -> Policy:
+    """``make_policy("rr", quantum=2)``: look up and construct (options validated)."""
+    return policy_class(name)(**options)
+
+
+__all__ = ["REGISTRY", "JobsView", "Policy", "make_policy", "policy_class"]

@@ -1,0 +1,240 @@
+"""The policy interface: a few small hooks, called by a driver that the policy never sees.
+
+A policy owns its ready structure (a deque, a heap, a list of deques) and answers questions
+about it.  It identifies jobs by an integer id (the process's index in the workload file) and
+reads what it needs about them through a read-only :class:`JobsView`; it reads the time from
+``self.clock.now``.  It never sees the engine, so the same policy object drives the
+discrete-event simulator and the real-process dispatcher.
+
+Hook protocol (the driver guarantees the order; ``now`` is ``self.clock.now``):
+
+``on_ready(job)``
+    ``job`` starts a new CPU burst and is ready: it arrived, or its I/O completed.
+``pick_next() -> job``
+    Called only when at least one job is ready.  Remove one ready job from the ready
+    structure and return it; it will run on a CPU.
+``time_slice(job) -> time``
+    How long ``job`` may run before the driver asks again (``math.inf``: until its burst
+    ends).  Called right after ``pick_next`` returned ``job``.  Must be > 0.
+``on_expired(job)``
+    ``job`` used its whole slice and still has work: it is ready again and the policy must
+    hold it.  (Default: treat it as ``on_ready``.)
+``on_preempted(job, ran)``
+    ``job`` was taken off a CPU (because :meth:`preempt` chose it) after running ``ran`` of
+    its slice; it is ready again.  (Default: ``on_ready``.)
+``on_burst_end(job, ran)``
+    ``job`` finished its current CPU burst, having run ``ran`` in this last slice; it now
+    blocks for I/O or exits.
+``preempt(running) -> job | None``
+    Only for ``preemptive = True`` policies, called after jobs became ready while every CPU
+    is busy.  Return the running job that must give its CPU to the best ready job, or None.
+``next_timer() -> time | None`` / ``on_timer()``
+    A policy that acts at times of its own (MLFQ boost, aging) returns the next such
+    absolute time; the driver calls ``on_timer`` then.
+
+Hooks a policy leaves at their defaults are not called at all, so a simple policy costs
+the driver nothing for what it does not use.  A policy may also bind a hook to a C method
+of its ready structure (FCFS binds ``on_ready`` to ``deque.append``) in ``reset``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from schedsim.clock import Clock, SimulatedClock
+from schedsim.errors import OptionError
+from schedsim.options import Option
+
+Time = int | float
+
+
+class JobsView:
+    """What a policy may know about jobs: static attributes and burst progress, read-only.
+
+    The sequences are shared with the driver for speed; policies must not modify them.
+    ``remaining[job]`` is the CPU time left in ``job``'s current burst as of the moment it
+    last became ready (exact while it waits); :meth:`remaining_now` also accounts for the
+    time it has been running on a CPU.
+    """
+
+    __slots__ = (
+        "_burst_number",
+        "_running_since",
+        "arrival",
+        "clock",
+        "nice",
+        "pid",
+        "priority",
+        "remaining",
+        "tickets",
+    )
+
+    def __init__(
+        self,
+        *,
+        pid: Sequence[str],
+        arrival: Sequence[Time],
+        priority: Sequence[int],
+        tickets: Sequence[int],
+        nice: Sequence[int],
+        remaining: Sequence[Time],
+        running_since: Sequence[Time | None],
+        burst_number: Sequence[int],
+        clock: Clock,
+    ) -> None:
+        self.pid = pid
+        self.arrival = arrival
+        self.priority = priority
+        self.tickets = tickets
+        self.nice = nice
+        self.remaining = remaining
+        self._running_since = running_since
+        self._burst_number = burst_number
+        self.clock = clock
+
+    def __len__(self) -> int:
+        return len(self.pid)
+
+    def remaining_now(self, job: int) -> Time:
+        """CPU time ``job`` still needs in its current burst, counting the current slice."""
+        since = self._running_since[job]
+        if since is None:
+            return self.remaining[job]
+        return self.remaining[job] - max(0, self.clock.now - since)
+
+    def burst_number(self, job: int) -> int:
+        """0 for the first CPU burst, 1 for the one after the first I/O, ..."""
+        return self._burst_number[job]
+
+
+class Policy:
+    """Base class: declare ``name``, ``title``, ``options``; implement the hooks you need."""
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    options: ClassVar[tuple[Option, ...]] = ()
+    preemptive: ClassVar[bool] = False
+
+    jobs: JobsView
+    clock: Clock
+    rng: np.random.Generator
+
+    def __init__(self, **values: Any) -> None:
+        known = {option.name: option for option in self.options}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            takes = ", ".join(o.cli_flag for o in self.options) or "no options"
+            raise OptionError(
+                f"policy {self.name!r} does not take option(s) "
+                f"{', '.join('--' + u.replace('_', '-') for u in unknown)} (it takes {takes})"
+            )
+        self._values: dict[str, Any] = {}
+        for option in self.options:
+            raw = values.get(option.name)
+            if raw is None:
+                value = option.default
+            else:
+                try:
+                    value = option.parse(raw)
+                except OptionError as error:
+                    raise OptionError(f"policy {self.name!r}: {option.cli_flag}: {error}") from None
+            self._values[option.name] = value
+            setattr(self, option.name, value)
+        try:
+            self.validate()
+        except OptionError as error:
+            raise OptionError(f"policy {self.name!r}: {error}") from None
+
+    def validate(self) -> None:
+        """Check options against each other; raise OptionError.  Runs in the constructor."""
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The option values in effect (defaults filled in), for reports and output."""
+        return {key: _plain(value) for key, value in self._values.items()}
+
+    def describe(self) -> str:
+        """``rr(quantum=4)``: the policy and its options, for titles and tables."""
+        shown = ", ".join(f"{k}={_format(v)}" for k, v in self.settings.items() if v is not None)
+        return f"{self.name}({shown})" if shown else self.name
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def reset(self, jobs: JobsView, clock: Clock, rng: np.random.Generator) -> None:
+        """Forget any previous run and prepare an empty ready structure.
+
+        Subclasses extend this (call ``super().reset(...)`` first)."""
+        self.jobs = jobs
+        self.clock = clock
+        self.rng = rng
+
+    # -- hooks -------------------------------------------------------------------------------
+    def on_ready(self, job: int) -> None:
+        raise NotImplementedError
+
+    def pick_next(self) -> int:
+        raise NotImplementedError
+
+    def time_slice(self, job: int) -> Time:
+        return math.inf
+
+    def on_expired(self, job: int) -> None:
+        self.on_ready(job)
+
+    def on_preempted(self, job: int, ran: Time) -> None:
+        self.on_ready(job)
+
+    def on_burst_end(self, job: int, ran: Time) -> None:
+        return None
+
+    def preempt(self, running: Sequence[int]) -> int | None:
+        return None
+
+    def next_timer(self) -> Time | None:
+        return None
+
+    def on_timer(self) -> None:
+        return None
+
+    def slice_level(self, job: int) -> int:
+        """The queue level ``job`` runs at (MLFQ) for charts; -1 when levels mean nothing."""
+        return -1
+
+
+def overrides(policy: Policy, hook: str) -> bool:
+    """Whether ``policy`` provides its own ``hook`` (drivers skip default hooks)."""
+    return hook in vars(policy) or getattr(type(policy), hook) is not getattr(Policy, hook)
+
+
+def standalone_view(remaining: Sequence[Time], **columns: Sequence[Any]) -> JobsView:
+    """A JobsView over plain sequences, for driving a policy by hand in tests and docs."""
+    n = len(remaining)
+    clock = columns.pop("clock", None) or SimulatedClock()
+    return JobsView(
+        pid=columns.get("pid", [f"P{i + 1}" for i in range(n)]),
+        arrival=columns.get("arrival", [0] * n),
+        priority=columns.get("priority", [0] * n),
+        tickets=columns.get("tickets", [100] * n),
+        nice=columns.get("nice", [0] * n),
+        remaining=remaining,
+        running_since=[None] * n,
+        burst_number=[0] * n,
+        clock=clock,  # type: ignore[arg-type]
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and math.isinf(value):
+        return "inf"
+    return value
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(_format(v) for v in value)
+    return str(value)

@@ -1,0 +1,194 @@
+"""Multilevel feedback queue, with the rules as OSTEP (ch. 8) states them.
+
+1. A higher level always runs first; a job that arrives or returns from I/O into a higher
+   level than a running job preempts it at once.  The preempted job keeps the rest of its
+   slice and stays at the head of its queue.
+2. Round robin within a level, with that level's quantum (``inf`` allowed at the bottom).
+3. New jobs enter the top level.
+4. A job's CPU use at a level is summed across I/O: it goes to the tail of its queue each
+   time that use reaches a multiple of the level's quantum, and moves down a level (with
+   fresh accounting) when it reaches the level's allotment — mid-slice if the allotment is
+   not a multiple of the quantum.  At the bottom level it just keeps round-robin.
+5. Every ``boost`` time units every job moves to the top level with fresh accounting:
+   queued jobs join the top queue behind those already there, higher levels first, keeping
+   their order; a running job keeps running at the top level with a fresh slice; jobs in
+   I/O return to the top level.
+
+``io_resets`` restores the old, gameable rule 4: a job that gives up the CPU before its slice
+ends keeps its level and its accounting restarts — so a job that issues I/O just before its
+quantum ends stays at the top forever.
+
+Defaults follow OSTEP's ``mlfq.py``: 3 levels, quantum 10 at every level, allotment one
+quantum, no boost.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+
+import numpy as np
+
+from schedsim.clock import Clock
+from schedsim.errors import OptionError
+from schedsim.options import (
+    Option,
+    parse_flag,
+    parse_nonnegative_time,
+    parse_positive_int,
+    parse_time_list,
+)
+from schedsim.policies.base import JobsView, Policy, Time
+
+INF = math.inf
+
+
+class MLFQ(Policy):
+    """Multilevel feedback queue (level 0 is the top, most important level)."""
+
+    name = "mlfq"
+    title = "multilevel feedback queue (OSTEP rules)"
+    preemptive = True
+    options = (
+        Option("levels", parse_positive_int, 3, "number of queues (default 3)", "N"),
+        Option(
+            "quantum",
+            parse_time_list,
+            (10,),
+            "quantum per level, top first: Q or q1,q2,... (inf allowed last; default 10)",
+            "Q",
+        ),
+        Option(
+            "allotment",
+            parse_time_list,
+            None,
+            "CPU time a job may use at a level before it moves down: A or a1,a2,... "
+            "(default: one quantum)",
+            "A",
+        ),
+        Option(
+            "boost",
+            parse_nonnegative_time,
+            0,
+            "every S time units move every job to the top level (0 = never, the default)",
+            "S",
+        ),
+        Option(
+            "io_resets",
+            parse_flag,
+            False,
+            "old gameable rule: giving up the CPU early keeps the level and resets accounting",
+            flag=True,
+        ),
+    )
+
+    levels: int
+    quantum: tuple[Time, ...]
+    allotment: tuple[Time, ...] | None
+    boost: Time
+    io_resets: bool
+
+    def validate(self) -> None:
+        self.quanta = _per_level("--quantum", self.quantum, self.levels)
+        self.allotments = (
+            self.quanta
+            if self.allotment is None
+            else _per_level("--allotment", self.allotment, self.levels)
+        )
+        for level, quantum in enumerate(self.quanta[:-1]):
+            if quantum == INF:
+                raise OptionError(
+                    f"--quantum: inf is allowed only for the bottom level, not level {level}"
+                )
+
+    def reset(self, jobs: JobsView, clock: Clock, rng: np.random.Generator) -> None:
+        super().reset(jobs, clock, rng)
+        n = len(jobs)
+        self.queues: list[deque[int]] = [deque() for _ in range(self.levels)]
+        self.level = [0] * n
+        self.used: list[Time] = [0] * n
+        self.granted: list[Time] = [0] * n
+        self.next_boost: Time = self.boost if self.boost > 0 else INF
+
+    # -- hooks -----------------------------------------------------------------------------
+    def on_ready(self, job: int) -> None:
+        if self.jobs.burst_number(job) == 0:  # a new arrival enters the top level
+            self.level[job] = 0
+            self.used[job] = 0
+        self.queues[self.level[job]].append(job)
+
+    def pick_next(self) -> int:
+        for queue in self.queues:
+            if queue:
+                return queue.popleft()
+        raise IndexError("pick_next called with no ready job")
+
+    def time_slice(self, job: int) -> Time:
+        level = self.level[job]
+        used = self.used[job]
+        quantum = self.quanta[level]
+        to_quantum_end = INF if quantum == INF else quantum - used % quantum
+        if level < self.levels - 1:
+            granted = min(to_quantum_end, self.allotments[level] - used)
+        else:
+            granted = to_quantum_end
+        self.granted[job] = granted
+        return granted
+
+    def on_expired(self, job: int) -> None:
+        self._charge(job, self.granted[job])
+        self.queues[self.level[job]].append(job)
+
+    def on_preempted(self, job: int, ran: Time) -> None:
+        self._charge(job, ran)
+        self.queues[self.level[job]].appendleft(job)
+
+    def on_burst_end(self, job: int, ran: Time) -> None:
+        if self.io_resets and ran < self.granted[job]:
+            self.used[job] = 0
+        else:
+            self._charge(job, ran)
+
+    def preempt(self, running: Sequence[int]) -> int | None:
+        best = next((level for level, queue in enumerate(self.queues) if queue), None)
+        if best is None:
+            return None
+        level = self.level
+        victim = max(running, key=lambda job: (level[job], job))
+        return victim if level[victim] > best else None
+
+    def next_timer(self) -> Time | None:
+        return self.next_boost if self.next_boost != INF else None
+
+    def on_timer(self) -> bool:
+        """Priority boost: everything to the top, running slices restart."""
+        self.next_boost += self.boost
+        merged: deque[int] = deque()
+        for queue in self.queues:
+            merged.extend(queue)
+            queue.clear()
+        self.queues[0] = merged
+        self.level = [0] * len(self.level)
+        self.used = [0] * len(self.used)
+        return True
+
+    def slice_level(self, job: int) -> int:
+        return self.level[job]
+
+    # -- accounting ---------------------------------------------------------------------------
+    def _charge(self, job: int, ran: Time) -> None:
+        level = self.level[job]
+        used = self.used[job] + ran
+        if level < self.levels - 1 and used >= self.allotments[level]:
+            self.level[job] = level + 1
+            used = 0
+        self.used[job] = used
+
+
+def _per_level(flag: str, values: tuple[Time, ...], levels: int) -> tuple[Time, ...]:
+    if len(values) == 1:
+        return values * levels
+    if len(values) != levels:
+        raise OptionError(f"{flag}: give one value or one per level ({levels}), got {len(values)}")
+    return values

@@ -1,0 +1,128 @@
+"""Rendering results for people (rich tables) and for programs (CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from schedsim.metrics import JOB_COLUMNS
+from schedsim.result import Result
+
+SUMMARY_ROWS = (
+    ("turnaround", "turnaround"),
+    ("waiting", "waiting"),
+    ("response", "response"),
+)
+
+
+def fmt(value: Any) -> str:
+    """Integers as integers, other numbers with up to 3 decimals (trailing zeros dropped)."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        text = f"{value:.3f}".rstrip("0").rstrip(".")
+        return text if text not in ("-0", "") else "0"
+    return str(value)
+
+
+def render_table(result: Result, *, summary_only: bool = False, width: int | None = None) -> str:
+    """The per-process table and the summary block, as plain text."""
+    console = Console(width=width or 100, record=True, force_terminal=False, color_system=None)
+    with console.capture() as capture:
+        console.print(f"{result.workload}: {describe(result)}")
+        if not summary_only:
+            console.print(job_table(result))
+        console.print(summary_table(result))
+    return capture.get()
+
+
+def describe(result: Result) -> str:
+    options = ", ".join(f"{k}={_join(v)}" for k, v in result.options.items() if v is not None)
+    settings = result.settings
+    parts = [f"policy {result.policy}" + (f" ({options})" if options else "")]
+    if settings.get("cpus", 1) != 1:
+        parts.append(f"{settings['cpus']} CPUs")
+    if settings.get("context_switch"):
+        parts.append(f"context switch {settings['context_switch']}")
+    if settings.get("ties", "arrivals-first") != "arrivals-first":
+        parts.append(f"ties {settings['ties']}")
+    if result.kind != "simulated":
+        parts.append(result.kind)
+    return ", ".join(parts)
+
+
+def job_table(result: Result) -> Table:
+    table = Table(title="Processes", title_justify="left", show_edge=False)
+    headings = (
+        "pid",
+        "arrival",
+        "first run",
+        "finish",
+        "turnaround",
+        "waiting",
+        "response",
+        "CPU",
+        "I/O",
+        "slices",
+    )
+    names = (
+        "arrival",
+        "first_run",
+        "finish",
+        "turnaround",
+        "waiting",
+        "response",
+        "cpu_time",
+        "io_time",
+        "slices",
+    )
+    for heading in headings:
+        table.add_column(heading, justify="left" if heading == "pid" else "right")
+    columns = [result.jobs[name].tolist() for name in names]
+    for i, pid in enumerate(result.pids):
+        table.add_row(pid, *(fmt(column[i]) for column in columns))
+    return table
+
+
+def summary_table(result: Result) -> Table:
+    s = result.summary
+    table = Table(title="Summary", title_justify="left", show_edge=False)
+    for heading in ("metric", "mean", "median", "p95", "max"):
+        table.add_column(heading, justify="left" if heading == "metric" else "right")
+    for label, key in SUMMARY_ROWS:
+        table.add_row(
+            label, *(fmt(s.get(f"{stat}_{key}")) for stat in ("avg", "median", "p95", "max"))
+        )
+    table.add_section()
+    table.add_row("processes", fmt(s.get("processes")), "", "", "")
+    table.add_row("makespan", fmt(s.get("makespan")), "", "", "")
+    table.add_row("throughput", fmt(s.get("throughput")), "", "", "")
+    table.add_row("CPU utilisation", f"{100 * float(s.get('cpu_utilisation', 0)):.1f}%", "", "", "")
+    table.add_row("context switches", fmt(s.get("context_switches")), "", "", "")
+    if s.get("switch_time"):
+        table.add_row("switch time", fmt(s.get("switch_time")), "", "", "")
+    return table
+
+
+def jobs_csv(result: Result) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["pid", *JOB_COLUMNS])
+    columns = [result.jobs[name].tolist() for name in JOB_COLUMNS]
+    for i, pid in enumerate(result.pids):
+        writer.writerow([pid, *(column[i] for column in columns)])
+    return buffer.getvalue()
+
+
+def _join(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)

@@ -1,0 +1,168 @@
+"""The workload: a set of processes with arrival times, CPU/I-O bursts and attributes.
+
+Stored column-wise (numpy arrays, bursts in CSR form: ``burst_values[burst_offsets[i]:
+burst_offsets[i + 1]]`` are process ``i``'s alternating CPU, I/O, CPU, ... bursts) so that a
+million-process CSV costs a few arrays, not a million objects, and validation is vectorised.
+
+Times are in the workload's own unit.  A workload whose arrivals and bursts are all integers
+keeps an ``int64`` time dtype and the engine then computes in Python integers: results are
+exact, with no floating-point drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from schedsim.errors import WorkloadError
+
+Time = int | float
+
+DEFAULT_PRIORITY = 0
+DEFAULT_TICKETS = 100
+DEFAULT_NICE = 0
+
+
+@dataclass(frozen=True, eq=False)
+class Workload:
+    """Processes to schedule, in file order (the order breaks every tie)."""
+
+    pid: list[str]
+    arrival: np.ndarray
+    burst_offsets: np.ndarray
+    burst_values: np.ndarray
+    priority: np.ndarray
+    tickets: np.ndarray
+    nice: np.ndarray
+    name: str = "workload"
+    source: str | None = None
+    _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.pid)
+        for column in ("arrival", "priority", "tickets", "nice"):
+            if len(getattr(self, column)) != n:
+                raise ValueError(
+                    f"column {column!r} has {len(getattr(self, column))} rows, not {n}"
+                )
+        if len(self.burst_offsets) != n + 1:
+            raise ValueError("burst_offsets must have one entry more than there are processes")
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_processes(
+        cls,
+        processes: Sequence[dict[str, object]],
+        *,
+        name: str = "workload",
+        source: str | None = None,
+    ) -> Workload:
+        """Build from already-validated dicts with keys pid, arrival, bursts and optional
+        priority, tickets, nice.  Loaders validate first; this only assembles columns."""
+        pids = [str(p["pid"]) for p in processes]
+        arrivals = [p.get("arrival", 0) for p in processes]
+        bursts = [tuple(p["bursts"]) for p in processes]  # type: ignore[call-overload]
+        lengths = np.fromiter((len(b) for b in bursts), dtype=np.int64, count=len(bursts))
+        offsets = np.zeros(len(bursts) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        flat = [value for b in bursts for value in b]
+        dtype = time_dtype([*arrivals, *flat])
+        return cls(
+            pid=pids,
+            arrival=np.asarray(arrivals, dtype=dtype),
+            burst_offsets=offsets,
+            burst_values=np.asarray(flat, dtype=dtype),
+            priority=_int_column(processes, "priority", DEFAULT_PRIORITY),
+            tickets=_int_column(processes, "tickets", DEFAULT_TICKETS),
+            nice=_int_column(processes, "nice", DEFAULT_NICE),
+            name=name,
+            source=source,
+        )
+
+    # -- queries ----------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.pid)
+
+    @property
+    def is_integer(self) -> bool:
+        """True when every time is an integer, so results are exact integers too."""
+        return self.arrival.dtype.kind in "iu"
+
+    def bursts(self, index: int) -> tuple[Time, ...]:
+        """Process ``index``'s bursts: CPU, I/O, CPU, ... (always odd length)."""
+        start, end = int(self.burst_offsets[index]), int(self.burst_offsets[index + 1])
+        return tuple(self.burst_values[start:end].tolist())
+
+    def iter_bursts(self) -> Iterator[tuple[Time, ...]]:
+        values = self.burst_values.tolist()
+        offsets = self.burst_offsets.tolist()
+        for i in range(len(self.pid)):
+            yield tuple(values[offsets[i] : offsets[i + 1]])
+
+    def cpu_total(self) -> np.ndarray:
+        """Total CPU demand per process (sum of the even-position bursts)."""
+        return self._sum_bursts(parity=0)
+
+    def io_total(self) -> np.ndarray:
+        """Total I/O time per process (sum of the odd-position bursts)."""
+        return self._sum_bursts(parity=1)
+
+    def _sum_bursts(self, parity: int) -> np.ndarray:
+        n = len(self.pid)
+        if len(self.burst_values) == n and parity == 0:
+            return self.burst_values.copy()
+        position = np.arange(len(self.burst_values)) - np.repeat(
+            self.burst_offsets[:-1], np.diff(self.burst_offsets)
+        )
+        owner = np.repeat(np.arange(n), np.diff(self.burst_offsets))
+        mask = (position % 2) == parity
+        out = np.zeros(n, dtype=self.burst_values.dtype)
+        np.add.at(out, owner[mask], self.burst_values[mask])
+        return out
+
+    @property
+    def has_io(self) -> bool:
+        return len(self.burst_values) > len(self.pid)
+
+    def index_of(self, pid: str) -> int:
+        if not self._index:
+            self._index.update({p: i for i, p in enumerate(self.pid)})
+        try:
+            return self._index[pid]
+        except KeyError:
+            raise WorkloadError(f"{self.name}: no process with pid {pid!r}") from None
+
+    def to_processes(self) -> list[dict[str, object]]:
+        """Plain dicts in file format (pid, arrival, burst or bursts, attributes)."""
+        out: list[dict[str, object]] = []
+        arrivals = self.arrival.tolist()
+        priorities = self.priority.tolist()
+        tickets = self.tickets.tolist()
+        nices = self.nice.tolist()
+        for i, bursts in enumerate(self.iter_bursts()):
+            record: dict[str, object] = {"pid": self.pid[i], "arrival": arrivals[i]}
+            if len(bursts) == 1:
+                record["burst"] = bursts[0]
+            else:
+                record["bursts"] = list(bursts)
+            if priorities[i] != DEFAULT_PRIORITY:
+                record["priority"] = priorities[i]
+            if tickets[i] != DEFAULT_TICKETS:
+                record["tickets"] = tickets[i]
+            if nices[i] != DEFAULT_NICE:
+                record["nice"] = nices[i]
+            out.append(record)
+        return out
+
+
+def time_dtype(values: Sequence[object]) -> type:
+    """int64 when every value is an integer (bools excluded), float64 otherwise."""
+    if all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in values):
+        return np.int64
+    return np.float64
+
+
+def _int_column(processes: Sequence[dict[str, object]], key: str, default: int) -> np.ndarray:
+    return np.asarray([p.get(key, default) for p in processes], dtype=np.int64)
