@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import time
@@ -40,8 +41,6 @@ def no_leftover_processes():
         left = _children()
     if left:
         for pid in left:
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(pid, 9)
-            except OSError:
-                pass
         pytest.fail(f"test left child process(es) running: {left}")

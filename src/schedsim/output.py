@@ -6,6 +6,7 @@ place only once complete, so a failed or interrupted run never leaves a half-wri
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -40,10 +41,8 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
             handle.write(payload)
         os.replace(temporary, target)
     except BaseException as error:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-        except FileNotFoundError:
-            pass
         if isinstance(error, OSError):
             raise OutputError(f"{target}: cannot write: {error.strerror or error}") from None
         raise

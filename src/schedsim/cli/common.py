@@ -68,7 +68,7 @@ def engine_options(function: F) -> F:
             type=click.Choice(TIES),
             default="arrivals-first",
             show_default=True,
-            help="at equal times, do arrivals/I-O returns queue ahead of a job whose slice just expired?",
+            help="order at equal times: arrivals-first or requeue-first (see README)",
         ),
         click.option(
             "--seed", type=int, default=0, show_default=True, help="seed for randomised policies"
