@@ -101,6 +101,8 @@ def run(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
+        if cpus == 1 and engine != "general":
+            return _run_single(state, context_switch, ties == "arrivals-first", record_timeline, limit)
         return _run_general(
             state, cpus, context_switch, ties == "arrivals-first", record_timeline, limit
         )
@@ -166,6 +168,26 @@ def _bad_slice(policy: Policy, job: int, now: Time, value: Any) -> PolicyError:
     return PolicyError(
         f"policy {policy.name!r} gave job {job} a time slice of {value!r} at time {now}; "
         "a slice must be > 0"
+    )
+
+
+def _too_many_slices(max_slices: int, now: Time) -> LimitError:
+    return LimitError(
+        f"the run exceeded {max_slices:,} slices at time {now}; raise --max-slices or use a "
+        "larger quantum"
+    )
+
+
+def _bad_timer(policy: Policy, upcoming: Time | None, now: Time) -> PolicyError:
+    return PolicyError(
+        f"policy {policy.name!r} asked for a timer at {upcoming}, not after now ({now})"
+    )
+
+
+def _stuck(policy: Policy, ready: int, unfinished: int) -> PolicyError:
+    return PolicyError(
+        f"policy {policy.name!r} holds {ready} ready job(s) it never picks "
+        f"({unfinished} job(s) unfinished)"
     )
 
 
@@ -457,6 +479,354 @@ def _run_general(
                 raise PolicyError(
                     f"policy {policy.name!r} asked for a timer at {upcoming}, not after now ({t})"
                 )
+
+    return Trace(
+        first_run=first_run,
+        finish=finish,
+        switch_time=switch_time,
+        slices=slices,
+        context_switches=switches,
+        timeline=timeline,
+        extra={"io_periods": io_periods} if io_periods else {},
+    )
+
+
+def _run_single(
+    state: _State,
+    context_switch: Time,
+    arrivals_first: bool,
+    record: bool,
+    max_slices: int,
+) -> Trace:
+    """One CPU: the same rules as :func:`_run_general`, arranged for speed.
+
+    Between two outside events (arrivals, I/O completions, timers) only the CPU acts: slices
+    end and jobs are dispatched.  That stretch runs in a tight inner loop.  A single arrival
+    with nothing else at its time takes a short path; any other instant (ties, I/O
+    completions, timers) takes the full, general path.  Results are identical to the general
+    loop's, hook call for hook call (a property test checks it).
+    """
+    policy = state.policy
+    n = state.n
+    clock = state.clock
+    values = state.values
+    burst_pos = state.burst_pos
+    burst_end = state.burst_end
+    remaining = state.remaining
+    running_since = state.running_since
+    burst_number = state.burst_number
+    arrival_order = state.arrival_order
+    arrival_times = [*state.arrival_times, INF, INF]  # sentinels spare bounds checks
+
+    status = [NEW] * n
+    first_run: list[Time | None] = [None] * n
+    finish: list[Time | None] = [None] * n
+    switch_time: list[Time] = [0] * n
+    slices = [0] * n
+
+    on_ready = policy.on_ready
+    pick_next = policy.pick_next
+    time_slice = state.hook("time_slice")
+    on_expired = policy.on_expired
+    on_preempted = policy.on_preempted
+    on_burst_end = state.hook("on_burst_end")
+    preempt = policy.preempt if policy.preemptive else None
+    next_timer = state.hook("next_timer")
+    on_timer = policy.on_timer
+    slice_level = state.hook("slice_level") if record else None
+
+    timeline = Timeline() if record else None
+    append_slice = timeline.append if timeline is not None else None
+    io_periods: list[tuple[int, Time, Time]] | None = [] if record else None
+    io_heap: list[tuple[Time, Time, int]] = []
+    heappush = heapq.heappush
+    heappop = heapq.heappop
+    charging = context_switch != 0
+
+    ready = done = cursor = switches = 0
+    budget = max_slices if max_slices > 0 else -1
+    # The CPU: running job (-1 idle), its slice, and the job it ran last.
+    cur = -1
+    cur_end: Time = INF
+    cur_start: Time = 0
+    cur_dispatched: Time = 0
+    granted: Time = 0
+    completes = False
+    last = -1
+    level = -1
+    running = [-1]  # what preempt() sees
+    t: Time = 0
+    timer_at = next_timer() if next_timer is not None else None
+    if timer_at is None:
+        timer_at = INF
+
+    while done < n:
+        t_arrival = arrival_times[cursor]
+        t_other = io_heap[0][0] if io_heap else INF
+        if timer_at < t_other:
+            t_other = timer_at
+        t_next = t_arrival if t_arrival < t_other else t_other
+
+        # -- until the next outside event, only the CPU acts --------------------------------
+        while cur_end < t_next:
+            t = cur_end
+            clock.now = t
+            job = cur
+            running_since[job] = None
+            if completes:
+                ran = remaining[job]
+                remaining[job] = 0
+                position = burst_pos[job] + 1
+                if position < burst_end[job]:
+                    status[job] = BLOCKED_IO
+                    burst_pos[job] = position + 1
+                    io_done = t + values[position]
+                    heappush(io_heap, (io_done, t, job))
+                    if io_done < t_next:
+                        t_next = io_done
+                    if io_periods is not None:
+                        io_periods.append((job, t, io_done))
+                    if append_slice is not None:
+                        append_slice(0, job, cur_dispatched, cur_start, t, level, BLOCKED)
+                else:
+                    status[job] = DONE
+                    finish[job] = t
+                    done += 1
+                    if append_slice is not None:
+                        append_slice(0, job, cur_dispatched, cur_start, t, level, FINISHED)
+                if on_burst_end is not None:
+                    on_burst_end(job, ran)
+            else:
+                remaining[job] -= granted
+                status[job] = READY
+                if append_slice is not None:
+                    append_slice(0, job, cur_dispatched, cur_start, t, level, EXPIRED)
+                on_expired(job)
+                ready += 1
+            if ready:
+                job = pick_next()
+                if status[job] != READY:
+                    raise _bad_pick(policy, job, t, status[job])
+                ready -= 1
+                status[job] = RUNNING
+                granted = time_slice(job) if time_slice is not None else INF
+                if not granted > 0:
+                    raise _bad_slice(policy, job, t, granted)
+                if job != last:
+                    switches += 1
+                    last = job
+                    if charging:
+                        cur_start = t + context_switch
+                        switch_time[job] += context_switch
+                    else:
+                        cur_start = t
+                else:
+                    cur_start = t
+                if first_run[job] is None:
+                    first_run[job] = cur_start
+                left = remaining[job]
+                if granted >= left:
+                    cur_end = cur_start + left
+                    completes = True
+                else:
+                    cur_end = cur_start + granted
+                    completes = False
+                cur = job
+                cur_dispatched = t
+                running_since[job] = cur_start
+                if slice_level is not None:
+                    level = slice_level(job)
+                slices[job] += 1
+                budget -= 1
+                if budget == 0:
+                    raise _too_many_slices(max_slices, t)
+            else:
+                cur = -1
+                cur_end = INF
+            if next_timer is not None:
+                upcoming = next_timer()
+                timer_at = INF if upcoming is None else upcoming
+                if timer_at <= t:
+                    raise _bad_timer(policy, upcoming, t)
+                if timer_at < t_next:
+                    t_next = timer_at
+        if done == n:
+            break
+
+        # -- the next instant involves an outside event -------------------------------------
+        t_arrival = arrival_times[cursor]
+        t_other = io_heap[0][0] if io_heap else INF
+        if timer_at < t_other:
+            t_other = timer_at
+        if t_arrival < cur_end and t_arrival < t_other and arrival_times[cursor + 1] != t_arrival:
+            # One process arrives, and nothing else happens at this time.
+            t = t_arrival
+            clock.now = t
+            job = arrival_order[cursor]
+            cursor += 1
+            remaining[job] = values[burst_pos[job]]
+            status[job] = READY
+            on_ready(job)
+            ready += 1
+        else:
+            # The general instant: several events at t, I/O completions, timers.
+            t = cur_end
+            if t_arrival < t:
+                t = t_arrival
+            if t_other < t:
+                t = t_other
+            if t == INF:
+                raise _stuck(policy, ready, n - done)
+            clock.now = t
+            expired = -1
+            if cur_end == t:  # 1. the CPU releases
+                job = cur
+                running_since[job] = None
+                cur = -1
+                cur_end = INF
+                if completes:
+                    ran = remaining[job]
+                    remaining[job] = 0
+                    position = burst_pos[job] + 1
+                    if position < burst_end[job]:
+                        status[job] = BLOCKED_IO
+                        burst_pos[job] = position + 1
+                        io_done = t + values[position]
+                        heappush(io_heap, (io_done, t, job))
+                        if io_periods is not None:
+                            io_periods.append((job, t, io_done))
+                        reason = BLOCKED
+                    else:
+                        status[job] = DONE
+                        finish[job] = t
+                        done += 1
+                        reason = FINISHED
+                    if on_burst_end is not None:
+                        on_burst_end(job, ran)
+                else:
+                    remaining[job] -= granted
+                    status[job] = READY
+                    expired = job
+                    reason = EXPIRED
+                if append_slice is not None:
+                    append_slice(0, job, cur_dispatched, cur_start, t, level, reason)
+            # 2. jobs become ready
+            if expired >= 0 and not arrivals_first:
+                on_expired(expired)
+                ready += 1
+            while arrival_times[cursor] == t:
+                job = arrival_order[cursor]
+                cursor += 1
+                remaining[job] = values[burst_pos[job]]
+                status[job] = READY
+                on_ready(job)
+                ready += 1
+            while io_heap and io_heap[0][0] == t:
+                job = heappop(io_heap)[2]
+                remaining[job] = values[burst_pos[job]]
+                burst_number[job] += 1
+                status[job] = READY
+                on_ready(job)
+                ready += 1
+            if expired >= 0 and arrivals_first:
+                on_expired(expired)
+                ready += 1
+            if timer_at == t and on_timer() and cur >= 0:  # restart the running slice now
+                ran = t - cur_start
+                if ran > 0:
+                    remaining[cur] -= ran
+                    if append_slice is not None:
+                        append_slice(0, cur, cur_dispatched, cur_start, t, level, RESLICED)
+                    cur_dispatched = t
+                    cur_start = t
+                granted = time_slice(cur) if time_slice is not None else INF
+                if not granted > 0:
+                    raise _bad_slice(policy, cur, t, granted)
+                left = remaining[cur]
+                completes = granted >= left
+                cur_end = cur_start + (left if completes else granted)
+                running_since[cur] = cur_start
+                if slice_level is not None:
+                    level = slice_level(cur)
+
+        # -- 3. preemption (something became ready at t) ------------------------------------
+        victim_now = -1
+        if preempt is not None and cur >= 0 and ready:
+            running[0] = cur
+            victim = preempt(running)
+            if victim is not None:
+                if victim != cur:
+                    raise PolicyError(
+                        f"policy {policy.name!r} asked to preempt job {victim!r} at time {t}, "
+                        "which is not running"
+                    )
+                ran = t - cur_start
+                if ran < 0:  # preempted while the context switch was still in progress
+                    ran = 0
+                left = remaining[cur] - ran
+                if left > 0:
+                    remaining[cur] = left
+                if append_slice is not None:
+                    append_slice(
+                        0, cur, cur_dispatched, min(cur_start, t), t, level, PREEMPTED
+                    )
+                running_since[cur] = None
+                status[cur] = READY
+                victim_now = cur
+                cur = -1
+                cur_end = INF
+                on_preempted(victim_now, ran)
+                ready += 1
+
+        # -- 4. dispatch --------------------------------------------------------------------
+        if cur < 0 and ready:
+            job = pick_next()
+            if status[job] != READY:
+                raise _bad_pick(policy, job, t, status[job])
+            if job == victim_now:
+                raise PolicyError(
+                    f"policy {policy.name!r} preempted job {job} at time {t} and then "
+                    "picked it again"
+                )
+            ready -= 1
+            status[job] = RUNNING
+            granted = time_slice(job) if time_slice is not None else INF
+            if not granted > 0:
+                raise _bad_slice(policy, job, t, granted)
+            if job != last:
+                switches += 1
+                last = job
+                cur_start = t + context_switch
+                switch_time[job] += context_switch
+            else:
+                cur_start = t
+            if first_run[job] is None:
+                first_run[job] = cur_start
+            left = remaining[job]
+            completes = granted >= left
+            cur_end = cur_start + (left if completes else granted)
+            cur = job
+            cur_dispatched = t
+            running_since[job] = cur_start
+            if slice_level is not None:
+                level = slice_level(job)
+            slices[job] += 1
+            budget -= 1
+            if budget == 0:
+                raise _too_many_slices(max_slices, t)
+            if victim_now >= 0:  # the policy may not preempt the job it just placed
+                running[0] = job
+                if preempt(running) is not None:  # type: ignore[misc]
+                    raise PolicyError(
+                        f"policy {policy.name!r} asked to preempt job {job} at time {t}, "
+                        "which it placed on a CPU at this same instant"
+                    )
+
+        if next_timer is not None:
+            upcoming = next_timer()
+            timer_at = INF if upcoming is None else upcoming
+            if timer_at <= t:
+                raise _bad_timer(policy, upcoming, t)
 
     return Trace(
         first_run=first_run,

@@ -29,6 +29,17 @@ def check_writable(path: str | Path) -> Path:
     return target
 
 
+def _default_mode(target: Path) -> int:
+    """The mode a plainly created file would get: the existing file's, else 0o666 & ~umask
+    (mkstemp's temporary files are 0o600, which would leak into the result)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file and a rename."""
     target = check_writable(path)
@@ -39,6 +50,7 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
+        os.chmod(temporary, _default_mode(target))
         os.replace(temporary, target)
     except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
@@ -67,6 +79,7 @@ class AtomicFile:
         self.handle.close()
         if kind is None:
             try:
+                os.chmod(self.temporary, _default_mode(self.target))
                 os.replace(self.temporary, self.target)
             except OSError as error:
                 os.unlink(self.temporary)

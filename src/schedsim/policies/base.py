@@ -28,9 +28,14 @@ Hook protocol (the driver guarantees the order; ``now`` is ``self.clock.now``):
 ``preempt(running) -> job | None``
     Only for ``preemptive = True`` policies, called after jobs became ready while every CPU
     is busy.  Return the running job that must give its CPU to the best ready job, or None.
-``next_timer() -> time | None`` / ``on_timer()``
+``next_timer() -> time | None`` / ``on_timer() -> bool``
     A policy that acts at times of its own (MLFQ boost, aging) returns the next such
-    absolute time; the driver calls ``on_timer`` then.
+    absolute time (asked at the start and again after every instant); the driver calls
+    ``on_timer`` then, after the jobs of that instant became ready.  ``on_timer`` returns
+    True when the slices of running jobs must restart now (MLFQ's boost gives the running
+    job a fresh top-level slice); the driver then asks ``time_slice`` for each of them.
+    A policy that needs no timer in its current configuration simply does not provide
+    ``next_timer`` (MLFQ binds it in ``reset`` only when boosting is on).
 
 Hooks a policy leaves at their defaults are not called at all, so a simple policy costs
 the driver nothing for what it does not use.  A policy may also bind a hook to a C method
@@ -196,8 +201,8 @@ class Policy:
     def next_timer(self) -> Time | None:
         return None
 
-    def on_timer(self) -> None:
-        return None
+    def on_timer(self) -> bool:
+        return False
 
     def slice_level(self, job: int) -> int:
         """The queue level ``job`` runs at (MLFQ) for charts; -1 when levels mean nothing."""

@@ -110,6 +110,8 @@ class MLFQ(Policy):
         self.used: list[Time] = [0] * n
         self.granted: list[Time] = [0] * n
         self.next_boost: Time = self.boost if self.boost > 0 else INF
+        if self.boost > 0:  # without boosting there is no timer for the driver to watch
+            self.next_timer = self._boost_time  # type: ignore[method-assign]
 
     # -- hooks -----------------------------------------------------------------------------
     def on_ready(self, job: int) -> None:
@@ -158,8 +160,8 @@ class MLFQ(Policy):
         victim = max(running, key=lambda job: (level[job], job))
         return victim if level[victim] > best else None
 
-    def next_timer(self) -> Time | None:
-        return self.next_boost if self.next_boost != INF else None
+    def _boost_time(self) -> Time | None:
+        return self.next_boost
 
     def on_timer(self) -> bool:
         """Priority boost: everything to the top, running slices restart."""
