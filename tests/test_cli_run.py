@@ -1,0 +1,151 @@
+"""``schedsim run``, ``schedsim policies`` and the command-line shell, as a user calls them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from schedsim import __version__
+from schedsim.cli import main
+from schedsim.policies import REGISTRY
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKLOADS = sorted((ROOT / "workloads").glob("*.yaml"))
+CLASSIC = str(ROOT / "workloads" / "classic.yaml")
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_json_output_has_the_documented_shape_and_textbook_numbers():
+    result = invoke("run", CLASSIC, "--policy", "fcfs", "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["policy"] == "fcfs"
+    assert data["workload"] == "classic"
+    assert [job["pid"] for job in data["jobs"]] == ["P1", "P2", "P3"]
+    assert [job["waiting"] for job in data["jobs"]] == [0, 24, 27]
+    assert [job["finish"] for job in data["jobs"]] == [24, 27, 30]
+    assert data["summary"]["avg_waiting"] == 17
+    assert data["summary"]["avg_turnaround"] == 27
+    assert data["summary"]["context_switches"] == 3
+    assert data["timeline"] == [
+        {"cpu": 0, "pid": "P1", "dispatched": 0, "start": 0, "end": 24, "level": -1, "reason": "finished"},
+        {"cpu": 0, "pid": "P2", "dispatched": 24, "start": 24, "end": 27, "level": -1, "reason": "finished"},
+        {"cpu": 0, "pid": "P3", "dispatched": 27, "start": 27, "end": 30, "level": -1, "reason": "finished"},
+    ]
+
+
+def test_csv_output_is_one_row_per_process():
+    result = invoke("run", CLASSIC, "--policy", "rr", "--quantum", "4", "--format", "csv")
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [row["pid"] for row in rows] == ["P1", "P2", "P3"]
+    assert [row["waiting"] for row in rows] == ["6", "4", "7"]
+    assert [row["slices"] for row in rows] == ["6", "1", "1"]
+
+
+def test_table_output_shows_processes_and_summary():
+    result = invoke("run", CLASSIC, "--policy", "sjf")
+    assert result.exit_code == 0
+    assert "classic: policy sjf" in result.output
+    lines = result.output.splitlines()
+    p1 = next(line for line in lines if line.strip().startswith("P1 "))
+    assert p1.split("│")[3].strip() == "30"  # finish
+    waiting = next(line for line in lines if line.strip().startswith("waiting"))
+    assert waiting.split("│")[1].strip() == "3"  # mean waiting under SJF: (6 + 0 + 3) / 3
+
+
+def test_summary_only_omits_the_process_rows():
+    result = invoke("run", CLASSIC, "--summary-only")
+    assert result.exit_code == 0
+    assert "Summary" in result.output and "Processes" not in result.output
+
+
+def test_output_file_is_written_in_the_format_of_its_extension(tmp_path):
+    target = tmp_path / "result.json"
+    assert invoke("run", CLASSIC, "-p", "rr", "--quantum", "4", "-o", str(target)).exit_code == 0
+    assert json.loads(target.read_text())["summary"]["avg_waiting"] == pytest.approx(17 / 3)
+    jobs = tmp_path / "jobs.csv"
+    assert invoke("run", CLASSIC, "-o", str(jobs), "--summary-only").exit_code == 0
+    assert jobs.read_text().splitlines()[0].startswith("pid,arrival,first_run,finish")
+
+
+@pytest.mark.parametrize("workload", WORKLOADS, ids=lambda path: path.stem)
+@pytest.mark.parametrize("policy", sorted(REGISTRY))
+def test_every_bundled_workload_runs_under_every_policy(workload, policy):
+    result = invoke("run", str(workload), "--policy", policy, "--format", "json", "--cpus", "2")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert all(job["finish"] >= job["arrival"] for job in data["jobs"])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--policy", "nope"], "Error: unknown policy 'nope'; choose one of: fcfs, sjf"),
+        (["--policy", "fcfs", "--quantum", "2"], "Error: policy 'fcfs' does not take option(s) --quantum"),
+        (["--policy", "rr", "--quantum", "0"], "Error: policy 'rr': --quantum: must be > 0, got '0'"),
+        (["--policy", "rr", "--quantum", "abc"], "Error: policy 'rr': --quantum: expected a number, got 'abc'"),
+        (["--policy", "rr", "--quantum", "nan"], "Error: policy 'rr': --quantum: expected a number, got 'nan'"),
+        (["--policy", "mlfq", "--quantum", "1,2"], "Error: policy 'mlfq': --quantum: give one value or one per level (3), got 2"),
+        (["--policy", "mlfq", "--quantum", "inf,2,4"], "Error: policy 'mlfq': --quantum: must be finite, got 'inf'"),
+        (["--cpus", "0"], "Error: --cpus: must be a whole number >= 1, got 0"),
+        (["--context-switch", "-1"], "Error: --context-switch: must be > 0, got '-1'"),
+        (["--output", "/nonexistent/dir/x.json"], "Error: /nonexistent/dir/x.json: directory '/nonexistent/dir' does not exist"),
+        (["--output", "result.txt"], "Error: --output result.txt: use a .json or .csv file name"),
+    ],
+)
+def test_bad_options_give_one_error_line_and_exit_2(arguments, message):
+    result = CliRunner().invoke(main, ["run", CLASSIC, *arguments])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_workload_file_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(main, ["run", str(tmp_path / "missing.yaml")])
+    assert result.exit_code == 2
+    assert "missing.yaml" in result.output and "Traceback" not in result.output
+
+
+def test_policies_lists_every_policy_and_its_options():
+    result = invoke("policies")
+    assert result.exit_code == 0
+    for name, cls in REGISTRY.items():
+        assert any(line.startswith(name) for line in result.output.splitlines())
+        for option in cls.options:
+            assert option.cli_flag in result.output
+
+
+def test_run_help_lists_every_policy_option():
+    output = invoke("run", "--help").output
+    for cls in REGISTRY.values():
+        for option in cls.options:
+            assert option.cli_flag in output
+
+
+def test_every_command_has_help_and_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    for name, command in main.commands.items():
+        assert command.help, name
+        assert invoke(name, "--help").exit_code == 0
+        assert f"schedsim {name}" in readme, f"README does not mention 'schedsim {name}'"
+
+
+def test_version_and_python_dash_m():
+    assert invoke("--version").output.strip() == f"schedsim, version {__version__}"
+    completed = subprocess.run(
+        [sys.executable, "-m", "schedsim", "run", CLASSIC, "--format", "csv"],
+        capture_output=True, text=True, check=False,
+    )
+    assert completed.returncode == 0
+    assert completed.stdout.splitlines()[1].startswith("P1,0,0,24,24,0,0,24,0,0,1")
