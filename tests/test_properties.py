@@ -29,12 +29,19 @@ def test_same_inputs_same_output(workload, configuration, seed):
     assert first == second
 
 
-@given(workloads(), policy_configurations(), st.sampled_from([0, 1]), st.sampled_from(engine.TIES))
-def test_single_cpu_loop_matches_general_loop(workload, configuration, switch, ties):
-    """The specialised one-CPU loop is an optimisation only: identical traces."""
+@given(
+    workloads(),
+    policy_configurations(),
+    st.sampled_from([0, 1, 0.5]),
+    st.sampled_from(engine.TIES),
+    st.sampled_from(["auto", "single"]),
+)
+def test_single_cpu_loop_matches_general_loop(workload, configuration, switch, ties, loop):
+    """The specialised one-CPU paths (event loop, fixed-order pass) are optimisations only:
+    identical traces, bit for bit."""
     name, options = configuration
     kwargs = {"context_switch": switch, "ties": ties}
-    fast = engine.run(workload, make_policy(name, **options), **kwargs)
+    fast = engine.run(workload, make_policy(name, **options), engine=loop, **kwargs)
     general = engine.run(workload, make_policy(name, **options), engine="general", **kwargs)
     assert fast.finish == general.finish
     assert fast.first_run == general.first_run

@@ -37,6 +37,13 @@ Hook protocol (the driver guarantees the order; ``now`` is ``self.clock.now``):
     A policy that needs no timer in its current configuration simply does not provide
     ``next_timer`` (MLFQ binds it in ``reset`` only when boosting is on).
 
+``fixed_order(arrival_order) -> order | None``
+    An optional shortcut.  A policy that, on one CPU and a workload without I/O, runs every
+    job to the end of its burst in an order known before the run (FCFS: the order of
+    arrival) may return that order; the driver then lays out the schedule in one pass
+    instead of calling the other hooks.  The result is identical (a property test checks
+    it for FCFS); the driver checks that the order is a permutation of the jobs.
+
 Hooks a policy leaves at their defaults are not called at all, so a simple policy costs
 the driver nothing for what it does not use.  A policy may also bind a hook to a C method
 of its ready structure (FCFS binds ``on_ready`` to ``deque.append``) in ``reset``.
@@ -203,6 +210,9 @@ class Policy:
 
     def on_timer(self) -> bool:
         return False
+
+    def fixed_order(self, arrival_order: Sequence[int]) -> Sequence[int] | None:
+        return None
 
     def slice_level(self, job: int) -> int:
         """The queue level ``job`` runs at (MLFQ) for charts; -1 when levels mean nothing."""

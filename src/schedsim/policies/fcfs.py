@@ -4,6 +4,7 @@ CPU burst."""
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -24,3 +25,7 @@ class FCFS(Policy):
         self.on_ready = self.queue.append  # type: ignore[method-assign]
         self.on_expired = self.queue.append  # type: ignore[method-assign]
         self.pick_next = self.queue.popleft  # type: ignore[method-assign]
+
+    def fixed_order(self, arrival_order: Sequence[int]) -> Sequence[int]:
+        """Without preemption or I/O, FCFS runs jobs exactly in the order they arrive."""
+        return arrival_order
