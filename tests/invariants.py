@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from typing import Any
 
@@ -28,7 +29,9 @@ def check_schedule(workload: Workload, result: Result, cpus: int) -> None:
         executed[row["pid"]] += row["end"] - row["start"]
     cpu_total = workload.cpu_total()
     for index, pid in enumerate(workload.pid):
-        assert abs(executed[pid] - float(cpu_total[index])) <= 1e-6 * max(1.0, float(cpu_total[index])), pid
+        assert abs(executed[pid] - float(cpu_total[index])) <= 1e-6 * max(
+            1.0, float(cpu_total[index])
+        ), pid
 
     # No CPU runs two slices at once; no process runs on two CPUs at once.
     by_cpu: dict[int, list[tuple[float, float]]] = defaultdict(list)
@@ -39,7 +42,7 @@ def check_schedule(workload: Workload, result: Result, cpus: int) -> None:
         by_job[row["pid"]].append((row["dispatched"], row["end"]))
     for intervals in (*by_cpu.values(), *by_job.values()):
         intervals.sort()
-        for (_, end), (start, _) in zip(intervals, intervals[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(intervals):
             assert start >= end - EPSILON
 
     # waiting = turnaround - CPU - I/O - switch share, never negative.
@@ -51,8 +54,11 @@ def check_schedule(workload: Workload, result: Result, cpus: int) -> None:
 
     # Work conservation: whenever a process waits, every CPU is busy (running or switching).
     waiting = _waiting_intervals(workload, result, by_job)
-    points = sorted({t for a, b in waiting for t in (a, b)} | {t for iv in by_cpu.values() for a, b in iv for t in (a, b)})
-    for left, right in zip(points, points[1:], strict=False):
+    points = sorted(
+        {t for a, b in waiting for t in (a, b)}
+        | {t for iv in by_cpu.values() for a, b in iv for t in (a, b)}
+    )
+    for left, right in itertools.pairwise(points):
         if right - left <= EPSILON:
             continue
         middle = (left + right) / 2

@@ -23,7 +23,9 @@ def workloads(
     use_floats = draw(st.booleans()) if floats is None else floats
     n = draw(st.integers(1, max_processes))
     if use_floats:
-        time = st.floats(0.1, 10.0, allow_nan=False, allow_infinity=False).map(lambda x: round(x, 3))
+        time = st.floats(0.1, 10.0, allow_nan=False, allow_infinity=False).map(
+            lambda x: round(x, 3)
+        )
         start = st.floats(0.0, 10.0, allow_nan=False).map(lambda x: round(x, 3))
     else:
         time = st.integers(1, 6)

@@ -38,9 +38,33 @@ def test_json_output_has_the_documented_shape_and_textbook_numbers():
     assert data["summary"]["avg_turnaround"] == 27
     assert data["summary"]["context_switches"] == 3
     assert data["timeline"] == [
-        {"cpu": 0, "pid": "P1", "dispatched": 0, "start": 0, "end": 24, "level": -1, "reason": "finished"},
-        {"cpu": 0, "pid": "P2", "dispatched": 24, "start": 24, "end": 27, "level": -1, "reason": "finished"},
-        {"cpu": 0, "pid": "P3", "dispatched": 27, "start": 27, "end": 30, "level": -1, "reason": "finished"},
+        {
+            "cpu": 0,
+            "pid": "P1",
+            "dispatched": 0,
+            "start": 0,
+            "end": 24,
+            "level": -1,
+            "reason": "finished",
+        },
+        {
+            "cpu": 0,
+            "pid": "P2",
+            "dispatched": 24,
+            "start": 24,
+            "end": 27,
+            "level": -1,
+            "reason": "finished",
+        },
+        {
+            "cpu": 0,
+            "pid": "P3",
+            "dispatched": 27,
+            "start": 27,
+            "end": 30,
+            "level": -1,
+            "reason": "finished",
+        },
     ]
 
 
@@ -92,15 +116,36 @@ def test_every_bundled_workload_runs_under_every_policy(workload, policy):
     ("arguments", "message"),
     [
         (["--policy", "nope"], "Error: unknown policy 'nope'; choose one of: fcfs, sjf"),
-        (["--policy", "fcfs", "--quantum", "2"], "Error: policy 'fcfs' does not take option(s) --quantum"),
-        (["--policy", "rr", "--quantum", "0"], "Error: policy 'rr': --quantum: must be > 0, got '0'"),
-        (["--policy", "rr", "--quantum", "abc"], "Error: policy 'rr': --quantum: expected a number, got 'abc'"),
-        (["--policy", "rr", "--quantum", "nan"], "Error: policy 'rr': --quantum: expected a number, got 'nan'"),
-        (["--policy", "mlfq", "--quantum", "1,2"], "Error: policy 'mlfq': --quantum: give one value or one per level (3), got 2"),
-        (["--policy", "mlfq", "--quantum", "inf,2,4"], "Error: policy 'mlfq': --quantum: must be finite, got 'inf'"),
+        (
+            ["--policy", "fcfs", "--quantum", "2"],
+            "Error: policy 'fcfs' does not take option(s) --quantum",
+        ),
+        (
+            ["--policy", "rr", "--quantum", "0"],
+            "Error: policy 'rr': --quantum: must be > 0, got '0'",
+        ),
+        (
+            ["--policy", "rr", "--quantum", "abc"],
+            "Error: policy 'rr': --quantum: expected a number, got 'abc'",
+        ),
+        (
+            ["--policy", "rr", "--quantum", "nan"],
+            "Error: policy 'rr': --quantum: expected a number, got 'nan'",
+        ),
+        (
+            ["--policy", "mlfq", "--quantum", "1,2"],
+            "Error: policy 'mlfq': --quantum: give one value or one per level (3), got 2",
+        ),
+        (
+            ["--policy", "mlfq", "--quantum", "inf,2,4"],
+            "Error: policy 'mlfq': --quantum: must be finite, got 'inf'",
+        ),
         (["--cpus", "0"], "Error: --cpus: must be a whole number >= 1, got 0"),
         (["--context-switch", "-1"], "Error: --context-switch: must be > 0, got '-1'"),
-        (["--output", "/nonexistent/dir/x.json"], "Error: /nonexistent/dir/x.json: directory '/nonexistent/dir' does not exist"),
+        (
+            ["--output", "/nonexistent/dir/x.json"],
+            "Error: /nonexistent/dir/x.json: directory '/nonexistent/dir' does not exist",
+        ),
         (["--output", "result.txt"], "Error: --output result.txt: use a .json or .csv file name"),
     ],
 )
@@ -145,7 +190,9 @@ def test_version_and_python_dash_m():
     assert invoke("--version").output.strip() == f"schedsim, version {__version__}"
     completed = subprocess.run(
         [sys.executable, "-m", "schedsim", "run", CLASSIC, "--format", "csv"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert completed.returncode == 0
     assert completed.stdout.splitlines()[1].startswith("P1,0,0,24,24,0,0,24,0,0,1")

@@ -13,8 +13,13 @@ from tests.invariants import check_schedule, finish_times
 from tests.strategies import policy_configurations, workloads
 
 
-@given(workloads(), policy_configurations(), st.integers(1, 3), st.sampled_from([0, 0, 1]),
-       st.sampled_from(engine.TIES))
+@given(
+    workloads(),
+    policy_configurations(),
+    st.integers(1, 3),
+    st.sampled_from([0, 0, 1]),
+    st.sampled_from(engine.TIES),
+)
 def test_every_policy_produces_a_valid_schedule(workload, configuration, cpus, switch, ties):
     name, options = configuration
     result = simulate(workload, name, cpus=cpus, context_switch=switch, ties=ties, **options)

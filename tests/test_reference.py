@@ -95,7 +95,9 @@ def test_ostep_mlfq_short_job_arriving_at_100_finishes_at_120():
     runs one quantum at each of the two top levels and finishes at 120."""
     result = simulate(workload(("A", 0, 200), ("B", 100, 20)), "mlfq", levels=3, quantum=10)
     assert result.jobs["finish"].tolist() == [220, 120]
-    b_rows = [(r["start"], r["end"], r["level"]) for r in result.timeline_records() if r["pid"] == "B"]
+    b_rows = [
+        (r["start"], r["end"], r["level"]) for r in result.timeline_records() if r["pid"] == "B"
+    ]
     assert b_rows == [(100, 110, 0), (110, 120, 1)]
 
 
