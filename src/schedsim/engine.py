@@ -226,11 +226,12 @@ def _run_fixed_order(
         dispatched = now
         if charging:
             now = now + context_switch
-        first_run[job] = now
+        started = now
+        first_run[job] = started
         now = now + values[starts[job]]
         finish[job] = now
         if timeline is not None:
-            timeline.append(0, job, dispatched, first_run[job], now, -1, FINISHED)  # type: ignore[arg-type]
+            timeline.append(0, job, dispatched, started, now, -1, FINISHED)
     return Trace(
         first_run=first_run,
         finish=finish,

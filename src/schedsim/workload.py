@@ -63,7 +63,7 @@ class Workload:
         priority, tickets, nice.  Loaders validate first; this only assembles columns."""
         pids = [str(p["pid"]) for p in processes]
         arrivals = [p.get("arrival", 0) for p in processes]
-        bursts = [tuple(p["bursts"]) for p in processes]  # type: ignore[call-overload]
+        bursts: list[tuple[Time, ...]] = [tuple(p["bursts"]) for p in processes]  # type: ignore[arg-type]
         lengths = np.fromiter((len(b) for b in bursts), dtype=np.int64, count=len(bursts))
         offsets = np.zeros(len(bursts) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])

@@ -224,7 +224,7 @@ def overrides(policy: Policy, hook: str) -> bool:
     return hook in vars(policy) or getattr(type(policy), hook) is not getattr(Policy, hook)
 
 
-def standalone_view(remaining: Sequence[Time], **columns: Sequence[Any]) -> JobsView:
+def standalone_view(remaining: Sequence[Time], **columns: Any) -> JobsView:
     """A JobsView over plain sequences, for driving a policy by hand in tests and docs."""
     n = len(remaining)
     clock = columns.pop("clock", None) or SimulatedClock()
@@ -237,7 +237,7 @@ def standalone_view(remaining: Sequence[Time], **columns: Sequence[Any]) -> Jobs
         remaining=remaining,
         running_since=[None] * n,
         burst_number=[0] * n,
-        clock=clock,  # type: ignore[arg-type]
+        clock=clock,
     )
 
 

@@ -22,8 +22,8 @@ class FCFS(Policy):
         super().reset(jobs, clock, rng)
         self.queue: deque[int] = deque()
         # The ready structure's own C methods are the hooks: no Python frame per event.
-        self.on_ready = self.queue.append  # type: ignore[method-assign]
-        self.on_expired = self.queue.append  # type: ignore[method-assign]
+        self.on_ready = self.queue.append  # type: ignore[method-assign, assignment]
+        self.on_expired = self.queue.append  # type: ignore[method-assign, assignment]
         self.pick_next = self.queue.popleft  # type: ignore[method-assign]
 
     def fixed_order(self, arrival_order: Sequence[int]) -> Sequence[int]:

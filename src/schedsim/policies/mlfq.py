@@ -106,19 +106,22 @@ class MLFQ(Policy):
         super().reset(jobs, clock, rng)
         n = len(jobs)
         self.queues: list[deque[int]] = [deque() for _ in range(self.levels)]
+        self.bottom = self.levels - 1
         self.level = [0] * n
         self.used: list[Time] = [0] * n
         self.granted: list[Time] = [0] * n
+        self.seen = [False] * n
         self.next_boost: Time = self.boost if self.boost > 0 else INF
         if self.boost > 0:  # without boosting there is no timer for the driver to watch
             self.next_timer = self._boost_time  # type: ignore[method-assign]
 
-    # -- hooks -----------------------------------------------------------------------------
+    # -- hooks (called once or more per slice: written for speed, locals over attributes) ----
     def on_ready(self, job: int) -> None:
-        if self.jobs.burst_number(job) == 0:  # a new arrival enters the top level
-            self.level[job] = 0
-            self.used[job] = 0
-        self.queues[self.level[job]].append(job)
+        if self.seen[job]:  # back from I/O: same level, accounting kept (rule 4)
+            self.queues[self.level[job]].append(job)
+        else:  # a new arrival enters the top level (rule 3)
+            self.seen[job] = True
+            self.queues[0].append(job)
 
     def pick_next(self) -> int:
         for queue in self.queues:
@@ -130,21 +133,21 @@ class MLFQ(Policy):
         level = self.level[job]
         used = self.used[job]
         quantum = self.quanta[level]
-        to_quantum_end = INF if quantum == INF else quantum - used % quantum
-        if level < self.levels - 1:
-            granted = min(to_quantum_end, self.allotments[level] - used)
-        else:
-            granted = to_quantum_end
+        granted = quantum - used % quantum if quantum != INF else INF
+        if level < self.bottom:
+            to_allotment = self.allotments[level] - used
+            if to_allotment < granted:
+                granted = to_allotment
         self.granted[job] = granted
         return granted
 
     def on_expired(self, job: int) -> None:
-        self._charge(job, self.granted[job])
-        self.queues[self.level[job]].append(job)
+        level = self._charge(job, self.granted[job])
+        self.queues[level].append(job)
 
     def on_preempted(self, job: int, ran: Time) -> None:
-        self._charge(job, ran)
-        self.queues[self.level[job]].appendleft(job)
+        level = self._charge(job, ran)
+        self.queues[level].appendleft(job)
 
     def on_burst_end(self, job: int, ran: Time) -> None:
         if self.io_resets and ran < self.granted[job]:
@@ -157,7 +160,9 @@ class MLFQ(Policy):
         if best is None:
             return None
         level = self.level
-        victim = max(running, key=lambda job: (level[job], job))
+        victim = (
+            running[0] if len(running) == 1 else max(running, key=lambda job: (level[job], job))
+        )
         return victim if level[victim] > best else None
 
     def _boost_time(self) -> Time | None:
@@ -171,21 +176,25 @@ class MLFQ(Policy):
             merged.extend(queue)
             queue.clear()
         self.queues[0] = merged
-        self.level = [0] * len(self.level)
-        self.used = [0] * len(self.used)
+        self.level[:] = [0] * len(self.level)
+        self.used[:] = [0] * len(self.used)
         return True
 
     def slice_level(self, job: int) -> int:
         return self.level[job]
 
     # -- accounting ---------------------------------------------------------------------------
-    def _charge(self, job: int, ran: Time) -> None:
+    def _charge(self, job: int, ran: Time) -> int:
+        """Add ``ran`` to the job's use at its level; move it down at its allotment (rule
+        4).  Returns the level it is at now."""
         level = self.level[job]
         used = self.used[job] + ran
-        if level < self.levels - 1 and used >= self.allotments[level]:
-            self.level[job] = level + 1
+        if level < self.bottom and used >= self.allotments[level]:
+            level += 1
+            self.level[job] = level
             used = 0
         self.used[job] = used
+        return level
 
 
 def _per_level(flag: str, values: tuple[Time, ...], levels: int) -> tuple[Time, ...]:

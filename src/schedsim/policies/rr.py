@@ -26,8 +26,8 @@ class RoundRobin(Policy):
     def reset(self, jobs: JobsView, clock: Clock, rng: np.random.Generator) -> None:
         super().reset(jobs, clock, rng)
         self.queue: deque[int] = deque()
-        self.on_ready = self.queue.append  # type: ignore[method-assign]
-        self.on_expired = self.queue.append  # type: ignore[method-assign]
+        self.on_ready = self.queue.append  # type: ignore[method-assign, assignment]
+        self.on_expired = self.queue.append  # type: ignore[method-assign, assignment]
         self.pick_next = self.queue.popleft  # type: ignore[method-assign]
 
     def time_slice(self, job: int) -> Time:
