@@ -15,6 +15,7 @@ from schedsim.cli.common import (
     policy_options,
     split_policy_options,
 )
+from schedsim.cli.gantt import ChartRequest, chart_options
 from schedsim.errors import OptionError
 from schedsim.output import check_writable, write_atomic
 from schedsim.report import jobs_csv, render_table
@@ -59,8 +60,10 @@ from schedsim.report import jobs_csv, render_table
     "--max-slices",
     type=int,
     default=None,
-    help="stop with an error past this many slices (default 200,000,000)",
+    help="refuse or stop a run past this many slices (default 20 million with a timeline, "
+    "200 million without)",
 )
+@chart_options
 def run(
     workload_file: str,
     policy_name: str,
@@ -69,6 +72,9 @@ def run(
     summary_only: bool,
     no_timeline: bool,
     max_slices: int | None,
+    gantt: str | None,
+    gantt_by: str | None,
+    ascii_chart: bool,
     **kwargs: Any,
 ) -> None:
     """Simulate FILE under one scheduling policy and print per-process and summary metrics.
@@ -78,6 +84,7 @@ def run(
       schedsim run workloads/classic.yaml --policy mlfq
       schedsim run workloads/classic.yaml --policy rr --quantum 4 --format json
       schedsim run big.csv --policy rr --quantum 1 --summary-only
+      schedsim run workloads/classic.yaml --policy rr --gantt rr.png --ascii
     """
     policy = build_policy(policy_name, split_policy_options(kwargs))
     settings = engine_settings(**kwargs)
@@ -85,15 +92,12 @@ def run(
         check_writable(output)
         if Path(output).suffix.lower() not in (".json", ".csv"):
             raise OptionError(f"--output {output}: use a .json or .csv file name")
-    if max_slices is not None and max_slices < 1:
-        raise OptionError(f"--max-slices: must be >= 1, got {max_slices}")
-    workload = load_workload(workload_file)
-    keep_timeline = not (summary_only or no_timeline) or output_format == "json"
-    result = (
-        simulate(workload, policy, timeline=keep_timeline, max_slices=max_slices, **settings)
-        if max_slices
-        else simulate(workload, policy, timeline=keep_timeline, **settings)
+    charts = ChartRequest.from_options(
+        gantt, gantt_by, ascii_chart, output_format=output_format, no_timeline=no_timeline
     )
+    workload = load_workload(workload_file)
+    keep_timeline = not (summary_only or no_timeline) or output_format == "json" or charts.wanted
+    result = simulate(workload, policy, timeline=keep_timeline, max_slices=max_slices, **settings)
     if output is not None:
         text = result.to_json() if output.lower().endswith(".json") else jobs_csv(result)
         write_atomic(output, text)
@@ -103,3 +107,4 @@ def run(
         click.echo(jobs_csv(result), nl=False)
     else:
         click.echo(render_table(result, summary_only=summary_only), nl=False)
+    click.echo(charts.render(result, separated=output_format == "table"), nl=False)

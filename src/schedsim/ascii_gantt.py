@@ -1,0 +1,223 @@
+"""The textbook Gantt bar in plain text, scaled to the terminal (Silberschatz's FCFS example
+at 80 columns)::
+
+    |                      P1                       | P2  | P3  |
+    0                                               24    27    30
+
+Times go under the bars, each starting under its ``|``; multi-CPU runs get one bar and one
+time line per CPU, prefixed ``CPU n``.  Like the graphic charts it reads only a
+:class:`~schedsim.result.Result`.
+
+Each slice is one segment labelled with its pid, so round robin shows every quantum, as the
+textbooks draw it.  Idle time is ``--`` (or dashes when narrow), context-switch time is
+filled with ``#``.
+
+Scaling: segment widths are proportional to time, at the largest scale that fits the width.
+A segment gets at least the room its label needs; the scale is rounded down to a whole
+number of columns per time unit when that still gives every label its room without pushing
+any segment, so integer schedules come out exactly proportional.  When the labels cannot
+all fit, those that do not are dropped; when even one column per segment cannot fit,
+neighbouring short segments are merged (``~`` marks a merged run of several processes)
+until the bar fits.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+
+from schedsim.errors import OptionError
+from schedsim.gantt import Schedule
+from schedsim.report import fmt
+from schedsim.result import Result
+
+MINIMUM_WIDTH = 20
+IDLE, RUN, SWITCH, MIXED = "idle", "run", "switch", "mixed"
+FILLER = {IDLE: "-", RUN: " ", SWITCH: "#", MIXED: "~"}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of one CPU's time: a process running, a context switch, idle, or merged."""
+
+    start: float
+    end: float
+    kind: str
+    label: str = ""
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+def ascii_gantt(result: Result, width: int | None = None) -> str:
+    """The text Gantt chart of ``result``, at most ``width`` columns wide (default: the
+    terminal's width)."""
+    if width is None:
+        width = shutil.get_terminal_size().columns
+    if width < MINIMUM_WIDTH:
+        raise OptionError(f"text chart width: must be >= {MINIMUM_WIDTH} columns, got {width}")
+    schedule = Schedule.of(result)
+    low, high = schedule.time_range
+    lines = [_segments(schedule, cpu, low, high) for cpu in range(schedule.cpus)]
+    prefixes = [f"CPU {cpu} " for cpu in range(schedule.cpus)] if schedule.cpus > 1 else [""]
+    available = width - max(len(prefix) for prefix in prefixes)
+    scale, lines, label_room = _fit(lines, low, high, available, schedule.integer_times)
+    out: list[str] = []
+    for prefix, segments in zip(prefixes, lines, strict=True):
+        positions = _positions(segments, low, scale, label_room)
+        out.append(prefix + _bar(segments, positions))
+        out.append(" " * len(prefix) + _times(segments, positions, low))
+    return "\n".join(line.rstrip() for line in out) + "\n"
+
+
+def _segments(schedule: Schedule, cpu: int, low: float, high: float) -> list[Segment]:
+    """``cpu``'s time from ``low`` to ``high`` as contiguous segments."""
+    out: list[Segment] = []
+    cursor = low
+    rows = (schedule.cpu == cpu).nonzero()[0]
+    for index in rows.tolist():
+        dispatched = float(schedule.dispatched[index])
+        start = float(schedule.start[index])
+        end = float(schedule.end[index])
+        if dispatched > cursor:
+            out.append(Segment(cursor, dispatched, IDLE, "--"))
+        if start > dispatched:
+            out.append(Segment(max(dispatched, cursor), start, SWITCH))
+        if end > start:
+            out.append(Segment(start, end, RUN, schedule.pids[int(schedule.job[index])]))
+        cursor = max(cursor, end)
+    if high > cursor:
+        out.append(Segment(cursor, high, IDLE, "--"))
+    return out
+
+
+def _fit(
+    lines: list[list[Segment]], low: float, high: float, available: int, integer: bool
+) -> tuple[float, list[list[Segment]], bool]:
+    """The scale (characters per time unit), the segments to draw and whether every label
+    gets room, so that every line fits in ``available`` columns."""
+    span = high - low
+    for label_room in (True, False):
+        scale = _largest_scale(lines, low, span, available, label_room)
+        if scale is not None:
+            return scale, lines, label_room
+    threshold = 2 * span / max(1, available)
+    while True:
+        merged = [_merge(segments, threshold) for segments in lines]
+        scale = _largest_scale(merged, low, span, available, False)
+        if scale is not None:
+            return scale, merged, False
+        threshold *= 2
+
+
+def _largest_scale(
+    lines: list[list[Segment]], low: float, span: float, available: int, label_room: bool
+) -> float | None:
+    def fits(scale: float) -> bool:
+        for segments in lines:
+            positions = _positions(segments, low, scale, label_room)
+            last = fmt_time(segments[-1].end) if segments else ""
+            if positions[-1] + max(1, len(last)) > available:
+                return False
+        return True
+
+    if not fits(0.0):
+        return None
+    low_scale, high_scale = 0.0, available / span if span > 0 else 1.0
+    if fits(high_scale):
+        low_scale = high_scale
+    else:
+        for _ in range(60):
+            middle = (low_scale + high_scale) / 2
+            if fits(middle):
+                low_scale = middle
+            else:
+                high_scale = middle
+    whole = float(int(low_scale))
+    if whole >= 1 and all(_proportional(segments, low, whole) for segments in lines):
+        return whole  # a whole number of columns per time unit: exactly proportional
+    return low_scale
+
+
+def _positions(segments: list[Segment], low: float, scale: float, label_room: bool) -> list[int]:
+    """Column of each ``|``: proportional to time, pushed right where a segment needs room."""
+    positions = [0]
+    for segment in segments:
+        room = len(segment.label) + 3 if label_room and segment.label else 2
+        ideal = round((segment.end - low) * scale)
+        positions.append(max(ideal, positions[-1] + room))
+    return positions
+
+
+def _proportional(segments: list[Segment], low: float, scale: float) -> bool:
+    """Whether every segment gets the room its label needs without being pushed right."""
+    return (
+        _positions(segments, low, scale, True)
+        == _positions(segments, low, scale, False)
+        == [
+            0,
+            *(round((segment.end - low) * scale) for segment in segments),
+        ]
+    )
+
+
+def _bar(segments: list[Segment], positions: list[int]) -> str:
+    parts = ["|"]
+    for segment, left, right in zip(segments, positions, positions[1:], strict=False):
+        inside = right - left - 1
+        label = segment.label
+        if label and inside >= len(label) + 2:
+            before = (inside - len(label)) // 2
+            parts.append(" " * before + label + " " * (inside - len(label) - before))
+        elif label and inside >= len(label) and segment.kind != IDLE:
+            parts.append(label + " " * (inside - len(label)))
+        else:
+            parts.append(FILLER[segment.kind] * inside)
+        parts.append("|")
+    return "".join(parts)
+
+
+def _times(segments: list[Segment], positions: list[int], low: float) -> str:
+    """Each boundary's time starting under its ``|``; a time that would touch the previous
+    one is left out, and the last time is always shown."""
+    times = [fmt_time(low), *(fmt_time(segment.end) for segment in segments)]
+    last_position, last_text = positions[-1], times[-1]
+    line = [" "] * (last_position + len(last_text))
+    free_from = 0
+    for position, text in zip(positions[:-1], times[:-1], strict=True):
+        if position >= free_from and position + len(text) < last_position:
+            line[position : position + len(text)] = text
+            free_from = position + len(text) + 1
+    line[last_position:] = last_text
+    return "".join(line)
+
+
+def _merge(segments: list[Segment], threshold: float) -> list[Segment]:
+    """Join neighbouring segments shorter than ``threshold`` into one."""
+    out: list[Segment] = []
+    pending: Segment | None = None
+    for segment in segments:
+        if segment.duration >= threshold:
+            if pending is not None:
+                out.append(pending)
+                pending = None
+            out.append(segment)
+            continue
+        pending = segment if pending is None else _join(pending, segment)
+        if pending.duration >= threshold:
+            out.append(pending)
+            pending = None
+    if pending is not None:
+        out.append(pending)
+    return out
+
+
+def _join(first: Segment, second: Segment) -> Segment:
+    if first.kind == second.kind and first.label == second.label:
+        return Segment(first.start, second.end, first.kind, first.label)
+    return Segment(first.start, second.end, MIXED, "~")
+
+
+def fmt_time(value: float) -> str:
+    return fmt(float(value))

@@ -1,0 +1,144 @@
+"""``schedsim gantt``: draw a saved result; and the chart options ``schedsim run`` shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from schedsim.errors import OptionError
+from schedsim.gantt import VIEWS, image_format
+from schedsim.output import check_writable
+from schedsim.result import Result, ResultFileError
+
+F = Callable[..., Any]
+HOW_TO_SAVE = "write one with 'schedsim run FILE --format json --output RESULT.json'"
+
+
+def chart_options(function: F) -> F:
+    """--gantt FILE|-, --gantt-by process|cpu, --ascii (for ``schedsim run``)."""
+    decorators = [
+        click.option(
+            "--gantt",
+            metavar="FILE|-",
+            default=None,
+            help="draw a Gantt chart: an image (.png, .svg, .pdf) or '-' for text",
+        ),
+        click.option(
+            "--gantt-by",
+            type=click.Choice(VIEWS),
+            default=None,
+            help="chart rows: one per process (default for 1 CPU) or per CPU",
+        ),
+        click.option(
+            "--ascii",
+            "ascii_chart",
+            is_flag=True,
+            help="print a text Gantt chart after the table (same as --gantt -)",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+@dataclass(frozen=True)
+class ChartRequest:
+    """The charts a command was asked for, checked before any work is done."""
+
+    image: str | None = None
+    text: bool = False
+    by: str | None = None
+
+    @classmethod
+    def from_options(
+        cls,
+        gantt: str | None,
+        gantt_by: str | None,
+        ascii_chart: bool,
+        *,
+        output_format: str = "table",
+        no_timeline: bool = False,
+    ) -> ChartRequest:
+        text = ascii_chart or gantt == "-"
+        image = gantt if gantt not in (None, "-") else None
+        if image is not None:
+            image_format(image)
+            check_writable(image)
+        if text and output_format != "table":
+            raise OptionError(
+                f"--ascii / --gantt -: the text chart goes to standard output, which "
+                f"--format {output_format} keeps for data; save an image instead "
+                "(--gantt chart.png) or drop --format"
+            )
+        if (text or image) and no_timeline:
+            raise OptionError("--gantt / --ascii need the timeline; drop --no-timeline")
+        return cls(image, text, gantt_by)
+
+    @property
+    def wanted(self) -> bool:
+        return self.text or self.image is not None
+
+    def render(self, result: Result, *, width: int | None = None, separated: bool = False) -> str:
+        """Save the image (if asked) and return the text chart (or ""), after a blank line
+        when ``separated`` (it follows a table)."""
+        if self.image is not None:
+            from schedsim.gantt import save_gantt
+
+            save_gantt(result, self.image, by=self.by)
+        if self.text:
+            from schedsim.ascii_gantt import ascii_gantt
+
+            return ("\n" if separated else "") + ascii_gantt(result, width=width)
+        return ""
+
+
+def read_result(path: str) -> Result:
+    """Load a saved result file, with one clear error for every way that can fail."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ResultFileError(f"{path}: no such file; {HOW_TO_SAVE}") from None
+    except IsADirectoryError:
+        raise ResultFileError(f"{path}: is a directory; give a result file") from None
+    except UnicodeDecodeError:
+        raise ResultFileError(f"{path}: not a text file; {HOW_TO_SAVE}") from None
+    except OSError as error:
+        raise ResultFileError(f"{path}: cannot read: {error.strerror or error}") from None
+    return Result.from_json(text, source=path)
+
+
+@click.command()
+@click.argument("result_file", metavar="RESULT.json")
+@click.option(
+    "--output",
+    "-o",
+    metavar="FILE|-",
+    default=None,
+    help="image to write (.png, .svg, .pdf), or '-' for a text chart (the default)",
+)
+@click.option(
+    "--by",
+    type=click.Choice(VIEWS),
+    default=None,
+    help="rows: one per process (default for 1 CPU) or one per CPU",
+)
+@click.option("--ascii", "ascii_chart", is_flag=True, help="also print the text chart")
+@click.option("--width", type=int, default=None, help="text chart width (default: the terminal's)")
+def gantt(
+    result_file: str, output: str | None, by: str | None, ascii_chart: bool, width: int | None
+) -> None:
+    """Draw the Gantt chart of a saved result (simulated or measured).
+
+    \b
+    Examples:
+      schedsim run workloads/classic.yaml --policy rr --output rr.json
+      schedsim gantt rr.json -o rr.png
+      schedsim gantt rr.json --ascii
+    """
+    request = ChartRequest.from_options(output, by, ascii_chart or output in (None, "-"))
+    result = read_result(result_file)
+    click.echo(request.render(result, width=width), nl=False)

@@ -1,0 +1,422 @@
+"""Comparing policies: run several policy specs on one workload, tabulate, rank and plot.
+
+Example::
+
+    from schedsim import load_workload
+    from schedsim.compare import compare, comparison_table
+
+    comparison = compare(load_workload("workloads/classic.yaml"), "fcfs,sjf,rr:quantum=4")
+    comparison.ranking("waiting")  # [(1, 'sjf', 3.0), (2, 'rr(quantum=4)', 5.67), (3, ...)]
+    print(comparison_table(comparison))
+
+Every policy runs on the same workload with the same engine settings (CPUs, context-switch
+cost, tie rule, seed), so the differences are the policies' alone.  Rankings use competition
+ranking (equal values share a rank: 1, 2, 2, 4); a metric's best value is the lowest, except
+throughput and CPU utilisation where it is the highest.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from schedsim.api import simulate
+from schedsim.errors import OptionError
+from schedsim.output import check_writable, write_atomic
+from schedsim.policy_spec import LabelledPolicy, PolicySpec, build_policies
+from schedsim.report import fmt
+from schedsim.result import Result
+from schedsim.workload import Time, Workload
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A summary metric shown in the comparison: its summary key, heading, and direction."""
+
+    key: str
+    heading: str
+    higher_is_better: bool = False
+
+    def format(self, value: Any) -> str:
+        if self.key == "cpu_utilisation":
+            return f"{100 * float(value):.1f}%"
+        return fmt(value)
+
+
+METRICS = (
+    Metric("avg_turnaround", "mean turnaround"),
+    Metric("avg_waiting", "mean waiting"),
+    Metric("avg_response", "mean response"),
+    Metric("p95_waiting", "p95 waiting"),
+    Metric("p95_response", "p95 response"),
+    Metric("throughput", "throughput", higher_is_better=True),
+    Metric("cpu_utilisation", "CPU utilisation", higher_is_better=True),
+    Metric("context_switches", "context switches"),
+)
+METRIC_BY_KEY = {metric.key: metric for metric in METRICS}
+# Short names accepted for --rank-by.
+METRIC_ALIASES = {
+    "turnaround": "avg_turnaround",
+    "waiting": "avg_waiting",
+    "response": "avg_response",
+    "utilisation": "cpu_utilisation",
+    "utilization": "cpu_utilisation",
+    "switches": "context_switches",
+}
+DEFAULT_RANK_BY = "avg_turnaround"
+PLOTTED_MEANS = ("avg_turnaround", "avg_waiting", "avg_response")
+
+
+def metric(name: str) -> Metric:
+    """Look up a metric by summary key or short name (``waiting`` = ``avg_waiting``)."""
+    key = METRIC_ALIASES.get(name.strip().lower(), name.strip().lower())
+    if key not in METRIC_BY_KEY:
+        choices = ", ".join([*METRIC_ALIASES, *(m.key for m in METRICS)])
+        raise OptionError(f"unknown metric {name!r}; choose one of: {choices}")
+    return METRIC_BY_KEY[key]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One compared policy: its label, the spec it came from, and its result."""
+
+    label: str
+    spec: PolicySpec
+    result: Result
+
+
+@dataclass
+class Comparison:
+    """The results of several policies on one workload, in the order they were given."""
+
+    workload: str
+    source: str | None
+    settings: dict[str, Any]
+    entries: list[Entry] = field(default_factory=list)
+    rank_by: str = DEFAULT_RANK_BY
+
+    @property
+    def results(self) -> list[tuple[str, Result]]:
+        return [(entry.label, entry.result) for entry in self.entries]
+
+    @property
+    def labels(self) -> list[str]:
+        return [entry.label for entry in self.entries]
+
+    def values(self, key: str) -> list[Any]:
+        return [entry.result.summary.get(metric(key).key) for entry in self.entries]
+
+    def ranks(self, key: str | None = None) -> list[int]:
+        """Competition rank of each entry (1 = best) on a metric (default ``rank_by``)."""
+        chosen = metric(key or self.rank_by)
+        scores = [_score(value, chosen) for value in self.values(chosen.key)]
+        return [1 + sum(1 for other in scores if _better(other, score)) for score in scores]
+
+    def ranking(self, key: str | None = None) -> list[tuple[int, str, Any]]:
+        """``(rank, label, value)`` best first (ties keep the order given)."""
+        chosen = metric(key or self.rank_by)
+        rows = zip(self.ranks(chosen.key), self.labels, self.values(chosen.key), strict=True)
+        return sorted(rows, key=lambda row: row[0])
+
+    def best(self, key: str) -> list[str]:
+        """Labels of the entries with the best value of a metric (all of them on a tie)."""
+        return [label for rank, label, _ in self.ranking(key) if rank == 1]
+
+    # -- renderings ---------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        ranks = self.ranks()
+        return {
+            "workload": self.workload,
+            "workload_file": self.source,
+            "settings": self.settings,
+            "rank_by": self.rank_by,
+            "policies": [
+                {
+                    "label": entry.label,
+                    "spec": entry.spec.text,
+                    "policy": entry.result.policy,
+                    "options": entry.result.options,
+                    "rank": rank,
+                    "summary": {
+                        key: _json_number(value) for key, value in entry.result.summary.items()
+                    },
+                }
+                for entry, rank in zip(self.entries, ranks, strict=True)
+            ],
+            "best": {m.key: self.best(m.key) for m in METRICS},
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["rank", "label", "policy", *(m.key for m in METRICS)])
+        for entry, rank in zip(self.entries, self.ranks(), strict=True):
+            summary = entry.result.summary
+            writer.writerow(
+                [
+                    rank,
+                    entry.label,
+                    entry.result.policy,
+                    *(_json_number(summary.get(m.key)) for m in METRICS),
+                ]
+            )
+        return buffer.getvalue()
+
+
+def compare(
+    workload: Workload,
+    specs: str | Sequence[PolicySpec] | Sequence[LabelledPolicy],
+    *,
+    defaults: Mapping[str, Any] | None = None,
+    rank_by: str = DEFAULT_RANK_BY,
+    cpus: int = 1,
+    context_switch: Time = 0,
+    ties: str = "arrivals-first",
+    seed: int = 0,
+    timeline: bool = True,
+) -> Comparison:
+    """Run each policy spec on ``workload`` with the same engine settings.
+
+    ``specs`` is a spec string (``"fcfs,rr:quantum=2"``, see :mod:`schedsim.policy_spec`),
+    parsed specs, or already built policies; ``defaults`` fill in options specs leave unset.
+    """
+    rank_key = metric(rank_by).key
+    policies = _labelled_policies(specs, defaults)
+    settings: dict[str, Any] = {
+        "cpus": cpus,
+        "context_switch": context_switch,
+        "ties": ties,
+        "seed": seed,
+    }
+    entries = [
+        Entry(
+            labelled.label,
+            labelled.spec,
+            simulate(workload, labelled.policy, timeline=timeline, **settings),
+        )
+        for labelled in policies
+    ]
+    return Comparison(workload.name, workload.source, settings, entries, rank_key)
+
+
+def _labelled_policies(
+    specs: str | Sequence[PolicySpec] | Sequence[LabelledPolicy],
+    defaults: Mapping[str, Any] | None,
+) -> list[LabelledPolicy]:
+    if isinstance(specs, str):
+        return build_policies(specs, defaults)
+    built = [item for item in specs if isinstance(item, LabelledPolicy)]
+    parsed = [item for item in specs if isinstance(item, PolicySpec)]
+    if len(built) == len(specs):
+        return built
+    if len(parsed) == len(specs):
+        return build_policies(parsed, defaults)
+    raise TypeError("specs: give a spec string, PolicySpec records or LabelledPolicy records")
+
+
+def comparison_table(
+    comparison: Comparison, *, color: bool = False, width: int | None = None
+) -> str:
+    """The comparison as a text table: one row per policy, the best value of each column
+    marked ``*`` (and bold when ``color``) unless the whole column ties.
+
+    ``width`` bounds the table (a terminal's width); by default it takes the room it needs."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold" if color else "")
+    table.add_column("rank", justify="right")
+    table.add_column("policy", justify="left", overflow="fold", max_width=36)
+    for m in METRICS:
+        table.add_column(m.heading.replace(" ", "\n", 1), justify="right", no_wrap=True)
+    marked = {}
+    for m in METRICS:
+        best = set(comparison.best(m.key))
+        marked[m.key] = best if len(best) < len(comparison.entries) else set()
+    for entry, rank in zip(comparison.entries, comparison.ranks(), strict=True):
+        cells = []
+        for m in METRICS:
+            text = m.format(entry.result.summary.get(m.key))
+            if entry.label in marked[m.key]:
+                text = f"[bold]{text} *[/bold]" if color else f"{text} *"
+            else:
+                text = f"{text}  "
+            cells.append(text)
+        table.add_row(str(rank), _escape(entry.label), *cells)
+    console = Console(
+        width=width or 1000,
+        record=True,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        highlight=False,
+    )
+    rank_metric = metric(comparison.rank_by)
+    direction = "higher" if rank_metric.higher_is_better else "lower"
+    with console.capture() as capture:
+        console.print(f"{comparison.workload}: {_settings_text(comparison.settings)}")
+        console.print(table)
+        console.print(f"* best in column; ranked by {rank_metric.heading} ({direction} is better)")
+    return "\n".join(line.rstrip() for line in capture.get().splitlines()) + "\n"
+
+
+# -- plotting ------------------------------------------------------------------------------------
+def comparison_figure(comparison: Comparison, *, by: str | None = None) -> Figure:
+    """Each policy's Gantt chart stacked on a shared time axis (same colour per process in
+    all), then a grouped bar chart of the mean turnaround, waiting and response times.
+
+    ``by`` defaults to the compact ``cpu`` view (one row per CPU) whatever the CPU count."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    from schedsim.colors import process_colour
+    from schedsim.gantt import Schedule, check_view, draw_gantt
+
+    view = check_view(by or "cpu")
+    if not comparison.entries:
+        raise OptionError("nothing to plot: the comparison has no policies")
+    schedules = [Schedule.of(entry.result) for entry in comparison.entries]
+    ranges = [schedule.time_range for schedule in schedules]
+    time_range = (min(low for low, _ in ranges), max(high for _, high in ranges))
+    rows = [schedule.cpus if view == "cpu" else len(schedule.pids) + 1 for schedule in schedules]
+    row_height = 0.3 if view == "cpu" else 0.22
+    heights = [max(0.45, row_height * count) for count in rows]
+    gap, title_room, bars_height, top, bottom = 0.45, 0.3, 2.6, 0.7, 1.0
+    width, left, right = 11.0, 1.2, 0.3
+    total = top + sum(heights) + len(heights) * title_room + gap + bars_height + bottom
+    total += (len(heights) - 1) * 0.25
+    figure = Figure(figsize=(width, total), dpi=110)
+    axes_width = width - left - right
+    cursor = total - top
+    first = None
+    handles: dict[str, Any] = {}
+    for entry, schedule, height in zip(comparison.entries, schedules, heights, strict=True):
+        cursor -= title_room + height
+        axes = figure.add_axes(
+            (left / width, cursor / total, axes_width / width, height / total),
+            sharex=first,
+        )
+        first = first or axes
+        for handle in draw_gantt(
+            axes, schedule, view, axes_width=axes_width, time_range=time_range
+        ):
+            handles.setdefault(handle.get_label(), handle)
+        summary = entry.result.summary
+        axes.set_title(
+            f"{entry.label}   —   turnaround {fmt(summary.get('avg_turnaround'))} · "
+            f"waiting {fmt(summary.get('avg_waiting'))} · "
+            f"response {fmt(summary.get('avg_response'))}",
+            loc="left",
+            fontsize=9,
+        )
+        axes.set_xlabel("")
+        cursor -= 0.25
+    for axes in figure.axes[:-1]:
+        axes.tick_params(axis="x", labelbottom=False)
+    figure.axes[-1].set_xlabel("time", fontsize=9)
+    cursor -= gap + bars_height - 0.25
+    bar_axes = figure.add_axes(
+        (left / width, cursor / total, axes_width * 0.55 / width, bars_height / total)
+    )
+    _draw_mean_bars(bar_axes, comparison)
+    pids = comparison.entries[0].result.pids
+    legend = [Patch(facecolor=process_colour(i), label=pid) for i, pid in enumerate(pids[:20])]
+    legend += [handle for label, handle in handles.items() if label not in pids]
+    figure.legend(
+        handles=legend,
+        loc="center",
+        bbox_to_anchor=(0.5, 0.35 / total),
+        fontsize=8,
+        frameon=False,
+        ncol=min(len(legend), 10) or 1,
+        handlelength=1.4,
+    )
+    figure.suptitle(
+        f"{comparison.workload}: {len(comparison.entries)} policies, "
+        f"{_settings_text(comparison.settings)}",
+        fontsize=11,
+        y=1 - 0.3 / total,
+    )
+    return figure
+
+
+def save_comparison_plot(comparison: Comparison, path: str | Path, by: str | None = None) -> None:
+    """Draw :func:`comparison_figure` and write it atomically (format from the extension)."""
+    from schedsim.gantt import figure_bytes, image_format
+
+    image_format(path)
+    check_writable(path)
+    write_atomic(path, figure_bytes(comparison_figure(comparison, by=by), path))
+
+
+def _draw_mean_bars(axes: Any, comparison: Comparison) -> None:
+    import numpy as np
+    from matplotlib import colormaps
+
+    count = len(comparison.entries)
+    shades = colormaps["viridis"](np.linspace(0.15, 0.85, count)) if count > 1 else ["#3b528b"]
+    positions = np.arange(len(PLOTTED_MEANS))
+    width = 0.8 / count
+    for index, (label, result) in enumerate(comparison.results):
+        values = [float(result.summary.get(key) or 0) for key in PLOTTED_MEANS]
+        bars = axes.bar(
+            positions - 0.4 + width * (index + 0.5),
+            values,
+            width * 0.92,
+            color=shades[index],
+            label=label,
+            gid=f"means:{label}",
+        )
+        if count <= 8:
+            axes.bar_label(bars, labels=[fmt(v) for v in values], fontsize=7, padding=1)
+    axes.set_xticks(positions, [METRIC_BY_KEY[key].heading for key in PLOTTED_MEANS], fontsize=9)
+    axes.tick_params(axis="y", labelsize=8)
+    axes.set_ylabel("time", fontsize=9)
+    axes.margins(y=0.15)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+
+
+def _settings_text(settings: Mapping[str, Any]) -> str:
+    parts = [f"{settings.get('cpus', 1)} CPU{'s' if settings.get('cpus', 1) != 1 else ''}"]
+    parts.append(f"context switch {fmt(settings.get('context_switch', 0))}")
+    if settings.get("ties", "arrivals-first") != "arrivals-first":
+        parts.append(f"ties {settings['ties']}")
+    return ", ".join(parts)
+
+
+def _score(value: Any, chosen: Metric) -> float:
+    """A number where lower is better (missing values rank last)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return math.inf
+    return -float(value) if chosen.higher_is_better else float(value)
+
+
+def _better(first: float, second: float) -> bool:
+    return first < second and not math.isclose(first, second, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _json_number(value: Any) -> Any:
+    """Floats to 12 significant digits (percentiles carry noise like 19.949999999999996),
+    non-finite ones as null."""
+    if isinstance(value, float):
+        return float(f"{value:.12g}") if math.isfinite(value) else None
+    return value

@@ -1,0 +1,264 @@
+"""CLI: ``schedsim run --gantt/--ascii``, ``schedsim gantt``, ``schedsim compare`` — exact
+output, exit codes, and one ``Error:`` line (never a traceback) for bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from schedsim.cli import main
+from schedsim.policies import REGISTRY
+
+CLASSIC = """\
+name: classic
+processes:
+  - {pid: P1, arrival: 0, burst: 24}
+  - {pid: P2, arrival: 0, burst: 3}
+  - {pid: P3, arrival: 0, burst: 3}
+"""
+SJF = """\
+name: silberschatz-sjf
+processes:
+  - {pid: P1, arrival: 0, burst: 6}
+  - {pid: P2, arrival: 0, burst: 8}
+  - {pid: P3, arrival: 0, burst: 7}
+  - {pid: P4, arrival: 0, burst: 3}
+"""
+TEXTBOOK_BAR = (
+    "|                      P1                       | P2  | P3  |\n"
+    "0                                               24    27    30\n"
+)
+HOW_TO_SAVE = "write one with 'schedsim run FILE --format json --output RESULT.json'"
+
+
+def invoke(*args: str | Path) -> Result:
+    return CliRunner().invoke(main, [str(arg) for arg in args], env={"COLUMNS": "80"})
+
+
+def failed(result: Result, code: int = 2) -> str:
+    """The single error line of a failed command (asserting it is one line, no traceback)."""
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    return lines[0]
+
+
+@pytest.fixture
+def classic(tmp_path: Path) -> Path:
+    path = tmp_path / "classic.yaml"
+    path.write_text(CLASSIC)
+    return path
+
+
+@pytest.fixture
+def sjf(tmp_path: Path) -> Path:
+    path = tmp_path / "sjf.yaml"
+    path.write_text(SJF)
+    return path
+
+
+@pytest.fixture
+def saved(tmp_path: Path, classic: Path) -> Path:
+    path = tmp_path / "fcfs.json"
+    assert invoke("run", classic, "--output", path).exit_code == 0
+    return path
+
+
+# -- schedsim run --gantt / --ascii --------------------------------------------------------------
+@pytest.mark.parametrize("flag", [["--ascii"], ["--gantt", "-"]])
+def test_run_prints_the_textbook_bar_after_the_table(classic, flag):
+    result = invoke("run", classic, *flag)
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith(
+        "context switches │      3 │        │      │     \n\n" + TEXTBOOK_BAR
+    )
+
+
+def test_run_saves_an_image_and_still_prints_json(tmp_path, classic):
+    image = tmp_path / "rr.png"
+    result = invoke("run", classic, "--policy", "rr", "--gantt", image, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["policy"] == "rr"
+    assert image.read_bytes().startswith(b"\x89PNG")
+
+
+def test_run_keeps_the_timeline_for_a_chart_even_with_summary_only(tmp_path, classic):
+    image = tmp_path / "chart.svg"
+    result = invoke("run", classic, "--summary-only", "--gantt", image, "--gantt-by", "cpu")
+    assert result.exit_code == 0, result.output
+    assert image.read_bytes().startswith(b"<?xml")
+
+
+def test_run_refuses_an_unknown_image_extension_before_running(tmp_path, classic):
+    error = failed(invoke("run", tmp_path / "missing.yaml", "--gantt", tmp_path / "chart.jpg"))
+    assert error == (
+        f"Error: {tmp_path / 'chart.jpg'}: cannot draw a chart as '.jpg'; name the file with one "
+        "of .png, .svg, .pdf (or use '-' for a text chart)"
+    )
+    assert not (tmp_path / "chart.jpg").exists()
+
+
+def test_run_text_chart_conflicts_with_data_formats(classic):
+    error = failed(invoke("run", classic, "--ascii", "--format", "csv"))
+    assert error.startswith("Error: --ascii / --gantt -: the text chart goes to standard output")
+
+
+def test_run_chart_needs_the_timeline(tmp_path, classic):
+    error = failed(invoke("run", classic, "--no-timeline", "--gantt", tmp_path / "g.png"))
+    assert error == "Error: --gantt / --ascii need the timeline; drop --no-timeline"
+
+
+def test_run_gantt_by_choices_come_from_click(classic):
+    result = invoke("run", classic, "--gantt-by", "gpu", "--ascii")
+    assert result.exit_code == 2 and "'gpu' is not one of 'process', 'cpu'" in result.output
+
+
+# -- schedsim gantt ------------------------------------------------------------------------------
+def test_gantt_prints_the_text_chart_by_default(saved):
+    result = invoke("gantt", saved)
+    assert (result.exit_code, result.output) == (0, TEXTBOOK_BAR)
+
+
+@pytest.mark.parametrize(
+    ("name", "magic"), [("g.png", b"\x89PNG"), ("g.svg", b"<?xml"), ("g.pdf", b"%PDF")]
+)
+def test_gantt_writes_images(tmp_path, saved, name, magic):
+    result = invoke("gantt", saved, "-o", tmp_path / name, "--by", "cpu")
+    assert (result.exit_code, result.output) == (0, "")
+    assert (tmp_path / name).read_bytes().startswith(magic)
+
+
+def test_gantt_image_and_text_together(tmp_path, saved):
+    result = invoke("gantt", saved, "-o", tmp_path / "g.png", "--ascii", "--width", "20")
+    assert (result.exit_code, result.output) == (0, "|  P1   | P2 | P3 |\n0       24   27   30\n")
+
+
+def test_gantt_missing_result_file(tmp_path):
+    error = failed(invoke("gantt", tmp_path / "nope.json"))
+    assert error == f"Error: {tmp_path / 'nope.json'}: no such file; {HOW_TO_SAVE}"
+
+
+def test_gantt_json_that_is_not_a_result(tmp_path):
+    path = tmp_path / "other.json"
+    path.write_text('{"name": "classic", "processes": []}')
+    error = failed(invoke("gantt", path))
+    assert error.startswith(f"Error: {path}: not a schedsim result file (")
+    assert error.endswith("write one with 'schedsim run FILE --format json --output RESULT.json'")
+
+
+def test_gantt_file_that_is_not_json(tmp_path, classic):
+    error = failed(invoke("gantt", classic))
+    assert error.startswith(f"Error: {classic}: not valid JSON: ")
+
+
+def test_gantt_result_without_timeline(tmp_path, classic):
+    path = tmp_path / "summary.json"
+    data = json.loads(invoke("run", classic, "--format", "json").output)
+    del data["timeline"]
+    path.write_text(json.dumps(data))
+    error = failed(invoke("gantt", path, "-o", tmp_path / "g.png"))
+    assert "the result has no timeline to draw" in error
+    assert not (tmp_path / "g.png").exists()
+
+
+def test_gantt_bad_extension_and_width(tmp_path, saved):
+    assert "cannot draw a chart as '.bmp'" in failed(
+        invoke("gantt", saved, "-o", tmp_path / "g.bmp")
+    )
+    assert failed(invoke("gantt", saved, "--width", "5")) == (
+        "Error: text chart width: must be >= 20 columns, got 5"
+    )
+
+
+# -- schedsim compare ----------------------------------------------------------------------------
+def test_compare_table(sjf):
+    result = invoke("compare", sjf, "--policies", "fcfs,sjf")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "silberschatz-sjf: 1 CPU, context switch 0"
+    assert lines[4] == (
+        "    2 │ fcfs   │      16.25 │   10.25 │    10.25 │   19.95 │    19.95 │      0.167 │"
+        "      100.0% │        4"
+    )
+    assert lines[5] == (
+        "    1 │ sjf    │       13 * │     7 * │      7 * │ 14.95 * │  14.95 * │      0.167 │"
+        "      100.0% │        4"
+    )
+    assert lines[6] == "* best in column; ranked by mean turnaround (lower is better)"
+
+
+def test_compare_csv_and_json(sjf):
+    csv_out = invoke("compare", sjf, "-P", "fcfs,sjf", "--format", "csv", "--rank-by", "waiting")
+    assert csv_out.exit_code == 0
+    assert csv_out.output.splitlines()[1:] == [
+        "2,fcfs,fcfs,16.25,10.25,10.25,19.95,19.95,0.166666666667,1.0,4",
+        "1,sjf,sjf,13.0,7.0,7.0,14.95,14.95,0.166666666667,1.0,4",
+    ]
+    data = json.loads(invoke("compare", sjf, "-P", "fcfs,sjf", "--format", "json").output)
+    assert [p["summary"]["avg_waiting"] for p in data["policies"]] == [10.25, 7]
+
+
+def test_compare_defaults_to_every_registered_policy(sjf):
+    result = invoke("compare", sjf, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [row["policy"] for row in rows] == list(REGISTRY)
+
+
+def test_compare_policy_flags_are_defaults_for_specs(sjf):
+    result = invoke("compare", sjf, "-P", "rr,rr:quantum=8", "--quantum", "2", "--format", "json")
+    assert [p["label"] for p in json.loads(result.output)["policies"]] == [
+        "rr(quantum=2)",
+        "rr(quantum=8)",
+    ]
+    error = failed(invoke("compare", sjf, "-P", "fcfs", "--quantum", "2"))
+    assert error.startswith("Error: --quantum: none of the policies given (fcfs) takes this option")
+
+
+def test_compare_engine_options(sjf):
+    result = invoke("compare", sjf, "-P", "fcfs", "--cpus", "2", "--format", "json")
+    assert json.loads(result.output)["settings"]["cpus"] == 2
+    assert "--cpus: must be a whole number >= 1" in failed(invoke("compare", sjf, "--cpus", "0"))
+
+
+def test_compare_bad_spec(sjf):
+    error = failed(invoke("compare", sjf, "--policies", "fcfs,sfj"))
+    assert error.startswith(
+        "Error: policy spec #2 'sfj': unknown policy 'sfj'; did you mean 'sjf'?"
+    )
+
+
+def test_compare_bad_rank_metric(sjf):
+    assert failed(invoke("compare", sjf, "--rank-by", "speed")).startswith(
+        "Error: --rank-by: unknown metric 'speed'; choose one of: turnaround, waiting"
+    )
+
+
+def test_compare_plot(tmp_path, sjf):
+    image = tmp_path / "cmp.png"
+    result = invoke("compare", sjf, "-P", "fcfs,sjf,rr:quantum=2", "--plot", image)
+    assert result.exit_code == 0, result.output
+    assert image.read_bytes().startswith(b"\x89PNG")
+
+
+def test_compare_plot_bad_extension_is_refused_before_running(tmp_path):
+    error = failed(invoke("compare", tmp_path / "missing.yaml", "--plot", tmp_path / "cmp.gif"))
+    assert "cannot draw a chart as '.gif'" in error
+
+
+def test_compare_missing_workload(tmp_path):
+    error = failed(invoke("compare", tmp_path / "missing.yaml", "-P", "fcfs"))
+    assert str(tmp_path / "missing.yaml") in error
+
+
+def test_commands_have_help():
+    for command in ("gantt", "compare"):
+        result = invoke(command, "-h")
+        assert result.exit_code == 0 and "Examples:" in result.output

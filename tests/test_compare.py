@@ -1,0 +1,178 @@
+"""Comparing policies (schedsim.compare) on textbook workloads, with exact numbers.
+
+Sources: Silberschatz, *Operating System Concepts* §5.3.2 (SJF example: FCFS waits 10.25 on
+average, SJF 7); OSTEP ch. 7 (A=100, B=10, C=10 at 0: FIFO average turnaround 110, SJF 50).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import pytest
+from matplotlib.colors import to_hex
+
+from schedsim import OptionError, Workload
+from schedsim.colors import process_colour
+from schedsim.compare import (
+    METRICS,
+    compare,
+    comparison_figure,
+    comparison_table,
+    metric,
+    save_comparison_plot,
+)
+from schedsim.policy_spec import build_policies
+
+
+def workload(*specs: tuple[str, Any, Any], name: str = "test") -> Workload:
+    return Workload.from_processes(
+        [{"pid": pid, "arrival": arrival, "bursts": [burst]} for pid, arrival, burst in specs],
+        name=name,
+    )
+
+
+SILBERSCHATZ_SJF = workload(("P1", 0, 6), ("P2", 0, 8), ("P3", 0, 7), ("P4", 0, 3), name="sjf")
+OSTEP = workload(("A", 0, 100), ("B", 0, 10), ("C", 0, 10), name="ostep-fifo")
+
+
+def test_silberschatz_sjf_has_the_best_mean_waiting():
+    comparison = compare(SILBERSCHATZ_SJF, "fcfs,sjf")
+    assert comparison.values("avg_waiting") == [10.25, 7]
+    assert comparison.best("waiting") == ["sjf"]
+    assert comparison.ranking("waiting") == [(1, "sjf", 7), (2, "fcfs", 10.25)]
+
+
+def test_ostep_fifo_turnaround_110_sjf_50():
+    comparison = compare(OSTEP, "fcfs,sjf,rr:quantum=10")
+    assert comparison.labels == ["fcfs", "sjf", "rr(quantum=10)"]
+    assert comparison.values("turnaround")[:2] == [110, 50]
+    assert [label for _, label, _ in comparison.ranking()] == ["sjf", "rr(quantum=10)", "fcfs"]
+    assert comparison.ranks() == [3, 1, 2]
+    assert comparison.best("response") == ["sjf", "rr(quantum=10)"]  # both 10: a tie
+
+
+def test_equal_values_share_a_rank():
+    comparison = compare(SILBERSCHATZ_SJF, "fcfs,sjf,srtf")
+    assert comparison.ranks("waiting") == [3, 1, 1]
+    assert comparison.best("waiting") == ["sjf", "srtf"]
+
+
+def test_higher_throughput_and_utilisation_rank_first():
+    comparison = compare(OSTEP, "fcfs,rr:quantum=1", context_switch=1)
+    utilisation = comparison.values("cpu_utilisation")
+    assert utilisation[0] > utilisation[1]  # fewer switches, more useful CPU time
+    assert comparison.best("utilisation") == ["fcfs"]
+    assert comparison.best("throughput") == ["fcfs"]
+    assert comparison.best("switches") == ["fcfs"]
+
+
+def test_every_policy_sees_the_same_engine_settings():
+    comparison = compare(SILBERSCHATZ_SJF, "fcfs,rr", cpus=2, context_switch=1, seed=3)
+    for _, result in comparison.results:
+        assert result.settings == {
+            "cpus": 2,
+            "context_switch": 1,
+            "ties": "arrivals-first",
+            "seed": 3,
+        }
+
+
+def test_defaults_and_prebuilt_policies():
+    comparison = compare(OSTEP, "fcfs,rr", defaults={"quantum": "50"})
+    assert comparison.labels == ["fcfs", "rr(quantum=50)"]
+    again = compare(OSTEP, build_policies("sjf,rr:quantum=5"))
+    assert again.labels == ["sjf", "rr(quantum=5)"]
+
+
+def test_unknown_metric_is_an_option_error():
+    with pytest.raises(OptionError, match="unknown metric 'speed'"):
+        metric("speed")
+    with pytest.raises(OptionError, match="unknown metric"):
+        compare(OSTEP, "fcfs", rank_by="speed")
+
+
+def test_table_marks_the_best_of_each_column_in_plain_text():
+    table = comparison_table(compare(OSTEP, "fcfs,sjf"))
+    lines = table.splitlines()
+    assert lines[0] == "ostep-fifo: 1 CPU, context switch 0"
+    fcfs = next(line for line in lines if "│ fcfs" in line)
+    sjf = next(line for line in lines if "│ sjf" in line)
+    assert sjf.split("│")[2].strip() == "50 *"  # mean turnaround
+    assert fcfs.split("│")[2].strip() == "110"
+    assert [cell.strip() for cell in sjf.split("│")[:2]] == ["1", "sjf"]
+    assert [cell.strip() for cell in fcfs.split("│")[:2]] == ["2", "fcfs"]
+    # a column where everyone ties (utilisation, switches) marks nobody
+    assert "100.0% *" not in table
+    assert lines[-1] == "* best in column; ranked by mean turnaround (lower is better)"
+    assert "\x1b[" not in table
+
+
+def test_table_in_colour_is_bold_and_still_marked():
+    table = comparison_table(compare(OSTEP, "fcfs,sjf"), color=True)
+    assert "\x1b[1m" in table and "50 *" in table
+
+
+def test_json_and_csv_carry_the_same_numbers():
+    comparison = compare(SILBERSCHATZ_SJF, "fcfs,sjf")
+    data = json.loads(comparison.to_json())
+    assert [entry["label"] for entry in data["policies"]] == ["fcfs", "sjf"]
+    assert [entry["summary"]["avg_waiting"] for entry in data["policies"]] == [10.25, 7]
+    assert [entry["rank"] for entry in data["policies"]] == [2, 1]
+    assert data["best"]["avg_waiting"] == ["sjf"]
+    assert data["rank_by"] == "avg_turnaround"
+    rows = list(csv.DictReader(io.StringIO(comparison.to_csv())))
+    assert list(rows[0]) == ["rank", "label", "policy", *(m.key for m in METRICS)]
+    assert [(row["label"], float(row["avg_waiting"])) for row in rows] == [
+        ("fcfs", 10.25),
+        ("sjf", 7.0),
+    ]
+
+
+# -- the comparison plot ---------------------------------------------------------------------------
+def _slices(axes: Any) -> Any:
+    return next(c for c in axes.collections if c.get_gid() == "slices:cpu0")
+
+
+def test_plot_stacks_one_chart_per_policy_with_shared_colours_and_time():
+    comparison = compare(SILBERSCHATZ_SJF, "fcfs,sjf,rr:quantum=2")
+    figure = comparison_figure(comparison)
+    charts, bars = figure.axes[:3], figure.axes[3]
+    assert len(figure.axes) == 4
+    assert [axes.get_title(loc="left").split("   ")[0] for axes in charts] == [
+        "fcfs",
+        "sjf",
+        "rr(quantum=2)",
+    ]
+    assert {axes.get_xlim() for axes in charts} == {charts[0].get_xlim()}
+    for axes, (_, result) in zip(charts, comparison.results, strict=True):
+        slices = _slices(axes)
+        records = result.timeline_records()
+        assert len(slices.get_paths()) == len(records)
+        drawn = sorted(
+            (float(path.vertices[:, 0].min()), to_hex(colour))
+            for path, colour in zip(slices.get_paths(), slices.get_facecolor(), strict=True)
+        )
+        assert drawn == sorted(
+            (r["start"], process_colour(result.pids.index(r["pid"]))) for r in records
+        )
+    assert len(bars.containers) == 3  # one group of bars per policy
+    means = [[round(patch.get_height(), 6) for patch in container] for container in bars.containers]
+    assert means[0] == [16.25, 10.25, 10.25]  # fcfs: turnaround, waiting, response
+    assert means[1] == [13, 7, 7]
+
+
+@pytest.mark.parametrize(
+    ("name", "magic"), [("c.png", b"\x89PNG"), ("c.svg", b"<?xml"), ("c.pdf", b"%PDF")]
+)
+def test_plot_saves_in_every_format(tmp_path, name, magic):
+    save_comparison_plot(compare(OSTEP, "fcfs,sjf"), tmp_path / name, by="process")
+    assert (tmp_path / name).read_bytes().startswith(magic)
+
+
+def test_plot_needs_timelines():
+    comparison = compare(OSTEP, "fcfs", timeline=False)
+    with pytest.raises(OptionError, match="no timeline"):
+        comparison_figure(comparison)
