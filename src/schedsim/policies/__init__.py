@@ -6,13 +6,21 @@ from typing import Any
 
 from schedsim.errors import OptionError
 from schedsim.policies.base import JobsView, Policy
+from schedsim.policies.fair import Fair
 from schedsim.policies.fcfs import FCFS
+from schedsim.policies.hrrn import HRRN
+from schedsim.policies.lottery import Lottery
 from schedsim.policies.mlfq import MLFQ
+from schedsim.policies.priority import Priority
 from schedsim.policies.rr import RoundRobin
 from schedsim.policies.sjf import SJF
 from schedsim.policies.srtf import SRTF
+from schedsim.policies.stride import Stride
 
-REGISTRY: dict[str, type[Policy]] = {cls.name: cls for cls in (FCFS, SJF, SRTF, RoundRobin, MLFQ)}
+REGISTRY: dict[str, type[Policy]] = {
+    cls.name: cls
+    for cls in (FCFS, SJF, SRTF, RoundRobin, MLFQ, Priority, HRRN, Lottery, Stride, Fair)
+}
 
 
 def policy_class(name: str) -> type[Policy]:

@@ -214,6 +214,11 @@ class Policy:
     def fixed_order(self, arrival_order: Sequence[int]) -> Sequence[int] | None:
         return None
 
+    def longest_slice(self) -> Time:
+        """The longest slice this policy ever grants (its quantum), or inf.  Drivers use it
+        to refuse, before starting, a run that would need more slices than allowed."""
+        return math.inf
+
     def slice_level(self, job: int) -> int:
         """The queue level ``job`` runs at (MLFQ) for charts; -1 when levels mean nothing."""
         return -1

@@ -165,6 +165,9 @@ class MLFQ(Policy):
         )
         return victim if level[victim] > best else None
 
+    def longest_slice(self) -> Time:
+        return max(self.quanta)
+
     def _boost_time(self) -> Time | None:
         return self.next_boost
 

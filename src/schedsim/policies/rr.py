@@ -32,3 +32,6 @@ class RoundRobin(Policy):
 
     def time_slice(self, job: int) -> Time:
         return self.quantum
+
+    def longest_slice(self) -> Time:
+        return self.quantum

@@ -1,0 +1,175 @@
+"""A fair-share scheduler in the style of Linux's CFS (the SCHED_OTHER class, 2.6.23–6.5).
+
+Each process has a weight from its ``nice`` value (-20..19) through the kernel's own table,
+``sched_prio_to_weight`` in ``kernel/sched/core.c`` (nice 0 → 1024; each nice step is about
+1.25×, i.e. about 10% of CPU).  Every job keeps a *virtual runtime* that advances more
+slowly the heavier it is,
+
+    vruntime += ran × 1024 / weight
+
+and the runnable job with the lowest vruntime runs next (ties in file order).  Over time
+all runnable vruntimes stay close together, so CPU-bound jobs receive CPU in proportion to
+their weights.
+
+Slices.  A dispatched job may run for
+
+    slice = max(min_granularity, target_latency × weight / total runnable weight)
+
+so that every runnable job gets a turn within about ``target_latency``, but no slice is
+shorter than ``min_granularity``.  (Linux instead stretches the period to
+``nr_running × min_granularity`` when it is crowded; for equal weights that is the same.)
+Defaults are the kernel's classic ``sched_latency`` 6 ms and ``sched_min_granularity``
+0.75 ms, read as 6 and 0.75 workload time units.  The policy is non-preemptive between
+slices: a newly ready job waits for the current slice to end.
+
+Placement.  ``min_vruntime`` is the lowest vruntime among runnable jobs (ready or on a CPU,
+counting a running job's progress in its current slice); it never moves backwards and
+keeps its last value while nothing is runnable.
+
+* A newcomer starts at ``min_vruntime`` — with 0 it would monopolise the CPU until it
+  caught up with jobs that have been running for a long time.
+* A job returning from I/O gets ``max(its vruntime, min_vruntime − target_latency / 2)``:
+  sleeping earns at most half a latency period of credit, so an interactive job is served
+  promptly on wake-up without being able to bank CPU by sleeping (the kernel's
+  ``place_entity`` with ``GENTLE_FAIR_SLEEPERS``).
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from schedsim.clock import Clock
+from schedsim.errors import WorkloadError
+from schedsim.options import time_option
+from schedsim.policies.base import JobsView, Policy, Time
+from schedsim.policies.stride import exact_quotient
+
+NICE_0_WEIGHT = 1024
+NICE_MIN, NICE_MAX = -20, 19
+
+# Linux kernel/sched/core.c, sched_prio_to_weight[40]: the weight of nice -20 ... 19.
+NICE_TO_WEIGHT = (
+    # -20
+    88761, 71755, 56483, 46273, 36291,
+    # -15
+    29154, 23254, 18705, 14949, 11916,
+    # -10
+    9548, 7620, 6100, 4904, 3906,
+    # -5
+    3121, 2501, 1991, 1586, 1277,
+    # 0
+    1024, 820, 655, 526, 423,
+    # 5
+    335, 272, 215, 172, 137,
+    # 10
+    110, 87, 70, 56, 45,
+    # 15
+    36, 29, 23, 18, 15,
+)  # fmt: skip
+
+
+def nice_to_weight(nice: int) -> int:
+    """The CFS load weight of a nice value (-20..19)."""
+    return NICE_TO_WEIGHT[nice - NICE_MIN]
+
+
+class Fair(Policy):
+    """Lowest virtual runtime first, weighted slices; see the module docstring."""
+
+    name = "fair"
+    title = "fair share like Linux CFS: lowest weighted virtual runtime first (nice weights)"
+    options = (
+        time_option(
+            "target_latency",
+            6,
+            "period within which every runnable job should run once; slices are this "
+            "period split by weight (default 6)",
+        ),
+        time_option("min_granularity", 0.75, "shortest slice a job is given (default 0.75)"),
+    )
+
+    target_latency: Time
+    min_granularity: Time
+
+    def reset(self, jobs: JobsView, clock: Clock, rng: np.random.Generator) -> None:
+        super().reset(jobs, clock, rng)
+        n = len(jobs)
+        bad = [
+            f"process #{job + 1} (pid {jobs.pid[job]}): nice: must be in {NICE_MIN}..{NICE_MAX} "
+            f"for policy 'fair', got {nice}"
+            for job, nice in enumerate(jobs.nice)
+            if not NICE_MIN <= nice <= NICE_MAX
+        ]
+        if bad:
+            raise WorkloadError(bad)
+        self.weight: list[int] = [nice_to_weight(int(nice)) for nice in jobs.nice]
+        self.vruntime: list[Time] = [0] * n
+        self.heap: list[tuple[Time, int]] = []
+        self.total_weight = 0  # of the runnable jobs: ready or on a CPU
+        # Jobs on a CPU (or just off it, before the driver hands them back): the remaining
+        # time they had when dispatched, to see how far into their slice they are.
+        self.on_cpu: dict[int, Time] = {}
+        self.granted: list[Time] = [0] * n
+        self.min_vruntime: Time = 0
+        self.sleeper_credit = exact_quotient(self.target_latency, 2)
+
+    # -- hooks -----------------------------------------------------------------------------
+    def on_ready(self, job: int) -> None:
+        floor = self._min_vruntime()
+        if self.jobs.burst_number(job) == 0:
+            self.vruntime[job] = floor
+        else:
+            credited = floor - self.sleeper_credit
+            if self.vruntime[job] < credited:
+                self.vruntime[job] = credited
+        self.total_weight += self.weight[job]
+        heapq.heappush(self.heap, (self.vruntime[job], job))
+
+    def pick_next(self) -> int:
+        job = heapq.heappop(self.heap)[1]
+        self.on_cpu[job] = self.jobs.remaining[job]
+        return job
+
+    def time_slice(self, job: int) -> Time:
+        share = exact_quotient(self.target_latency * self.weight[job], self.total_weight)
+        granted = share if share > self.min_granularity else self.min_granularity
+        self.granted[job] = granted
+        return granted
+
+    def on_expired(self, job: int) -> None:
+        del self.on_cpu[job]
+        self.vruntime[job] += self._virtual(job, self.granted[job])
+        heapq.heappush(self.heap, (self.vruntime[job], job))
+
+    def on_burst_end(self, job: int, ran: Time) -> None:
+        del self.on_cpu[job]
+        self.vruntime[job] += self._virtual(job, ran)
+        self._min_vruntime(also=self.vruntime[job])  # the floor counts the leaving job
+        self.total_weight -= self.weight[job]
+
+    # -- virtual time ------------------------------------------------------------------------
+    def _virtual(self, job: int, ran: Time) -> Time:
+        weight = self.weight[job]
+        return ran if weight == NICE_0_WEIGHT else exact_quotient(ran * NICE_0_WEIGHT, weight)
+
+    def _min_vruntime(self, also: Time | None = None) -> Time:
+        """The lowest vruntime among runnable jobs (and ``also``), never moving backwards;
+        the last value when none is runnable."""
+        lowest = self.heap[0][0] if self.heap else None
+        if also is not None and (lowest is None or also < lowest):
+            lowest = also
+        remaining_now = self.jobs.remaining_now
+        for job, remaining_at_dispatch in self.on_cpu.items():
+            used = remaining_at_dispatch - remaining_now(job)
+            current = self.vruntime[job] + (self._virtual(job, used) if used else 0)
+            if lowest is None or current < lowest:
+                lowest = current
+        if lowest is not None and lowest > self.min_vruntime:
+            self.min_vruntime = lowest
+        return self.min_vruntime
+
+    def longest_slice(self) -> Time:
+        """A share of the target latency, or the minimum granularity if that is longer."""
+        return max(self.target_latency, self.min_granularity)

@@ -1,0 +1,62 @@
+"""Highest response ratio next (Brinch Hansen; Stallings, *Operating Systems: Internals and
+Design Principles*, §9.2).
+
+SJF favours short jobs so strongly that a long one can starve.  HRRN picks, whenever a CPU
+frees up, the ready job with the highest response ratio
+
+    ratio = (waiting + burst) / burst
+
+where ``waiting`` is how long the job has been ready (since it arrived or came back from
+I/O) and ``burst`` is its next CPU burst.  A short job starts with a high ratio, and a long
+job's ratio keeps growing while it waits, so it cannot wait forever.  Non-preemptive.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from schedsim.clock import Clock
+from schedsim.policies.base import JobsView, Policy, Time
+
+
+class HRRN(Policy):
+    """Highest (waiting + burst) / burst first; ties go to the job ready earlier, then to
+    file order.
+
+    Every ratio changes as time passes, and not at the same rate, so no heap order stays
+    valid: picking scans the ready jobs, O(n) per pick — fine for teaching-sized workloads.
+    Ratios are compared by cross-multiplying (``w1·b2`` vs ``w2·b1``), so integer workloads
+    tie exactly instead of through rounded divisions.
+    """
+
+    name = "hrrn"
+    title = "highest response ratio next, non-preemptive"
+
+    def reset(self, jobs: JobsView, clock: Clock, rng: np.random.Generator) -> None:
+        super().reset(jobs, clock, rng)
+        self.ready_since: dict[int, Time] = {}
+
+    def on_ready(self, job: int) -> None:
+        self.ready_since[job] = self.clock.now
+
+    def pick_next(self) -> int:
+        now = self.clock.now
+        remaining = self.jobs.remaining
+        best_job = -1
+        best_waiting: Time = 0
+        best_burst: Time = 1
+        best_since: Time = 0
+        for job, since in self.ready_since.items():
+            waiting = now - since
+            burst = remaining[job]
+            # ratio - 1 = waiting / burst; compare those without dividing.
+            if best_job < 0:
+                better = True
+            else:
+                left = waiting * best_burst
+                right = best_waiting * burst
+                better = left > right or (left == right and (since, job) < (best_since, best_job))
+            if better:
+                best_job, best_waiting, best_burst, best_since = job, waiting, burst, since
+        del self.ready_since[best_job]
+        return best_job

@@ -1,0 +1,112 @@
+"""Lottery scheduling (Waldspurger & Weihl, OSDI 1994; OSTEP ch. 9).
+
+Each process holds ``tickets`` (from the workload; 100 unless given).  Every time a CPU
+needs a job, the policy draws a winning ticket uniformly among the tickets of the ready
+jobs, so a job wins with probability proportional to its tickets, and the winner runs for
+one quantum.  Over many quanta each CPU-bound job's share of the CPU converges to its
+share of the tickets — probabilistically: the error after n draws shrinks like √n, not to
+zero, which is what :mod:`stride` fixes.
+
+The draw uses the run's random generator (``--seed``), so a run is reproducible.  A job
+that blocks for I/O before its quantum ends simply loses the rest of it (no compensation
+tickets).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from schedsim.clock import Clock
+from schedsim.errors import WorkloadError
+from schedsim.options import time_option
+from schedsim.policies.base import JobsView, Policy, Time
+
+DEFAULT_QUANTUM = 1
+
+
+class Lottery(Policy):
+    """Proportional share by random draw; one quantum per win.
+
+    The tickets of the ready jobs sit in a Fenwick (binary indexed) tree indexed by job id,
+    so adding or removing a job and finding the owner of ticket number ``u`` each cost
+    O(log n): thousands of ready jobs are cheap.  Ticket numbers are laid out in file order,
+    as if the ready jobs stood in a list sorted by job id (OSTEP's walk over a list).
+    """
+
+    name = "lottery"
+    title = "lottery scheduling: random draw weighted by tickets, one quantum per win"
+    options = (time_option("quantum", DEFAULT_QUANTUM, "length of a time slice (default 1)"),)
+
+    quantum: Time
+
+    def reset(self, jobs: JobsView, clock: Clock, rng: np.random.Generator) -> None:
+        super().reset(jobs, clock, rng)
+        self.tickets = ticket_counts(jobs, self.name)
+        self.tree = TicketTree(len(jobs))
+        self.ready = 0
+
+    def on_ready(self, job: int) -> None:
+        self.tree.add(job, self.tickets[job])
+        self.ready += 1
+
+    def pick_next(self) -> int:
+        tree = self.tree
+        winner = 0 if self.ready == 1 else int(self.rng.integers(tree.total))
+        job = tree.owner(winner)
+        tree.add(job, -self.tickets[job])
+        self.ready -= 1
+        return job
+
+    def time_slice(self, job: int) -> Time:
+        return self.quantum
+
+
+def ticket_counts(jobs: JobsView, policy: str) -> list[int]:
+    """Each job's tickets, checked to be >= 1 (the loaders check this too; a workload
+    built in code might not have been)."""
+    tickets = [int(count) for count in jobs.tickets]
+    bad = [
+        f"process #{job + 1} (pid {jobs.pid[job]}): tickets: must be >= 1 for policy "
+        f"{policy!r}, got {count}"
+        for job, count in enumerate(tickets)
+        if count < 1
+    ]
+    if bad:
+        raise WorkloadError(bad)
+    return tickets
+
+
+class TicketTree:
+    """Fenwick tree of per-job ticket counts: point update and "who holds ticket u"."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.sums = [0] * (size + 1)
+        self.total = 0
+        self.top = 1 << max(size.bit_length() - 1, 0) if size else 0
+
+    def add(self, job: int, tickets: int) -> None:
+        self.total += tickets
+        sums = self.sums
+        index = job + 1
+        size = self.size
+        while index <= size:
+            sums[index] += tickets
+            index += index & -index
+
+    def owner(self, ticket: int) -> int:
+        """The job holding ticket number ``ticket`` (0 <= ticket < total), counting the
+        tickets of the jobs in the tree in job-id order."""
+        sums = self.sums
+        position = 0
+        step = self.top
+        while step:
+            following = position + step
+            if following <= self.size and sums[following] <= ticket:
+                position = following
+                ticket -= sums[following]
+            step >>= 1
+        return position  # the 1-based index position + 1, as a 0-based job id
+
+    def longest_slice(self) -> Time:
+        return self.quantum
