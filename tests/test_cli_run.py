@@ -196,3 +196,23 @@ def test_version_and_python_dash_m():
     )
     assert completed.returncode == 0
     assert completed.stdout.splitlines()[1].startswith("P1,0,0,24,24,0,0,24,0,0,1")
+
+
+def test_a_predicting_sjf_reports_its_prediction_error():
+    result = invoke(
+        "run",
+        str(ROOT / "workloads" / "interactive_batch.yaml"),
+        "-p",
+        "sjf",
+        "--predict",
+        "exp",
+        "--alpha",
+        "0.5",
+        "--tau0",
+        "10",
+        "--summary-only",
+    )
+    assert result.exit_code == 0
+    assert "Burst prediction (exp, alpha=0.5, tau0=10): 14 bursts" in result.output
+    oracle = invoke("run", str(ROOT / "workloads" / "interactive_batch.yaml"), "-p", "sjf")
+    assert "Burst prediction" not in oracle.output

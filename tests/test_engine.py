@@ -97,9 +97,19 @@ def test_float_remainders_do_not_leave_a_sliver_slice():
     assert result.jobs["finish"].tolist() == pytest.approx([0.77, 0.88])
 
 
-def test_a_run_stops_past_the_slice_limit():
-    with pytest.raises(LimitError, match="exceeded 100 slices"):
+def test_a_run_that_must_exceed_the_slice_limit_is_refused_up_front():
+    with pytest.raises(LimitError) as error:
         simulate(workload(("A", 0, 1000), ("B", 0, 1000)), "rr", quantum=1, max_slices=100)
+    assert str(error.value) == (
+        "policy rr(quantum=1) needs at least 2e+03 slices for this workload's 2000 units of "
+        "CPU, above the limit of 100; use a larger quantum, or --max-slices N to allow more"
+    )
+
+
+def test_a_run_stops_at_the_slice_limit_when_no_estimate_was_possible():
+    """A policy that declares no longest slice is stopped when it reaches the limit."""
+    with pytest.raises(LimitError, match="the run exceeded 100 slices at time 99"):
+        run(workload(("A", 0, 1000), ("B", 0, 1000)), Stubborn("none"), max_slices=100)
 
 
 @pytest.mark.parametrize(

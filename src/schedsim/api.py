@@ -32,7 +32,7 @@ def simulate(
     ties: str = "arrivals-first",
     seed: int = 0,
     timeline: bool = True,
-    max_slices: int | None = engine.DEFAULT_MAX_SLICES,
+    max_slices: int | None = None,
     **options: Any,
 ) -> Result:
     """Run ``workload`` under ``policy`` (a name plus options, or a Policy instance).
@@ -53,6 +53,10 @@ def simulate(
         max_slices=max_slices,
     )
     settings = {"cpus": cpus, "context_switch": context_switch, "ties": ties, "seed": seed}
-    return Result.from_trace(
+    result = Result.from_trace(
         workload, trace, policy=policy.name, options=policy.settings, settings=settings
     )
+    report = getattr(policy, "report", None)  # e.g. burst-prediction errors of sjf --predict
+    if report:
+        result.extra["prediction"] = report
+    return result

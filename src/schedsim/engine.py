@@ -60,6 +60,10 @@ TIES = ("arrivals-first", "requeue-first")
 # Job states.
 NEW, READY, RUNNING, BLOCKED_IO, DONE = 0, 1, 2, 3, 4
 
+# Default limits on slices (dispatches) per run: a timeline costs about 31 bytes a slice,
+# so 20 million is about 620 MB; without one only time is at stake (about a minute and a
+# half at 2 million slices a second).  Overridden by ``max_slices`` / ``--max-slices``.
+DEFAULT_MAX_SLICES_TIMELINE = 20_000_000
 DEFAULT_MAX_SLICES = 200_000_000
 
 # A float burst whose remainder after a slice would be below this fraction of itself is
@@ -93,7 +97,7 @@ def run(
     ties: str = "arrivals-first",
     seed: int = 0,
     record_timeline: bool = True,
-    max_slices: int | None = DEFAULT_MAX_SLICES,
+    max_slices: int | None = None,
     engine: str = "auto",
 ) -> Trace:
     """Simulate ``workload`` under ``policy`` and return the raw :class:`Trace`.
@@ -104,8 +108,13 @@ def run(
     paths give identical results.
     """
     check_run_options(cpus, context_switch, ties)
+    if max_slices is None:
+        max_slices = DEFAULT_MAX_SLICES_TIMELINE if record_timeline else DEFAULT_MAX_SLICES
+    elif max_slices < 1:
+        raise OptionError(f"--max-slices: must be >= 1, got {max_slices}")
+    _check_slice_estimate(workload, policy, max_slices)
     state = _State(workload, policy, seed)
-    limit = max_slices if max_slices is not None else -1
+    limit = max_slices
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -240,6 +249,22 @@ def _run_fixed_order(
         context_switches=n,
         timeline=timeline,
     )
+
+
+def _check_slice_estimate(workload: Workload, policy: Policy, max_slices: int) -> None:
+    """Refuse up front a run that must exceed the slice limit (a tiny quantum on long
+    bursts) instead of discovering it minutes and gigabytes later."""
+    longest = policy.longest_slice()
+    if not longest < INF or len(workload) == 0:
+        return
+    cpu = float(workload.cpu_total().sum())
+    at_least = cpu / longest
+    if at_least > max_slices:
+        raise LimitError(
+            f"policy {policy.describe()} needs at least {at_least:.3g} slices for this "
+            f"workload's {cpu:.6g} units of CPU, above the limit of {max_slices:,}; "
+            "use a larger quantum, or --max-slices N to allow more"
+        )
 
 
 def _too_many_slices(max_slices: int, now: Time) -> LimitError:

@@ -41,7 +41,20 @@ def render_table(result: Result, *, summary_only: bool = False, width: int | Non
         if not summary_only:
             console.print(job_table(result))
         console.print(summary_table(result))
+        prediction = result.extra.get("prediction")
+        if prediction:
+            console.print(prediction_line(prediction))
     return capture.get()
+
+
+def prediction_line(report: dict[str, Any]) -> str:
+    """One line on how well a predicting policy guessed CPU bursts."""
+    return (
+        f"Burst prediction ({report.get('method', 'exp')}, alpha={fmt(report.get('alpha'))}, "
+        f"tau0={fmt(report.get('tau0'))}): {report.get('bursts', 0)} bursts, mean absolute "
+        f"error {fmt(report.get('mean_absolute_error'))}, mean relative error "
+        f"{100 * float(report.get('mean_relative_error') or 0):.1f}%"
+    )
 
 
 def describe(result: Result) -> str:

@@ -15,15 +15,19 @@ from schedsim.policies import REGISTRY, Policy, make_policy
 F = Callable[..., Any]
 
 
-def declared_options() -> dict[str, tuple[Option, list[str]]]:
-    """Every option any registered policy declares, with the policies that take it."""
-    found: dict[str, tuple[Option, list[str]]] = {}
+def declared_options() -> dict[str, tuple[Option, list[tuple[str, list[str]]]]]:
+    """Every option any registered policy declares, with its help text per group of policies
+    (policies that share a flag may differ in default, e.g. --quantum)."""
+    found: dict[str, tuple[Option, list[tuple[str, list[str]]]]] = {}
     for name, cls in REGISTRY.items():
         for option in cls.options:
-            if option.name in found:
-                found[option.name][1].append(name)
+            _, helps = found.setdefault(option.name, (option, []))
+            for text, owners in helps:
+                if text == option.help:
+                    owners.append(name)
+                    break
             else:
-                found[option.name] = (option, [name])
+                helps.append((option.help, [name]))
     return found
 
 
@@ -31,8 +35,8 @@ def policy_options(function: F) -> F:
     """Add one flag per declared policy option (``--quantum``, ``--levels``, ...).
 
     The flags are built from the policies' own declarations, so help cannot drift."""
-    for name, (option, owners) in reversed(list(declared_options().items())):
-        help_text = f"[{', '.join(owners)}] {option.help}"
+    for name, (option, helps) in reversed(list(declared_options().items())):
+        help_text = "; ".join(f"[{', '.join(owners)}] {text}" for text, owners in helps)
         if option.flag:
             decorator = click.option(
                 option.cli_flag, name, is_flag=True, default=None, help=help_text
