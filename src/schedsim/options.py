@@ -24,6 +24,8 @@ def parse_time(text: str | int | float, *, allow_inf: bool = False) -> Time:
         raise OptionError(f"expected a number, got {text!r}")
     if isinstance(text, int | float):
         value: Time = text
+    elif not isinstance(text, str):
+        raise OptionError(f"expected a number, got {text!r}")
     else:
         raw = text.strip()
         try:
@@ -57,12 +59,17 @@ def parse_nonnegative_time(text: str | int | float) -> Time:
 
 
 def parse_time_list(
-    text: str | int | float | list[Any], *, allow_inf_last: bool = True
+    text: str | int | float | list[Any] | tuple[Any, ...], *, allow_inf_last: bool = True
 ) -> tuple[Time, ...]:
-    """``4`` or ``1,2,4`` or ``8,16,inf`` (inf only for the last, bottom-level entry)."""
-    items = (
-        text if isinstance(text, list) else [text] if not isinstance(text, str) else text.split(",")
-    )
+    """``4`` or ``1,2,4`` or ``8,16,inf`` (inf only for the last, bottom-level entry); a list
+    or tuple of numbers from Python works too."""
+    items: list[Any]
+    if isinstance(text, list | tuple):
+        items = list(text)
+    elif isinstance(text, str):
+        items = text.split(",")
+    else:
+        items = [text]
     if not items or any(str(item).strip() == "" for item in items):
         raise OptionError(f"expected a number or a comma-separated list, got {text!r}")
     values = []
