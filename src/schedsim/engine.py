@@ -166,10 +166,10 @@ class _State:
         self.clock = SimulatedClock(0)
         self.view = JobsView(
             pid=workload.pid,
-            arrival=workload.arrival.tolist(),
-            priority=workload.priority.tolist(),
-            tickets=workload.tickets.tolist(),
-            nice=workload.nice.tolist(),
+            arrival=workload.arrival,
+            priority=workload.priority,
+            tickets=workload.tickets,
+            nice=workload.nice,
             remaining=self.remaining,
             running_since=self.running_since,
             burst_number=self.burst_number,
@@ -213,7 +213,7 @@ def _run_fixed_order(
     policy = state.policy
     n = state.n
     jobs = list(order)
-    if len(jobs) != n or set(jobs) != set(range(n)):
+    if len(jobs) != n or not _is_permutation(jobs, n):
         raise PolicyError(
             f"policy {policy.name!r} gave a fixed order that is not a permutation of the {n} jobs"
         )
@@ -249,6 +249,14 @@ def _run_fixed_order(
         context_switches=n,
         timeline=timeline,
     )
+
+
+def _is_permutation(jobs: list[int], n: int) -> bool:
+    try:
+        ids = np.asarray(jobs, dtype=np.int64)
+        return bool(ids.min() >= 0 and np.bincount(ids, minlength=n).max() == 1) if n else True
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 def _check_slice_estimate(workload: Workload, policy: Policy, max_slices: int) -> None:

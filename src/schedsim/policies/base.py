@@ -73,40 +73,43 @@ class JobsView:
     time it has been running on a CPU.
     """
 
-    __slots__ = (
-        "_burst_number",
-        "_running_since",
-        "arrival",
-        "clock",
-        "nice",
-        "pid",
-        "priority",
-        "remaining",
-        "tickets",
-    )
+    # Static columns (arrival, priority, tickets, nice) are turned into lists only when a
+    # policy first reads them: most policies read none, and at a million jobs each list
+    # costs time and tens of megabytes.
+    _LAZY = ("arrival", "priority", "tickets", "nice")
+
+    arrival: Sequence[Time]
+    priority: Sequence[int]
+    tickets: Sequence[int]
+    nice: Sequence[int]
 
     def __init__(
         self,
         *,
         pid: Sequence[str],
-        arrival: Sequence[Time],
-        priority: Sequence[int],
-        tickets: Sequence[int],
-        nice: Sequence[int],
+        arrival: Any,
+        priority: Any,
+        tickets: Any,
+        nice: Any,
         remaining: Sequence[Time],
         running_since: Sequence[Time | None],
         burst_number: Sequence[int],
         clock: Clock,
     ) -> None:
         self.pid = pid
-        self.arrival = arrival
-        self.priority = priority
-        self.tickets = tickets
-        self.nice = nice
+        self._sources = {"arrival": arrival, "priority": priority, "tickets": tickets, "nice": nice}
         self.remaining = remaining
         self._running_since = running_since
         self._burst_number = burst_number
         self.clock = clock
+
+    def __getattr__(self, name: str) -> Any:
+        if name in JobsView._LAZY:
+            source = self.__dict__["_sources"][name]
+            column = source.tolist() if hasattr(source, "tolist") else list(source)
+            setattr(self, name, column)  # later reads are plain attribute reads
+            return column
+        raise AttributeError(name)
 
     def __len__(self) -> int:
         return len(self.pid)
