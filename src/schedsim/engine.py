@@ -177,6 +177,20 @@ class _State:
         )
         policy.reset(self.view, self.clock, np.random.default_rng(seed))
 
+    def slice_hook(self) -> tuple[Callable[[int], Time] | None, Time]:
+        """``(time_slice, None)`` for a policy that computes slices, ``(None, q)`` for one
+        that set ``time_slice`` to a fixed number q (no call per dispatch), ``(None, inf)``
+        for one that lets jobs run to the end of their bursts."""
+        value = getattr(self.policy, "time_slice")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if not value > 0:
+                raise PolicyError(
+                    f"policy {self.policy.name!r} set a fixed time slice of {value!r}; "
+                    "a slice must be > 0"
+                )
+            return None, value
+        return self.hook("time_slice"), INF
+
     def hook(self, name: str) -> Callable[..., Any] | None:
         policy = self.policy
         return getattr(policy, name) if overrides(policy, name) else None
@@ -333,7 +347,7 @@ def _run_general(
 
     on_ready = policy.on_ready
     pick_next = policy.pick_next
-    time_slice = state.hook("time_slice")
+    time_slice, fixed_slice = state.slice_hook()
     on_expired = policy.on_expired
     on_preempted = policy.on_preempted
     on_burst_end = state.hook("on_burst_end")
@@ -360,7 +374,7 @@ def _run_general(
     def dispatch(cpu: int, job: int, now: Time) -> None:
         nonlocal switches, dispatches
         status[job] = RUNNING
-        granted = time_slice(job) if time_slice is not None else INF
+        granted = time_slice(job) if time_slice is not None else fixed_slice
         if not granted > 0:
             raise _bad_slice(policy, job, now, granted)
         if cpu_last[cpu] != job:
@@ -410,7 +424,7 @@ def _run_general(
                     )
                 cpu_dispatched[cpu] = now
                 cpu_start[cpu] = now
-            granted = time_slice(job) if time_slice is not None else INF
+            granted = time_slice(job) if time_slice is not None else fixed_slice
             if not granted > 0:
                 raise _bad_slice(policy, job, now, granted)
             left = remaining[job]
@@ -633,7 +647,7 @@ def _run_single(
 
     on_ready = policy.on_ready
     pick_next = policy.pick_next
-    time_slice = state.hook("time_slice")
+    time_slice, fixed_slice = state.slice_hook()
     on_expired = policy.on_expired
     on_preempted = policy.on_preempted
     on_burst_end = state.hook("on_burst_end")
@@ -716,7 +730,7 @@ def _run_single(
                     raise _bad_pick(policy, job, t, status[job])
                 ready -= 1
                 status[job] = RUNNING
-                granted = time_slice(job) if time_slice is not None else INF
+                granted = time_slice(job) if time_slice is not None else fixed_slice
                 if not granted > 0:
                     raise _bad_slice(policy, job, t, granted)
                 if job != last:
@@ -846,7 +860,7 @@ def _run_single(
                         append_slice(0, cur, cur_dispatched, cur_start, t, level, RESLICED)
                     cur_dispatched = t
                     cur_start = t
-                granted = time_slice(cur) if time_slice is not None else INF
+                granted = time_slice(cur) if time_slice is not None else fixed_slice
                 if not granted > 0:
                     raise _bad_slice(policy, cur, t, granted)
                 left = remaining[cur]
@@ -897,7 +911,7 @@ def _run_single(
                 )
             ready -= 1
             status[job] = RUNNING
-            granted = time_slice(job) if time_slice is not None else INF
+            granted = time_slice(job) if time_slice is not None else fixed_slice
             if not granted > 0:
                 raise _bad_slice(policy, job, t, granted)
             if job != last:

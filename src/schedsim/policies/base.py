@@ -15,7 +15,9 @@ Hook protocol (the driver guarantees the order; ``now`` is ``self.clock.now``):
     structure and return it; it will run on a CPU.
 ``time_slice(job) -> time``
     How long ``job`` may run before the driver asks again (``math.inf``: until its burst
-    ends).  Called right after ``pick_next`` returned ``job``.  Must be > 0.
+    ends).  Called right after ``pick_next`` returned ``job``.  Must be > 0.  A policy whose
+    slice never varies may instead set ``self.time_slice`` to that number in ``reset``
+    (round robin sets its quantum): drivers then use it without a call per dispatch.
 ``on_expired(job)``
     ``job`` used its whole slice and still has work: it is ready again and the policy must
     hold it.  (Default: treat it as ``on_ready``.)

@@ -29,9 +29,7 @@ class RoundRobin(Policy):
         self.on_ready = self.queue.append  # type: ignore[method-assign, assignment]
         self.on_expired = self.queue.append  # type: ignore[method-assign, assignment]
         self.pick_next = self.queue.popleft  # type: ignore[method-assign]
-
-    def time_slice(self, job: int) -> Time:
-        return self.quantum
+        self.time_slice = self.quantum  # type: ignore[method-assign, assignment]
 
     def longest_slice(self) -> Time:
         return self.quantum
