@@ -181,7 +181,7 @@ class _State:
         """``(time_slice, None)`` for a policy that computes slices, ``(None, q)`` for one
         that set ``time_slice`` to a fixed number q (no call per dispatch), ``(None, inf)``
         for one that lets jobs run to the end of their bursts."""
-        value = getattr(self.policy, "time_slice")
+        value: Any = self.policy.time_slice
         if isinstance(value, int | float) and not isinstance(value, bool):
             if not value > 0:
                 raise PolicyError(

@@ -60,6 +60,9 @@ class Lottery(Policy):
     def time_slice(self, job: int) -> Time:
         return self.quantum
 
+    def longest_slice(self) -> Time:
+        return self.quantum
+
 
 def ticket_counts(jobs: JobsView, policy: str) -> list[int]:
     """Each job's tickets, checked to be >= 1 (the loaders check this too; a workload
@@ -107,6 +110,3 @@ class TicketTree:
                 ticket -= sums[following]
             step >>= 1
         return position  # the 1-based index position + 1, as a 0-based job id
-
-    def longest_slice(self) -> Time:
-        return self.quantum
