@@ -114,36 +114,68 @@ class MLFQ(Policy):
         self.next_boost: Time = self.boost if self.boost > 0 else INF
         if self.boost > 0:  # without boosting there is no timer for the driver to watch
             self.next_timer = self._boost_time  # type: ignore[method-assign]
+        self._bind_slice_hooks()
 
-    # -- hooks (called once or more per slice: written for speed, locals over attributes) ----
-    def on_ready(self, job: int) -> None:
-        if self.seen[job]:  # back from I/O: same level, accounting kept (rule 4)
-            self.queues[self.level[job]].append(job)
-        else:  # a new arrival enters the top level (rule 3)
-            self.seen[job] = True
-            self.queues[0].append(job)
+    def _bind_slice_hooks(self) -> None:
+        """The four hooks called for every slice, as closures over this run's state.
 
-    def pick_next(self) -> int:
-        for queue in self.queues:
-            if queue:
-                return queue.popleft()
-        raise IndexError("pick_next called with no ready job")
+        They read lists and constants from local variables instead of ``self`` attributes,
+        which roughly halves their cost; the state they share with the other hooks is the
+        same list objects (never rebound, only changed in place)."""
+        queues = self.queues
+        top = queues[0]
+        level = self.level
+        used = self.used
+        granted_by_job = self.granted
+        seen = self.seen
+        quanta = self.quanta
+        allotments = self.allotments
+        bottom = self.bottom
 
-    def time_slice(self, job: int) -> Time:
-        level = self.level[job]
-        used = self.used[job]
-        quantum = self.quanta[level]
-        granted = quantum - used % quantum if quantum != INF else INF
-        if level < self.bottom:
-            to_allotment = self.allotments[level] - used
-            if to_allotment < granted:
-                granted = to_allotment
-        self.granted[job] = granted
-        return granted
+        def on_ready(job: int) -> None:
+            """Rule 3: a new job enters the top level; one back from I/O keeps its level
+            and its accounting (rule 4)."""
+            if seen[job]:
+                queues[level[job]].append(job)
+            else:
+                seen[job] = True
+                top.append(job)
 
-    def on_expired(self, job: int) -> None:
-        level = self._charge(job, self.granted[job])
-        self.queues[level].append(job)
+        def pick_next() -> int:
+            """Rule 1: the head of the highest non-empty queue."""
+            for queue in queues:
+                if queue:
+                    return queue.popleft()
+            raise IndexError("pick_next called with no ready job")
+
+        def time_slice(job: int) -> Time:
+            """Up to the next multiple of the level's quantum, but not past its allotment."""
+            current = level[job]
+            spent = used[job]
+            quantum = quanta[current]
+            granted = quantum - spent % quantum if quantum != INF else INF
+            if current < bottom:
+                to_allotment = allotments[current] - spent
+                if to_allotment < granted:
+                    granted = to_allotment
+            granted_by_job[job] = granted
+            return granted
+
+        def on_expired(job: int) -> None:
+            """The whole slice was used: charge it (rule 4) and go to the tail."""
+            current = level[job]
+            spent = used[job] + granted_by_job[job]
+            if current < bottom and spent >= allotments[current]:
+                current += 1
+                level[job] = current
+                spent = 0
+            used[job] = spent
+            queues[current].append(job)
+
+        self.on_ready = on_ready  # type: ignore[method-assign]
+        self.pick_next = pick_next  # type: ignore[method-assign]
+        self.time_slice = time_slice  # type: ignore[method-assign]
+        self.on_expired = on_expired  # type: ignore[method-assign]
 
     def on_preempted(self, job: int, ran: Time) -> None:
         level = self._charge(job, ran)
@@ -172,13 +204,12 @@ class MLFQ(Policy):
         return self.next_boost
 
     def on_timer(self) -> bool:
-        """Priority boost: everything to the top, running slices restart."""
+        """Rule 5, the priority boost: everything to the top, running slices restart."""
         self.next_boost += self.boost
-        merged: deque[int] = deque()
-        for queue in self.queues:
-            merged.extend(queue)
+        top = self.queues[0]
+        for queue in self.queues[1:]:  # behind the top queue, higher levels first
+            top.extend(queue)
             queue.clear()
-        self.queues[0] = merged
         self.level[:] = [0] * len(self.level)
         self.used[:] = [0] * len(self.used)
         return True
