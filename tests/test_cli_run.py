@@ -71,7 +71,9 @@ def test_json_output_has_the_documented_shape_and_textbook_numbers():
 def test_csv_output_is_one_row_per_process():
     result = invoke("run", CLASSIC, "--policy", "rr", "--quantum", "4", "--format", "csv")
     assert result.exit_code == 0
-    rows = list(csv.DictReader(io.StringIO(result.output)))
+    lines = result.output.splitlines()
+    assert lines[0].startswith("# schedsim ")  # provenance comment, then plain CSV
+    rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
     assert [row["pid"] for row in rows] == ["P1", "P2", "P3"]
     assert [row["waiting"] for row in rows] == ["6", "4", "7"]
     assert [row["slices"] for row in rows] == ["6", "1", "1"]
@@ -100,7 +102,7 @@ def test_output_file_is_written_in_the_format_of_its_extension(tmp_path):
     assert json.loads(target.read_text())["summary"]["avg_waiting"] == pytest.approx(17 / 3)
     jobs = tmp_path / "jobs.csv"
     assert invoke("run", CLASSIC, "-o", str(jobs), "--summary-only").exit_code == 0
-    assert jobs.read_text().splitlines()[0].startswith("pid,arrival,first_run,finish")
+    assert jobs.read_text().splitlines()[1].startswith("pid,arrival,first_run,finish")
 
 
 @pytest.mark.parametrize("workload", WORKLOADS, ids=lambda path: path.stem)
@@ -195,7 +197,7 @@ def test_version_and_python_dash_m():
         check=False,
     )
     assert completed.returncode == 0
-    assert completed.stdout.splitlines()[1].startswith("P1,0,0,24,24,0,0,24,0,0,1")
+    assert completed.stdout.splitlines()[2].startswith("P1,0,0,24,24,0,0,24,0,0,1")
 
 
 def test_a_predicting_sjf_reports_its_prediction_error():

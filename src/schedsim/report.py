@@ -44,7 +44,21 @@ def render_table(result: Result, *, summary_only: bool = False, width: int | Non
         prediction = result.extra.get("prediction")
         if prediction:
             console.print(prediction_line(prediction))
+        console.print(provenance(result), style="dim")
     return capture.get()
+
+
+def provenance(result: Result) -> str:
+    """Everything needed to reproduce the result: version, workload, policy and options,
+    engine settings, seed."""
+    options = ", ".join(f"{k}={_join(v)}" for k, v in result.options.items() if v is not None)
+    settings = result.settings
+    return (
+        f"schedsim {result.version}: workload {result.workload}, policy {result.policy}"
+        + (f" ({options})" if options else "")
+        + f", cpus {settings.get('cpus', 1)}, context switch {settings.get('context_switch', 0)}"
+        + f", ties {settings.get('ties', 'arrivals-first')}, seed {settings.get('seed', 0)}"
+    )
 
 
 def prediction_line(report: dict[str, Any]) -> str:
@@ -126,7 +140,9 @@ def summary_table(result: Result) -> Table:
 
 
 def jobs_csv(result: Result) -> str:
+    """Per-process records, after one ``#`` comment line that says how they were made."""
     buffer = io.StringIO()
+    buffer.write(f"# {provenance(result)}\n")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["pid", *JOB_COLUMNS])
     columns = [result.jobs[name].tolist() for name in JOB_COLUMNS]

@@ -43,6 +43,7 @@ class Result:
     kind: str = "simulated"
     source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    version: str = __version__
 
     @classmethod
     def from_trace(
@@ -113,7 +114,7 @@ class Result:
     def to_dict(self, *, include_timeline: bool = True) -> dict[str, Any]:
         convert = _time_converter(self.integer_times)
         out: dict[str, Any] = {
-            "schedsim": __version__,
+            "schedsim": self.version,
             "format": FORMAT_VERSION,
             "kind": self.kind,
             "policy": self.policy,
@@ -206,6 +207,7 @@ def _from_dict(data: dict[str, Any]) -> Result:
         kind=str(data.get("kind", "simulated")),
         source=data.get("workload_file"),
         extra=dict(data.get("extra") or {}),
+        version=str(data.get("schedsim", "unknown")),
     )
 
 
