@@ -352,6 +352,22 @@ def test_non_utf8_bytes_are_rejected_with_line(tmp_path: Path) -> None:
     )
 
 
+def test_yaml_control_character_is_located(tmp_path: Path) -> None:
+    path = write(tmp_path, "x.yaml", "- pid: A\n  burst: 1\x01\n")
+    assert one_problem(path) == (
+        f"{path}: line 2, column 11: character U+0001 is not allowed in YAML (control "
+        "characters are not allowed); remove it"
+    )
+
+
+def test_yaml_tab_indentation_gets_a_hint(tmp_path: Path) -> None:
+    path = write(tmp_path, "x.yaml", "processes:\n\t- pid: A\n")
+    assert one_problem(path) == (
+        f"{path}: line 2, column 1: YAML syntax error: found character that cannot start any "
+        "token (while scanning for the next token); indent YAML with spaces, not tabs"
+    )
+
+
 def test_json_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
     path = write(tmp_path, "x.json", '{"processes": [\n  {"pid": "A" "burst": 1}]}')
     assert one_problem(path) == (
@@ -382,6 +398,13 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_directory(tmp_path: Path) -> None:
     assert one_problem(tmp_path) == f"{tmp_path}: is a directory, not a workload file"
+
+
+def test_unreadable_path(tmp_path: Path) -> None:
+    parent = write(tmp_path, "file.yaml", "x")
+    assert one_problem(parent / "inner.yaml") == (
+        f"{parent / 'inner.yaml'}: cannot read: Not a directory"
+    )
 
 
 def test_unknown_extension_lists_the_supported_ones(tmp_path: Path) -> None:
@@ -842,7 +865,7 @@ def test_yaml_output_is_deterministic(
     assert (directory / "a.yaml").read_bytes() == (directory / "b.yaml").read_bytes()
 
 
-def test_csv_round_trip_of_a_million_rows_with_io(tmp_path: Path) -> None:
+def test_bulk_round_trip_with_io_and_floats(tmp_path: Path) -> None:
     count = 200_000
     rng = np.random.default_rng(5)
     lengths = rng.choice([1, 3, 5], count)

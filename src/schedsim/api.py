@@ -16,11 +16,14 @@ from schedsim.result import Result
 from schedsim.workload import Time, Workload
 
 
-def load_workload(path: str | Path) -> Workload:
-    """Read a workload file (YAML, JSON, CSV or .npz by extension), fully validated."""
+def load_workload(path: str | Path, **limits: int | None) -> Workload:
+    """Read a workload file (YAML, JSON, CSV or .npz by extension), fully validated.
+
+    ``max_bytes`` and ``max_processes`` raise or (None) lift the limits on YAML and JSON
+    files (64 MiB, 200,000 processes by default: bulk belongs in CSV or NPZ)."""
     from schedsim.loaders import load_workload as load
 
-    return load(path)
+    return load(path, **limits)
 
 
 def simulate(

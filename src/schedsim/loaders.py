@@ -38,6 +38,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -298,7 +299,19 @@ def _parse_yaml(text: str, label: str, max_items: float) -> Any:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "invalid YAML"
         context = f" ({error.context})" if error.context and error.problem else ""
+        index = getattr(mark, "index", -1)
+        if 0 <= index < len(text) and text[index] == "\t":
+            context += "; indent YAML with spaces, not tabs"
         raise WorkloadError(f"{_at(label, mark)}: YAML syntax error: {problem}{context}") from None
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - text.rfind("\n", 0, error.position)
+        character = error.character
+        code = character if isinstance(character, int) else ord(character[:1] or "\0")
+        raise WorkloadError(
+            f"{label}: line {line}, column {column}: character U+{code:04X} is not allowed "
+            f"in YAML ({error.reason}); remove it"
+        ) from None
     except yaml.YAMLError as error:
         raise WorkloadError(f"{label}: YAML error: {error}") from None
     finally:
@@ -1005,6 +1018,8 @@ def _yaml_number(value: int | float) -> str:
 
 
 def _json_number(value: int | float) -> str:
+    if isinstance(value, int) or math.isfinite(value):
+        return repr(value)  # the shortest text that reads back as the same float
     return json.dumps(value)
 
 
@@ -1045,7 +1060,12 @@ def workload_to_yaml(workload: Workload) -> str:
     return "\n".join(lines) + "\n"
 
 
+_JSON_PLAIN = re.compile(r"[A-Za-z0-9_.:@/+ -]*\Z")
+
+
 def _json_string(text: str) -> str:
+    if _JSON_PLAIN.match(text):
+        return f'"{text}"'
     return json.dumps(text, ensure_ascii=False)
 
 
@@ -1058,13 +1078,9 @@ def workload_to_json(workload: Workload) -> str:
 
 
 def _csv_field(text: str) -> str:
-    if any(character in text for character in ',"\r\n') or text != text.strip():
+    if any(character in text for character in ',"\r\n'):
         return '"' + text.replace('"', '""') + '"'
     return text
-
-
-def _csv_numbers(values: np.ndarray) -> list[str]:
-    return [str(value) for value in values.tolist()]
 
 
 def workload_to_csv(workload: Workload) -> str:
@@ -1072,24 +1088,25 @@ def workload_to_csv(workload: Workload) -> str:
     attribute column that is not at its default everywhere."""
     pids = workload.pid
     joined = "\x00".join(pids)
-    if any(character in joined for character in ',"\r\n') or any(
-        pid != pid.strip() for pid in pids if pid[:1].isspace() or pid[-1:].isspace()
-    ):
+    if any(character in joined for character in ',"\r\n'):
         pids = [_csv_field(pid) for pid in pids]
     header = ["pid", "arrival"]
-    columns: list[Sequence[str]] = [pids, _csv_numbers(workload.arrival)]
+    columns: list[Sequence[str]] = [pids, list(map(str, workload.arrival.tolist()))]
     if workload.has_io:
         header.append("bursts")
-        columns.append([" ".join(map(str, bursts)) for bursts in workload.iter_bursts()])
+        values = list(map(str, workload.burst_values.tolist()))
+        offsets = workload.burst_offsets.tolist()
+        columns.append([" ".join(values[start:end]) for start, end in pairwise(offsets)])
     else:
         header.append("burst")
-        columns.append(_csv_numbers(workload.burst_values))
-    for key, values, default in _attribute_lists(workload):
-        if any(value != default for value in values):
+        columns.append(list(map(str, workload.burst_values.tolist())))
+    for key, default in ATTRIBUTES:
+        values = getattr(workload, key)
+        if bool(np.any(values != default)):
             header.append(key)
-            columns.append(list(map(str, values)))
+            columns.append(list(map(str, values.tolist())))
     rows = map(",".join, zip(*columns, strict=True))
-    return ",".join(header) + "\n" + "".join(row + "\n" for row in rows)
+    return ",".join(header) + "\n" + "\n".join(rows) + "\n"
 
 
 def workload_to_npz(workload: Workload) -> bytes:
