@@ -466,9 +466,12 @@ def test_alias_bomb_is_rejected_fast(tmp_path: Path) -> None:
 def test_deep_nesting_is_rejected_without_recursion_error(tmp_path: Path) -> None:
     depth = 100_000  # libyaml's recursive composer would overflow the C stack on this
     path = write(tmp_path, "deep.yaml", "[" * depth + "]" * depth)
-    assert one_problem(path) == (
-        f"{path}: line 1, column 33: nested deeper than 32 levels; a workload needs 4 "
-        "(file, processes, process, bursts)"
+    # Where it stops depends on the libyaml version (our limit, or libyaml's own in its
+    # scanner since PyYAML 6.0.4); the message is the same.
+    message = one_problem(path)
+    assert message.startswith(f"{path}: line 1, column ")
+    assert message.endswith(
+        ": nested deeper than 32 levels; a workload needs 4 (file, processes, process, bursts)"
     )
 
 

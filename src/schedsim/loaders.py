@@ -298,6 +298,11 @@ def _parse_yaml(text: str, label: str, max_items: float) -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "invalid YAML"
+        if "nesting depth" in problem:  # newer libyaml stops deep documents in its scanner
+            raise WorkloadError(
+                f"{_at(label, mark)}: nested deeper than {MAX_DEPTH} levels; a workload "
+                "needs 4 (file, processes, process, bursts)"
+            ) from None
         context = f" ({error.context})" if error.context and error.problem else ""
         index = getattr(mark, "index", -1)
         if 0 <= index < len(text) and text[index] == "\t":
