@@ -27,11 +27,12 @@ import shutil
 from dataclasses import dataclass
 
 from schedsim.errors import OptionError
-from schedsim.gantt import Schedule
+from schedsim.gantt import Schedule, check_chart_size
 from schedsim.report import fmt
 from schedsim.result import Result
 
 MINIMUM_WIDTH = 20
+MAXIMUM_WIDTH = 10_000  # a chart is held in memory as lines of this many characters
 IDLE, RUN, SWITCH, MIXED = "idle", "run", "switch", "mixed"
 FILLER = {IDLE: "-", RUN: " ", SWITCH: "#", MIXED: "~"}
 
@@ -53,11 +54,13 @@ class Segment:
 def ascii_gantt(result: Result, width: int | None = None) -> str:
     """The text Gantt chart of ``result``, at most ``width`` columns wide (default: the
     terminal's width)."""
-    if width is None:
-        width = shutil.get_terminal_size().columns
-    if width < MINIMUM_WIDTH:
-        raise OptionError(f"text chart width: must be >= {MINIMUM_WIDTH} columns, got {width}")
+    if width is None:  # the terminal's (or $COLUMNS'), kept within the bounds
+        width = min(max(shutil.get_terminal_size().columns, MINIMUM_WIDTH), MAXIMUM_WIDTH)
+    if not MINIMUM_WIDTH <= width <= MAXIMUM_WIDTH:
+        bound = f">= {MINIMUM_WIDTH}" if width < MINIMUM_WIDTH else f"<= {MAXIMUM_WIDTH:,}"
+        raise OptionError(f"text chart width: must be {bound} columns, got {width}")
     schedule = Schedule.of(result)
+    check_chart_size(1, len(schedule))
     low, high = schedule.time_range
     lines = [_segments(schedule, cpu, low, high) for cpu in range(schedule.cpus)]
     prefixes = [f"CPU {cpu} " for cpu in range(schedule.cpus)] if schedule.cpus > 1 else [""]

@@ -281,7 +281,7 @@ def comparison_figure(comparison: Comparison, *, by: str | None = None) -> Figur
     from matplotlib.patches import Patch
 
     from schedsim.colors import process_colour
-    from schedsim.gantt import Schedule, check_view, draw_gantt
+    from schedsim.gantt import Schedule, chart_rows, check_chart_size, check_view, draw_gantt
 
     view = check_view(by or "cpu")
     if not comparison.entries:
@@ -289,7 +289,8 @@ def comparison_figure(comparison: Comparison, *, by: str | None = None) -> Figur
     schedules = [Schedule.of(entry.result) for entry in comparison.entries]
     ranges = [schedule.time_range for schedule in schedules]
     time_range = (min(low for low, _ in ranges), max(high for _, high in ranges))
-    rows = [schedule.cpus if view == "cpu" else len(schedule.pids) + 1 for schedule in schedules]
+    rows = [chart_rows(view, len(schedule.pids), schedule.cpus) for schedule in schedules]
+    check_chart_size(sum(rows), sum(len(schedule) for schedule in schedules))
     row_height = 0.3 if view == "cpu" else 0.22
     heights = [max(0.45, row_height * count) for count in rows]
     gap, title_room, bars_height, top, bottom = 0.45, 0.3, 2.6, 0.7, 1.0

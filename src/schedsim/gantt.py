@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from schedsim.colors import IDLE_COLOUR, SWITCH_COLOUR, process_colour, text_colour
-from schedsim.errors import OptionError
+from schedsim.errors import LimitError, OptionError
 from schedsim.output import check_writable, write_atomic
 from schedsim.report import describe, fmt
 from schedsim.result import Result
@@ -57,6 +57,12 @@ ROW_HEIGHT = 0.34  # inches per row, shrinking on very tall charts
 MAX_AXES_HEIGHT = 22.0  # inches
 LEFT, RIGHT, TOP, BOTTOM = 0.3, 0.3, 0.75, 1.25  # margins (inches) around the chart
 DEEPEST_LIGHTENING = 0.6  # the lowest queue level's colour is mixed this much with white
+
+# Limits on what a chart may hold.  Drawing costs about 1 ms per row and 25 us (and 1 kB of
+# memory) per slice, so these keep any chart -- image or text -- under about 15 seconds and
+# half a gigabyte; a chart past them would be unreadable anyway.
+MAX_CHART_ROWS = 2_000
+MAX_CHART_SLICES = 500_000
 
 
 @dataclass
@@ -178,12 +184,34 @@ def image_format(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
+def chart_rows(view: str, processes: int, cpus: int) -> int:
+    """How many rows a chart has: one per CPU, or one per process plus the idle row."""
+    return cpus if view == "cpu" else processes + 1
+
+
+def check_chart_size(rows: int, slices: int = 0) -> None:
+    """Refuse a chart past :data:`MAX_CHART_ROWS` rows or :data:`MAX_CHART_SLICES` slices
+    (callers check the rows before a run, when they are already known)."""
+    if rows > MAX_CHART_ROWS:
+        raise LimitError(
+            f"a chart of {rows:,} rows (one per process) is over the limit of "
+            f"{MAX_CHART_ROWS:,}; draw one row per CPU (--gantt-by cpu, --by cpu, "
+            "--plot-by cpu) or chart a smaller workload"
+        )
+    if slices > MAX_CHART_SLICES:
+        raise LimitError(
+            f"a chart of {slices:,} slices is over the limit of {MAX_CHART_SLICES:,}; chart a "
+            "smaller workload or use a larger quantum"
+        )
+
+
 def gantt_figure(result: Result, *, by: str | None = None) -> Figure:
     """One Gantt chart of ``result`` (``by``: ``process`` or ``cpu``; default by CPU count)."""
     from matplotlib.figure import Figure
 
     view = check_view(by, result)
     schedule = Schedule.of(result)
+    check_chart_size(chart_rows(view, len(schedule.pids), schedule.cpus), len(schedule))
     rows = _row_count(schedule, view)
     axes_height = min(MAX_AXES_HEIGHT, max(1.0, ROW_HEIGHT * rows))
     left = LEFT + 0.075 * max(len(label) for label in _row_labels(schedule, view))

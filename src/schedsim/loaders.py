@@ -15,15 +15,24 @@ Formats:
 * NPZ -- bulk: arrays ``pid``, ``arrival``, ``burst_offsets``, ``burst_values`` and optional
   ``priority``, ``tickets``, ``nice``, ``name``; always read with ``allow_pickle=False``.
 
-Limits (YAML and JSON build one Python object per value, so they are meant for hand-written
-files; CSV and NPZ have no size limit):
+Limits, so that no file -- hostile or mistaken -- can exhaust memory or time.  Each is
+checked before the expensive work it guards (size before reading, counts while parsing):
 
-* files larger than :data:`MAX_BYTES` (64 MiB) are rejected before reading;
-* more than :data:`MAX_PROCESSES` (200,000) processes are rejected;
-* YAML anchors, aliases and tags are rejected (workloads need none, and aliases make
-  "billion laughs" documents possible), as is nesting deeper than :data:`MAX_DEPTH` levels.
+* YAML and JSON build one Python object per value, so they are meant for hand-written
+  files: at most :data:`MAX_BYTES` (64 MiB), :data:`MAX_PROCESSES` (200,000) processes and
+  :data:`BURSTS_PER_PROCESS` (10) times as many burst values in all (2,000,000); at most
+  :data:`MAX_KEYS` keys in a mapping and :data:`NODES_PER_PROCESS` values per process
+  allowed overall, so a document cannot hide millions of values inside one process.
+* CSV and NPZ (bulk): at most :data:`MAX_BULK_BYTES` (512 MiB; for NPZ the size of the
+  arrays once decompressed, so a "zip bomb" is refused before inflating) and
+  :data:`MAX_BULK_PROCESSES` (10,000,000) processes, counted from the lines before parsing.
+* YAML anchors, aliases and tags are rejected (workloads need none, aliases make "billion
+  laughs" documents possible, and tags such as ``!!python/object`` would run code in an
+  unsafe loader), as is nesting deeper than :data:`MAX_DEPTH` levels.
 
-``load_workload(path, max_bytes=..., max_processes=...)`` overrides the first two.
+``load_workload(path, max_bytes=..., max_processes=...)`` overrides the byte and process
+limits for any format (None lifts them; the burst and value budgets scale with the process
+limit).
 Whole-number times stay integers: the workload's time dtype is int64 unless some arrival
 or burst is written as a non-integer, in which case it is float64.
 """
@@ -38,21 +47,25 @@ import re
 import warnings
 import zipfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import yaml
 
-from schedsim.errors import WorkloadError
+from schedsim.errors import OptionError, WorkloadError
 from schedsim.output import write_atomic
 from schedsim.schema import (
     FILE_KEYS,
     INT64_MAX,
     INT64_MIN,
+    MAX_TOTAL_TIME,
+    PROCESS_KEYS,
     check_columns,
     describe,
+    plain,
     unknown_key_message,
     validate_processes,
     workload_json_schema,
@@ -60,6 +73,9 @@ from schedsim.schema import (
 from schedsim.workload import DEFAULT_NICE, DEFAULT_PRIORITY, DEFAULT_TICKETS, Workload
 
 __all__ = [
+    "FORMAT_DEFAULT",
+    "MAX_BULK_BYTES",
+    "MAX_BULK_PROCESSES",
     "MAX_BYTES",
     "MAX_DEPTH",
     "MAX_PROCESSES",
@@ -72,7 +88,12 @@ __all__ = [
 SUPPORTED_EXTENSIONS = (".yaml", ".yml", ".json", ".csv", ".npz")
 MAX_BYTES = 64 * 1024 * 1024
 MAX_PROCESSES = 200_000
+BURSTS_PER_PROCESS = 10
+NODES_PER_PROCESS = 16
+MAX_KEYS = 64
 MAX_DEPTH = 32
+MAX_BULK_BYTES = 512 * 1024 * 1024
+MAX_BULK_PROCESSES = 10_000_000
 BULK_ADVICE = "use CSV or NPZ for bulk workloads"
 ATTRIBUTES = (
     ("priority", DEFAULT_PRIORITY),
@@ -92,43 +113,113 @@ def _extension(path: Path) -> str:
     return suffix
 
 
+class _FormatDefault:
+    """The default of a limit: the format's own (see the module docstring)."""
+
+    def __repr__(self) -> str:
+        return "FORMAT_DEFAULT"
+
+
+FORMAT_DEFAULT: Final = _FormatDefault()
+Limit = int | None | _FormatDefault
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """The bounds one load works within (math.inf: none)."""
+
+    bytes: float
+    processes: float
+
+    @property
+    def bursts(self) -> float:
+        return BURSTS_PER_PROCESS * self.processes
+
+    @property
+    def values(self) -> float:
+        """Values (scalars, lists, mappings) a YAML or JSON document may hold in all."""
+        return NODES_PER_PROCESS * self.processes + self.bursts
+
+
+def _limits(bulk: bool, max_bytes: Limit, max_processes: Limit) -> _Limits:
+    defaults = (MAX_BULK_BYTES, MAX_BULK_PROCESSES) if bulk else (MAX_BYTES, MAX_PROCESSES)
+    chosen: list[float] = []
+    for name, given, default in zip(
+        ("max_bytes", "max_processes"), (max_bytes, max_processes), defaults, strict=True
+    ):
+        if isinstance(given, _FormatDefault):
+            chosen.append(default)
+        elif given is None:
+            chosen.append(math.inf)
+        elif isinstance(given, bool) or not isinstance(given, int) or given < 1:
+            raise OptionError(f"{name}: must be a whole number >= 1 or None, got {given!r}")
+        else:
+            chosen.append(given)
+    return _Limits(*chosen)
+
+
 def load_workload(
     path: str | Path,
     *,
-    max_bytes: int | None = MAX_BYTES,
-    max_processes: int | None = MAX_PROCESSES,
+    max_bytes: Limit = FORMAT_DEFAULT,
+    max_processes: Limit = FORMAT_DEFAULT,
 ) -> Workload:
     """Read a workload file, fully validated (format chosen by extension).
 
-    ``max_bytes`` and ``max_processes`` bound YAML and JSON files (None: no bound)."""
+    ``max_bytes`` and ``max_processes`` bound the file (defaults: 64 MiB and 200,000 for
+    YAML and JSON, 512 MiB and 10,000,000 for CSV and NPZ; None: no bound)."""
     target = Path(path)
     label = str(path)
     if target.is_dir():
         raise WorkloadError(f"{label}: is a directory, not a workload file")
     suffix = _extension(target)
-    text_format = suffix in (".yaml", ".yml", ".json")
-    data = _read(target, label, max_bytes if text_format else None)
-    limit = max_processes if max_processes is not None else math.inf
+    bulk = suffix in (".csv", ".npz")
+    limits = _limits(bulk, max_bytes, max_processes)
+    data = _read(target, label, limits.bytes, bulk)
     if suffix == ".csv":
-        return _load_csv(data, label, target.stem)
+        return _load_csv(data, label, target.stem, limits)
     if suffix == ".npz":
-        return _load_npz(data, label, target.stem)
+        return _load_npz(data, label, target.stem, limits)
     text = _decode(data, label)
+    _check_pid_keys(text, label, limits, suffix == ".json")
     if suffix == ".json":
-        document: Any = _parse_json(text, label)
+        document: Any = _parse_json(text, label, limits)
     else:
-        document = _parse_yaml(text, label, limit)
-    return _from_document(document, label, target.stem, limit)
+        document = _parse_yaml(text, label, limits)
+    return _from_document(document, label, target.stem, limits)
 
 
-def _read(path: Path, label: str, max_bytes: int | None) -> bytes:
+def _check_pid_keys(text: str, label: str, limits: _Limits, is_json: bool) -> None:
+    """Refuse, before parsing, a YAML or JSON file with more ``pid`` keys than the process
+    limit allows: every process has exactly one, so counting them (three passes at C speed)
+    bounds the processes without building a single object.  The messages are those of the
+    checks made while parsing (which catch files that leave out their pids)."""
+    keys = text.count("pid:") + text.count('pid":') + text.count("pid':")
+    if keys <= limits.processes:
+        return
+    if is_json:
+        raise WorkloadError(
+            f"{label}: {keys:,} processes, over the limit of {limits.processes:,} for YAML "
+            f"and JSON; {BULK_ADVICE}"
+        )
+    raise WorkloadError(
+        f"{label}: more than {limits.processes:,} processes, the limit for YAML and JSON; "
+        f"{BULK_ADVICE}"
+    )
+
+
+def _read(path: Path, label: str, max_bytes: float, bulk: bool) -> bytes:
     try:
         size = path.stat().st_size
-        if max_bytes is not None and size > max_bytes:
+        if size > max_bytes:
+            kind = "CSV and NPZ" if bulk else "YAML and JSON"
+            advice = "raise it with --max-file-size" if bulk else BULK_ADVICE
             raise WorkloadError(
                 f"{label}: file is {size:,} bytes, over the {max_bytes:,}-byte limit for "
-                f"YAML and JSON; {BULK_ADVICE}"
+                f"{kind}; {advice}"
             )
+        if not path.is_file():
+            raise WorkloadError(f"{label}: not a regular file; give a workload file")
         return path.read_bytes()
     except FileNotFoundError:
         raise WorkloadError(f"{label}: no such file") from None
@@ -158,6 +249,14 @@ def _build(
 ) -> Workload:
     """The Workload from checked columns; attribute columns not given take their default."""
     count = len(pids)
+    # float sums cannot overflow; the last arrival plus all the work bounds every time
+    total = float(np.sum(values, dtype=np.float64)) + float(np.max(arrival, initial=0))
+    if total > MAX_TOTAL_TIME:
+        raise WorkloadError(
+            f"{label}: the last arrival plus all bursts add up to {total:.4g} time units, over "
+            f"the limit of {MAX_TOTAL_TIME:.4g} (2**62, so that every time fits in 64-bit "
+            "integers); express the times in a larger unit"
+        )
     full = {
         key: attributes.get(key, np.full(count, default, dtype=np.int64))
         for key, default in ATTRIBUTES
@@ -207,18 +306,21 @@ def _at(label: str, mark: Any) -> str:
     return f"{label}: line {mark.line + 1}, column {mark.column + 1}"
 
 
-def _parse_yaml(text: str, label: str, max_items: float) -> Any:
+def _parse_yaml(text: str, label: str, limits: _Limits) -> Any:
     """Build plain Python data from the parser's event stream.
 
     Building from events (not ``yaml.safe_load``) lets the loader refuse anchors, aliases
     and tags, bound the nesting depth before libyaml's recursive composer could overflow the
-    C stack, stop early on oversized lists, and reject duplicate keys, which PyYAML would
-    silently overwrite.  It is also several times faster than ``safe_load``."""
+    C stack, stop early on oversized lists, mappings and documents (counting values as they
+    come), and reject duplicate keys, which PyYAML would silently overwrite.  It is also
+    several times faster than ``safe_load``."""
     parser = _YamlParser(text)
     containers: list[Any] = []
     keys: list[Any] = []
     root: Any = None
     documents = 0
+    nodes = 0
+    max_items, max_nodes = limits.processes, limits.values
     scalar_event, mapping_start, sequence_start = (
         yaml.ScalarEvent,
         yaml.MappingStartEvent,
@@ -229,6 +331,10 @@ def _parse_yaml(text: str, label: str, max_items: float) -> Any:
         while True:
             event = parser.get_event()
             kind = type(event)
+            if kind is scalar_event or kind is mapping_start or kind is sequence_start:
+                nodes += 1
+                if nodes > max_nodes:
+                    raise _too_many_values(label, limits)
             if kind is scalar_event:
                 if event.anchor is not None:
                     raise _anchor_error(label, event)
@@ -293,6 +399,8 @@ def _parse_yaml(text: str, label: str, max_items: float) -> Any:
                         f"{_at(label, event.start_mark)}: duplicate key {str(key)!r} in the "
                         "same mapping; give each key once"
                     )
+                if len(parent) >= MAX_KEYS:
+                    raise _too_many_keys(f"{_at(label, event.start_mark)}")
                 parent[key] = value
                 keys[-1] = _NO_KEY
     except yaml.MarkedYAMLError as error:
@@ -324,6 +432,21 @@ def _parse_yaml(text: str, label: str, max_items: float) -> Any:
     return root
 
 
+def _too_many_values(label: str, limits: _Limits) -> WorkloadError:
+    return WorkloadError(
+        f"{label}: more than {limits.values:,} values (numbers, strings, lists, mappings), the "
+        f"limit for YAML and JSON ({NODES_PER_PROCESS} per process for "
+        f"{limits.processes:,} processes, plus {limits.bursts:,} burst values); {BULK_ADVICE}"
+    )
+
+
+def _too_many_keys(where: str) -> WorkloadError:
+    return WorkloadError(
+        f"{where}: a mapping with more than {MAX_KEYS} keys; a process has at most "
+        f"{len(PROCESS_KEYS)} (pid, arrival, burst or bursts, priority, tickets, nice)"
+    )
+
+
 def _anchor_error(label: str, event: Any) -> WorkloadError:
     return WorkloadError(
         f"{_at(label, event.start_mark)}: YAML anchors and aliases (&name, *name) are not "
@@ -347,6 +470,8 @@ class _DuplicateKey(Exception):
 
 
 def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if len(pairs) > MAX_KEYS:
+        raise _TooManyKeys
     result = dict(pairs)
     if len(result) != len(pairs):
         seen: set[str] = set()
@@ -357,7 +482,18 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _parse_json(text: str, label: str) -> Any:
+class _TooManyKeys(Exception):
+    pass
+
+
+def _parse_json(text: str, label: str, limits: _Limits) -> Any:
+    """Parse JSON after a cheap upper bound on its size in values: every value but the
+    first in a list or mapping follows a comma, and every list or mapping opens with a
+    bracket, so a file within the limits has few enough of them (a comma or bracket inside
+    a string only makes the bound looser)."""
+    separators = text.count(",") + text.count("[") + text.count("{")
+    if separators > limits.values:
+        raise _too_many_values(label, limits)
     try:
         return json.loads(text, object_pairs_hook=_json_object)
     except json.JSONDecodeError as error:
@@ -368,6 +504,8 @@ def _parse_json(text: str, label: str) -> Any:
         raise WorkloadError(
             f"{label}: duplicate key {error.key!r} in the same JSON object; give each key once"
         ) from None
+    except _TooManyKeys:
+        raise _too_many_keys(label) from None
     except RecursionError:
         raise WorkloadError(
             f"{label}: nested too deeply; a workload needs 4 levels "
@@ -378,7 +516,7 @@ def _parse_json(text: str, label: str) -> Any:
 # ---------------------------------------------------------------------------------------
 # YAML / JSON documents
 # ---------------------------------------------------------------------------------------
-def _from_document(document: Any, label: str, stem: str, max_processes: float) -> Workload:
+def _from_document(document: Any, label: str, stem: str, limits: _Limits) -> Workload:
     name = stem
     problems: list[str] = []
     processes: Any = None
@@ -418,12 +556,23 @@ def _from_document(document: Any, label: str, stem: str, max_processes: float) -
     if processes is not None:
         if not processes:
             problems.append(f"{label}: processes: must not be empty; give at least one process")
-        elif len(processes) > max_processes:
+        elif len(processes) > limits.processes:
             raise WorkloadError(
-                f"{label}: {len(processes):,} processes, over the limit of {max_processes:,} "
-                f"for YAML and JSON; {BULK_ADVICE}"
+                f"{label}: {len(processes):,} processes, over the limit of "
+                f"{limits.processes:,} for YAML and JSON; {BULK_ADVICE}"
             )
         else:
+            bursts = sum(
+                len(process["bursts"])
+                for process in processes
+                if type(process) is dict and type(process.get("bursts")) is list
+            )
+            if bursts > limits.bursts:
+                raise WorkloadError(
+                    f"{label}: {bursts:,} burst values in all, over the limit of "
+                    f"{limits.bursts:,} for YAML and JSON ({BURSTS_PER_PROCESS} per process "
+                    f"allowed); {BULK_ADVICE}"
+                )
             problems.extend(f"{label}: {message}" for _, message in validate_processes(processes))
     if problems:
         raise WorkloadError(problems)
@@ -487,7 +636,16 @@ _TO_NEWLINE = bytes.maketrans(b",", b"\n")
 Locate = Callable[[str, int, "int | None"], str]
 
 
-def _load_csv(data: bytes, label: str, stem: str) -> Workload:
+def _load_csv(data: bytes, label: str, stem: str, limits: _Limits) -> Workload:
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":
+        end -= 1
+    lines = max(data.count(b"\n", 0, end), data.count(b"\r", 0, end)) + 1
+    if lines - 1 > limits.processes:  # the header, then (at most) one process per line
+        raise WorkloadError(
+            f"{label}: {lines - 1:,} data lines, over the limit of {limits.processes:,} "
+            "processes; raise it with --max-processes"
+        )
     header, listed, fields = _csv_columns(data, label)
     names = [name.strip().lower() for name in header]
     problems: list[str] = []
@@ -521,11 +679,16 @@ def _load_csv(data: bytes, label: str, stem: str) -> Workload:
                 column[name] = block
     pids = _texts(column["pid"])
     count = len(pids)
+    if count > limits.processes:  # lines ended by a lone carriage return are counted here
+        raise WorkloadError(
+            f"{label}: {count:,} rows, over the limit of {limits.processes:,} processes; "
+            "raise it with --max-processes"
+        )
     burst_column = "burst" if "burst" in column else "bursts"
 
     def locate(field: str, row: int, position: int | None) -> str:
         pid = pids[row]
-        where = f"row {row + 1} (pid {pid})" if pid.strip() else f"row {row + 1}"
+        where = f"row {row + 1} (pid {plain(pid)})" if pid.strip() else f"row {row + 1}"
         if field == "bursts":
             field = burst_column
             if position is not None and burst_column == "bursts":
@@ -844,7 +1007,7 @@ NPZ_REQUIRED = ("pid", "arrival", "burst_offsets", "burst_values")
 NPZ_ARRAYS = (*NPZ_REQUIRED, "priority", "tickets", "nice", "name")
 
 
-def _load_npz(data: bytes, label: str, stem: str) -> Workload:
+def _load_npz(data: bytes, label: str, stem: str, limits: _Limits) -> Workload:
     if data.startswith(b"\x93NUMPY"):
         raise WorkloadError(f"{label}: a single .npy array, not an .npz archive of arrays")
     if not data.startswith(b"PK"):
@@ -856,6 +1019,13 @@ def _load_npz(data: bytes, label: str, stem: str) -> Workload:
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise WorkloadError(f"{label}: not an .npz archive (a single .npy array?)")
     with archive:
+        members = archive.zip.infolist() if archive.zip is not None else []
+        inflated = sum(member.file_size for member in members)
+        if inflated > limits.bytes:  # checked before inflating anything: no zip bombs
+            raise WorkloadError(
+                f"{label}: arrays of {inflated:,} bytes once decompressed, over the "
+                f"{limits.bytes:,}-byte limit for CSV and NPZ; raise it with --max-file-size"
+            )
         problems: list[str] = []
         for key in archive.files:
             if key not in NPZ_ARRAYS:
@@ -876,10 +1046,12 @@ def _load_npz(data: bytes, label: str, stem: str) -> Workload:
                 )
         if problems:
             raise WorkloadError(problems)
-    return _npz_workload(arrays, label, stem)
+    return _npz_workload(arrays, label, stem, limits)
 
 
-def _npz_workload(arrays: dict[str, np.ndarray], label: str, stem: str) -> Workload:
+def _npz_workload(
+    arrays: dict[str, np.ndarray], label: str, stem: str, limits: _Limits
+) -> Workload:
     problems: list[str] = []
 
     def shape_problem(key: str, kinds: str, what: str, length: int | None) -> bool:
@@ -899,6 +1071,11 @@ def _npz_workload(arrays: dict[str, np.ndarray], label: str, stem: str) -> Workl
     pid_array = arrays["pid"]
     if pid_array.dtype.kind == "S":
         pid_array = np.char.decode(pid_array, "utf-8", errors="replace")
+    if len(pid_array) > limits.processes:
+        raise WorkloadError(
+            f"{label}: pid: {len(pid_array):,} processes, over the limit of "
+            f"{limits.processes:,}; raise it with --max-processes"
+        )
     pids = [str(pid) for pid in pid_array.tolist()]
     count = len(pids)
     if count == 0:
@@ -936,13 +1113,13 @@ def _npz_workload(arrays: dict[str, np.ndarray], label: str, stem: str) -> Workl
     arrival, values = arrival.astype(dtype), values.astype(dtype)
 
     def locate(field: str, row: int, position: int | None) -> str:
-        pid = f" (pid {pids[row]})" if pids[row].strip() else ""
+        pid = f" (pid {plain(pids[row])})" if pids[row].strip() else ""
         if field != "bursts":
             return f"{label}: {field}[{row}]{pid}"
         if position is None:
             return f"{label}: burst_offsets[{row}:{row + 2}]{pid}: bursts"
         kind = "CPU" if position % 2 == 0 else "I/O"
-        where = f"pid {pids[row]}, " if pid else ""
+        where = f"pid {plain(pids[row])}, " if pid else ""
         return f"{label}: burst_values[{int(offsets[row]) + position}] ({where}{kind} burst)"
 
     refer: Callable[[int], str] = lambda row: f"pid[{row}]"  # noqa: E731

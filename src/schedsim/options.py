@@ -16,16 +16,29 @@ from schedsim.errors import OptionError
 
 Time = int | float
 
+# Sanity caps on counts a user gives, so that a typo (an extra few zeros) is an error, not
+# per-CPU or per-level lists of a billion entries.  The timeline stores CPUs and levels as
+# int16, so neither may exceed 32,767 in any case.
+MAX_CPUS = 1024
+MAX_LEVELS = 64
+
+
+def shown(text: object) -> str:
+    """``text`` quoted for an error message, cut short if long (a pasted megabyte of digits
+    must not become a megabyte of error message)."""
+    quoted = repr(text)
+    return quoted if len(quoted) <= 60 else f"{quoted[:40]}... ({len(str(text)):,} characters)"
+
 
 def parse_time(text: str | int | float, *, allow_inf: bool = False) -> Time:
     """Parse a positive time: ``4`` -> 4 (an int keeps integer workloads exact), ``0.5``,
     ``inf`` (where allowed)."""
     if isinstance(text, bool):
-        raise OptionError(f"expected a number, got {text!r}")
+        raise OptionError(f"expected a number, got {shown(text)}")
     if isinstance(text, int | float):
         value: Time = text
     elif not isinstance(text, str):
-        raise OptionError(f"expected a number, got {text!r}")
+        raise OptionError(f"expected a number, got {shown(text)}")
     else:
         raw = text.strip()
         try:
@@ -34,18 +47,18 @@ def parse_time(text: str | int | float, *, allow_inf: bool = False) -> Time:
             try:
                 value = float(raw)
             except ValueError:
-                raise OptionError(f"expected a number, got {text!r}") from None
+                raise OptionError(f"expected a number, got {shown(text)}") from None
     if isinstance(value, float):
         if math.isnan(value):
-            raise OptionError(f"expected a number, got {text!r}")
+            raise OptionError(f"expected a number, got {shown(text)}")
         if math.isinf(value):
             if value > 0 and allow_inf:
                 return math.inf
-            raise OptionError(f"must be finite, got {text!r}")
+            raise OptionError(f"must be finite, got {shown(text)}")
         if value.is_integer() and abs(value) < 2**53:
             value = int(value)
     if value <= 0:
-        raise OptionError(f"must be > 0, got {text!r}")
+        raise OptionError(f"must be > 0, got {shown(text)}")
     return value
 
 
@@ -71,7 +84,7 @@ def parse_time_list(
     else:
         items = [text]
     if not items or any(str(item).strip() == "" for item in items):
-        raise OptionError(f"expected a number or a comma-separated list, got {text!r}")
+        raise OptionError(f"expected a number or a comma-separated list, got {shown(text)}")
     values = []
     for position, item in enumerate(items):
         last = position == len(items) - 1
@@ -83,17 +96,54 @@ def parse_positive_int(text: str | int) -> int:
     try:
         value = int(str(text).strip())
     except ValueError:
-        raise OptionError(f"expected a whole number, got {text!r}") from None
+        raise OptionError(f"expected a whole number, got {shown(text)}") from None
     if value < 1:
-        raise OptionError(f"must be >= 1, got {text!r}")
+        raise OptionError(f"must be >= 1, got {shown(text)}")
     return value
+
+
+def parse_count(text: str | int, maximum: int) -> int:
+    """A whole number in 1..``maximum`` (CPUs, queue levels)."""
+    value = parse_positive_int(text)
+    if value > maximum:
+        raise OptionError(f"must be at most {maximum:,}, got {shown(text)}")
+    return value
+
+
+_SIZE_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+
+
+def parse_size(text: str | int) -> int | None:
+    """A file size in bytes: ``1000000``, ``64M``, ``2G`` (K, M, G, T are powers of 1024, an
+    optional trailing ``B`` or ``iB`` is ignored), or ``none`` for no limit (None)."""
+    raw = str(text).strip().lower()
+    if raw in ("none", "unlimited"):
+        return None
+    number = raw.removesuffix("ib").removesuffix("b")
+    unit = number[-1:] if number[-1:] in _SIZE_UNITS else ""
+    digits = number[: len(number) - len(unit)].strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 30:
+        raise OptionError(
+            f"expected a size such as 1000000, 64M or 2G (or none), got {shown(text)}"
+        )
+    value = int(digits) * _SIZE_UNITS[unit]
+    if value < 1:
+        raise OptionError(f"must be >= 1 byte, got {shown(text)}")
+    return value
+
+
+def parse_limit(text: str | int) -> int | None:
+    """A count limit: a whole number >= 1, or ``none`` for no limit (None)."""
+    if str(text).strip().lower() in ("none", "unlimited"):
+        return None
+    return parse_positive_int(text)
 
 
 def parse_int(text: str | int) -> int:
     try:
         return int(str(text).strip())
     except ValueError:
-        raise OptionError(f"expected a whole number, got {text!r}") from None
+        raise OptionError(f"expected a whole number, got {shown(text)}") from None
 
 
 def parse_flag(text: str | bool) -> bool:
@@ -104,7 +154,7 @@ def parse_flag(text: str | bool) -> bool:
         return True
     if lowered in ("0", "false", "no", "off"):
         return False
-    raise OptionError(f"expected true or false, got {text!r}")
+    raise OptionError(f"expected true or false, got {shown(text)}")
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,13 @@ import numpy as np
 from schedsim import __version__
 from schedsim.errors import SchedsimError
 from schedsim.metrics import JOB_COLUMNS, job_columns, summarize
+from schedsim.options import MAX_CPUS
+from schedsim.schema import plain
 from schedsim.trace import REASON_NAMES, Timeline, Trace
 from schedsim.workload import Workload
 
 FORMAT_VERSION = 1
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 class ResultFileError(SchedsimError):
@@ -140,14 +143,21 @@ class Result:
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "<result>") -> Result:
-        """Rebuild a result from its JSON form (as written by any schedsim command)."""
-        try:
-            return _from_dict(data)
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+        """Rebuild a result from its JSON form (as written by any schedsim command).
+
+        Every field is checked before it is used, and every problem is reported at once,
+        each naming the field (``jobs[2] (pid P3): finish: must be a finite number, got
+        inf``): a result file may come from anywhere, and charts size themselves from it."""
+        if not isinstance(data, dict) or "jobs" not in data or "policy" not in data:
             raise ResultFileError(
-                f"{source}: not a schedsim result file ({type(error).__name__}: {error}); "
+                f"{source}: not a schedsim result file (no 'policy' and 'jobs' keys); "
                 "write one with 'schedsim run FILE --format json --output RESULT.json'"
-            ) from None
+            )
+        reader = _ResultReader(source)
+        result = reader.read(data)
+        if reader.problems or result is None:
+            raise ResultFileError(reader.message())
+        return result
 
     @classmethod
     def from_json(cls, text: str, *, source: str = "<result>") -> Result:
@@ -155,60 +165,272 @@ class Result:
             data = json.loads(text)
         except json.JSONDecodeError as error:
             raise ResultFileError(f"{source}: not valid JSON: {error}") from None
+        except RecursionError:
+            raise ResultFileError(
+                f"{source}: not a schedsim result file (nested too deeply)"
+            ) from None
         return cls.from_dict(data, source=source)
 
 
-def _from_dict(data: dict[str, Any]) -> Result:
-    if not isinstance(data, dict) or "jobs" not in data or "policy" not in data:
-        raise KeyError("missing 'policy' or 'jobs'")
-    records = data["jobs"]
-    pids = [str(record["pid"]) for record in records]
-    index = {pid: i for i, pid in enumerate(pids)}
-    if len(index) != len(pids):
-        raise ValueError("duplicate pid in 'jobs'")
-    jobs: dict[str, np.ndarray] = {}
-    for name in JOB_COLUMNS:
-        values = [record[name] for record in records]
-        for value in values:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise TypeError(f"jobs.{name}: expected numbers, got {value!r}")
-        jobs[name] = np.asarray(values, dtype=np.int64 if name == "slices" else None)
-        if name != "slices" and jobs[name].dtype.kind not in "iuf":
-            jobs[name] = jobs[name].astype(np.float64)
-    timeline = None
-    if "timeline" in data:
-        rows = data["timeline"]
+# Bounds a saved result must respect: the timeline stores CPUs and levels as int16, and a
+# chart has one row per CPU.
+MAX_RESULT_CPUS = MAX_CPUS
+# Result files are refused above this size before reading: parsed JSON takes about five
+# times its size in memory, and a chart draws at most 500,000 slices (about 115 MB of JSON).
+MAX_RESULT_BYTES = 128 * 2**20
+LEVEL_RANGE = (-1, 2**15 - 1)
+_MAX_PROBLEMS = 50
+
+
+class _ResultReader:
+    """Checks a parsed result document field by field, collecting every problem."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[str] = []
+
+    def problem(self, where: str, text: str) -> None:
+        if len(self.problems) < _MAX_PROBLEMS:
+            self.problems.append(f"{self.source}: {where}: {text}")
+        else:
+            raise _TooManyProblems
+
+    def message(self) -> str:
+        return "\n       ".join(self.problems)
+
+    def read(self, data: dict[str, Any]) -> Result | None:
+        try:
+            return self._read(data)
+        except _TooManyProblems:
+            self.problems.append(f"{self.source}: ... and more problems (stopped counting)")
+            return None
+
+    def _read(self, data: dict[str, Any]) -> Result | None:
+        version = data.get("format", FORMAT_VERSION)
+        if version != FORMAT_VERSION or type(version) is not int:
+            self.problem(
+                "format",
+                f"result format {_show(version)} is not supported (this schedsim "
+                f"{__version__} reads format {FORMAT_VERSION})",
+            )
+            return None
+        texts = {
+            key: self.text(data, key, default)
+            for key, default in (
+                ("policy", None),
+                ("workload", "workload"),
+                ("kind", "simulated"),
+                ("schedsim", "unknown"),
+            )
+        }
+        source = data.get("workload_file")
+        if source is not None and not isinstance(source, str):
+            self.problem("workload_file", f"must be a string or null, got {_show(source)}")
+            source = None
+        mappings = {key: self.mapping(data, key) for key in ("options", "settings", "extra")}
+        summary = self.mapping(data, "summary")
+        cpus = mappings["settings"].get("cpus", 1)
+        if type(cpus) is not int or not 1 <= cpus <= MAX_RESULT_CPUS:
+            self.problem(
+                "settings.cpus",
+                f"must be a whole number in 1..{MAX_RESULT_CPUS}, got {_show(cpus)}",
+            )
+        pids, jobs = self.jobs(data["jobs"])
+        if not pids:
+            return None
+        index = {pid: position for position, pid in enumerate(pids)}
+        timeline = self.timeline(data["timeline"], index) if "timeline" in data else None
+        io_periods = self.io(data.get("io", []), index)
+        if self.problems:
+            return None
+        return Result(
+            policy=str(texts["policy"]),
+            options=mappings["options"],
+            workload=str(texts["workload"]),
+            pids=pids,
+            jobs=jobs,
+            summary=summary,
+            timeline=timeline,
+            io_periods=io_periods,
+            settings=mappings["settings"],
+            kind=str(texts["kind"]),
+            source=source,
+            extra=mappings["extra"],
+            version=str(texts["schedsim"]),
+        )
+
+    # -- fields -----------------------------------------------------------------------------
+    def text(self, data: dict[str, Any], key: str, default: str | None) -> str | None:
+        value = data.get(key, default)
+        if not isinstance(value, str) or (default is None and not value.strip()):
+            self.problem(key, f"must be a non-empty string, got {_show(value)}")
+            return default
+        return value
+
+    def mapping(self, data: dict[str, Any], key: str) -> dict[str, Any]:
+        value = data.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(key, f"must be a mapping, got {_show(value)}")
+            return {}
+        return value
+
+    def rows(self, rows: Any, key: str) -> list[dict[str, Any]]:
+        if not isinstance(rows, list):
+            self.problem(key, f"must be a list, got {_show(rows)}")
+            return []
+        good = []
+        for position, row in enumerate(rows):
+            if isinstance(row, dict):
+                good.append(row)
+            else:
+                self.problem(f"{key}[{position}]", f"must be a mapping, got {_show(row)}")
+        return good
+
+    def jobs(self, rows: Any) -> tuple[list[str], dict[str, np.ndarray]]:
+        records = self.rows(rows, "jobs")
+        if not records and not self.problems:
+            self.problem("jobs", "must list at least one process")
+        pids: list[str] = []
+        seen: dict[str, int] = {}
+        for position, record in enumerate(records):
+            pid = record.get("pid")
+            if type(pid) is int:
+                pid = str(pid)
+            if not isinstance(pid, str) or not pid.strip():
+                self.problem(
+                    f"jobs[{position}]", f"pid: must be a non-empty string, got {_show(pid)}"
+                )
+                pid = f"#{position + 1}"
+            elif pid in seen:
+                self.problem(
+                    f"jobs[{position}] (pid {_short(pid)})",
+                    f"pid: duplicate of jobs[{seen[pid]}]; pids must be unique",
+                )
+            seen.setdefault(pid, position)
+            pids.append(pid)
+        jobs: dict[str, np.ndarray] = {}
+        for name in JOB_COLUMNS:
+            values = []
+            for position, record in enumerate(records):
+                value = record.get(name)
+                where = f"jobs[{position}] (pid {_short(pids[position])})"
+                if name == "slices":
+                    if type(value) is not int or not 0 <= value <= INT64_MAX:
+                        self.problem(
+                            where, f"slices: must be a whole number >= 0, got {_show(value)}"
+                        )
+                        value = 0
+                elif not _finite(value):
+                    self.problem(where, f"{name}: must be a finite number, got {_show(value)}")
+                    value = 0
+                values.append(value)
+            jobs[name] = (
+                _time_column(values) if name != "slices" else np.asarray(values, dtype=np.int64)
+            )
+        return pids, jobs
+
+    def timeline(self, rows: Any, index: dict[str, int]) -> Timeline | None:
         columns: dict[str, list[Any]] = {name: [] for name in Timeline.COLUMNS}
-        for row in rows:
-            columns["cpu"].append(int(row["cpu"]))
-            columns["job"].append(index[str(row["pid"])])
+        for position, row in enumerate(self.rows(rows, "timeline")):
+            where = f"timeline[{position}]"
+            job = self.pid(row, where, index)
+            cpu = row.get("cpu")
+            if type(cpu) is not int or not 0 <= cpu < MAX_RESULT_CPUS:
+                self.problem(
+                    where,
+                    f"cpu: must be a whole number in 0..{MAX_RESULT_CPUS - 1}, got {_show(cpu)}",
+                )
+                cpu = 0
+            level = row.get("level", -1)
+            if type(level) is not int or not LEVEL_RANGE[0] <= level <= LEVEL_RANGE[1]:
+                self.problem(
+                    where,
+                    f"level: must be a whole number in {LEVEL_RANGE[0]}..{LEVEL_RANGE[1]}, "
+                    f"got {_show(level)}",
+                )
+                level = -1
+            reason = row.get("reason", "expired")
+            if reason not in REASON_NAMES:
+                self.problem(
+                    where, f"reason: must be one of {', '.join(REASON_NAMES)}, got {_show(reason)}"
+                )
+                reason = "expired"
+            columns["cpu"].append(cpu)
+            columns["job"].append(job)
             for name in ("dispatched", "start", "end"):
-                value = float(row[name])
-                if not math.isfinite(value):
-                    raise ValueError(f"timeline.{name}: not a finite number: {row[name]!r}")
-                columns[name].append(value)
-            columns["level"].append(int(row.get("level", -1)))
-            columns["reason"].append(REASON_NAMES.index(row.get("reason", "expired")))
-        timeline = Timeline.from_arrays(columns)
-    io_periods = [(index[str(row["pid"])], row["start"], row["end"]) for row in data.get("io", [])]
-    summary = data.get("summary", {})
-    if not isinstance(summary, dict):
-        raise TypeError("summary: expected a mapping")
-    return Result(
-        policy=str(data["policy"]),
-        options=dict(data.get("options") or {}),
-        workload=str(data.get("workload", "workload")),
-        pids=pids,
-        jobs=jobs,
-        summary=summary,
-        timeline=timeline,
-        io_periods=io_periods,
-        settings=dict(data.get("settings") or {}),
-        kind=str(data.get("kind", "simulated")),
-        source=data.get("workload_file"),
-        extra=dict(data.get("extra") or {}),
-        version=str(data.get("schedsim", "unknown")),
-    )
+                columns[name].append(self.time(row, name, where))
+            columns["level"].append(level)
+            columns["reason"].append(REASON_NAMES.index(reason))
+        if self.problems:
+            return None
+        return Timeline.from_arrays(columns)
+
+    def io(self, rows: Any, index: dict[str, int]) -> list[tuple[int, Any, Any]]:
+        periods = []
+        for position, row in enumerate(self.rows(rows, "io")):
+            where = f"io[{position}]"
+            job = self.pid(row, where, index)
+            periods.append((job, self.time(row, "start", where), self.time(row, "end", where)))
+        return periods
+
+    def pid(self, row: dict[str, Any], where: str, index: dict[str, int]) -> int:
+        pid = row.get("pid")
+        if type(pid) is int:
+            pid = str(pid)
+        if isinstance(pid, str) and pid in index:
+            return index[pid]
+        self.problem(where, f"pid: must be the pid of a process in 'jobs', got {_show(pid)}")
+        return 0
+
+    def time(self, row: dict[str, Any], name: str, where: str) -> Any:
+        value = row.get(name)
+        if _finite(value):
+            return value
+        self.problem(where, f"{name}: must be a finite number, got {_show(value)}")
+        return 0
+
+
+class _TooManyProblems(Exception):
+    """Raised to stop checking a hopeless file after many problems."""
+
+
+def _finite(value: Any) -> bool:
+    kind = type(value)
+    if kind is int:
+        return True
+    return kind is float and math.isfinite(value)
+
+
+def _time_column(values: list[Any]) -> np.ndarray:
+    """int64 when every value is an integer that fits, else float64 (huge integers too)."""
+    if all(type(value) is int and INT64_MIN <= value <= INT64_MAX for value in values):
+        return np.asarray(values, dtype=np.int64)
+    return np.asarray([float(value) for value in values], dtype=np.float64)
+
+
+def _show(value: Any) -> str:
+    """A short rendering of a bad value (never a huge repr)."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value) if abs(value) < 10**30 else f"an integer of {len(str(value))} digits"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _short(text: str) -> str:
+    return plain(text)
 
 
 def _time_converter(integer: bool) -> Any:

@@ -5,8 +5,11 @@ precise location of every problem and the JSON Schema that editors use for compl
 Pydantic's own messages are never shown: :func:`validate_processes` turns each error into
 ``process #3 (pid P4): bursts: must have odd length (CPU first and last), got 4 values``.
 
-Limits on values: times (arrival, bursts) are at most :data:`MAX_TIME` = 10**15, so sums
-stay exact both as int64 and as float64 (whose integers are exact up to 2**53).
+Limits on values: times (arrival, bursts) are at most :data:`MAX_TIME` = 10**15, so a
+process's times stay exact both as int64 and as float64 (whose integers are exact up to
+2**53); and the last arrival plus all bursts together at most :data:`MAX_TOTAL_TIME` =
+2**62, so that every time a run reaches, and every sum of times, fits in int64 (ten
+thousand bursts of 10**15 would overflow it).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from pydantic_core import PydanticCustomError
 from schedsim.workload import DEFAULT_NICE, DEFAULT_PRIORITY, DEFAULT_TICKETS
 
 MAX_TIME = 10**15
+MAX_TOTAL_TIME = 2**62
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 NICE_MIN, NICE_MAX = -20, 19
@@ -130,6 +134,14 @@ def workload_json_schema() -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------
 # Messages
 # ---------------------------------------------------------------------------------------
+def plain(text: str, limit: int = 40) -> str:
+    """``text`` for an error message: unprintable characters (line breaks, controls) escaped
+    so a message stays on its line, and cut to ``limit`` characters."""
+    if not text.isprintable():
+        text = repr(text)[1:-1]
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def describe(value: object) -> str:
     """A short, safe rendering of a bad value (never a huge or recursive repr)."""
     if isinstance(value, bool):
@@ -151,7 +163,7 @@ def describe(value: object) -> str:
     if isinstance(value, list | tuple):
         return f"a list of {len(value)} item(s)"
     if isinstance(value, dict):
-        keys = ", ".join(str(key) for key in list(value)[:6])
+        keys = ", ".join(plain(str(key), 20) for key in list(value)[:6])
         return f"a mapping (keys: {keys})" if value else "an empty mapping"
     return f"{type(value).__name__} {str(value)[:40]!r}"
 
@@ -219,8 +231,7 @@ def process_label(index: int, raw: object) -> str:
     if isinstance(pid, int) and not isinstance(pid, bool):
         pid = str(pid)
     if isinstance(pid, str) and pid.strip():
-        shown = pid if len(pid) <= 40 else pid[:37] + "..."
-        return f"process #{index + 1} (pid {shown})"
+        return f"process #{index + 1} (pid {plain(pid)})"
     return f"process #{index + 1}"
 
 

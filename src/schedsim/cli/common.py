@@ -9,8 +9,17 @@ import click
 
 from schedsim.engine import TIES, check_run_options
 from schedsim.errors import OptionError
-from schedsim.options import Option, parse_nonnegative_time
+from schedsim.options import (
+    MAX_CPUS,
+    Option,
+    parse_limit,
+    parse_nonnegative_time,
+    parse_size,
+    shown,
+)
 from schedsim.policies import REGISTRY, Policy, make_policy
+from schedsim.schema import MAX_TIME
+from schedsim.workload import Time
 
 F = Callable[..., Any]
 
@@ -54,10 +63,10 @@ def engine_options(function: F) -> F:
     decorators = [
         click.option(
             "--cpus",
-            type=int,
-            default=1,
+            default="1",
+            metavar="N",
             show_default=True,
-            help="identical CPUs sharing one ready queue",
+            help=f"identical CPUs sharing one ready queue (at most {MAX_CPUS:,})",
         ),
         click.option(
             "--context-switch",
@@ -75,7 +84,11 @@ def engine_options(function: F) -> F:
             help="order at equal times: arrivals-first or requeue-first (see README)",
         ),
         click.option(
-            "--seed", type=int, default=0, show_default=True, help="seed for randomised policies"
+            "--seed",
+            default="0",
+            metavar="N",
+            show_default=True,
+            help="seed for randomised policies (a whole number >= 0)",
         ),
     ]
     for decorator in reversed(decorators):
@@ -89,13 +102,93 @@ def build_policy(name: str, options: dict[str, Any]) -> Policy:
     return make_policy(name, **given)
 
 
-def engine_settings(cpus: int, context_switch: str, ties: str, seed: int) -> dict[str, Any]:
+def engine_settings(cpus: str, context_switch: str, ties: str, seed: str) -> dict[str, Any]:
+    """The engine's settings from the flags' text, every problem reported at once."""
+    problems: list[str] = []
+
+    def parsed(flag: str, parse: Callable[[str], Any], text: str) -> Any:
+        try:
+            return parse(text)
+        except OptionError as error:
+            problems.append(f"{flag}: {error}")
+            return None
+
+    count = parsed("--cpus", parse_cpus, cpus)
+    cost = parsed("--context-switch", parse_switch_cost, context_switch)
+    number = parsed("--seed", parse_seed, seed)
+    if problems:
+        raise OptionError("\n       ".join(problems))
+    check_run_options(count, cost, ties)
+    return {"cpus": count, "context_switch": cost, "ties": ties, "seed": number}
+
+
+def parse_switch_cost(text: str) -> Time:
+    """A context-switch cost: a time >= 0, at most the longest time a workload may hold (a
+    larger cost would push the run's times towards infinity)."""
+    cost = parse_nonnegative_time(text)
+    if cost > MAX_TIME:
+        raise OptionError(f"must be <= {MAX_TIME:,} (the longest time allowed), got {shown(text)}")
+    return cost
+
+
+def parse_cpus(text: str | int) -> int:
+    """A CPU count: a whole number in 1..MAX_CPUS."""
     try:
-        cost = parse_nonnegative_time(context_switch)
+        value = int(str(text).strip())
+    except ValueError:
+        raise OptionError(f"must be a whole number >= 1, got {shown(text)}") from None
+    if value < 1:
+        raise OptionError(f"must be a whole number >= 1, got {value}")
+    if value > MAX_CPUS:
+        raise OptionError(f"must be at most {MAX_CPUS:,}, got {shown(value)}")
+    return value
+
+
+def parse_seed(text: str | int) -> int:
+    """A seed: any whole number >= 0 (numpy's generators take integers of any size; a
+    thousand digits is plenty)."""
+    raw = str(text).strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 1000:
+        raise OptionError(f"must be a whole number >= 0, got {shown(text)}")
+    return int(raw)
+
+
+def workload_limit_options(function: F) -> F:
+    """--max-processes, --max-file-size: raise (or lift, with 'none') the loader's limits."""
+    decorators = [
+        click.option(
+            "--max-processes",
+            metavar="N|none",
+            default=None,
+            help="refuse workloads with more processes (default 200,000 for YAML/JSON, "
+            "10,000,000 for CSV/NPZ)",
+        ),
+        click.option(
+            "--max-file-size",
+            metavar="SIZE|none",
+            default=None,
+            help="refuse larger files, e.g. 2G (default 64M for YAML/JSON, 512M for CSV/NPZ)",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+def workload_limits(max_processes: str | None, max_file_size: str | None) -> dict[str, Any]:
+    """Keyword arguments for ``load_workload`` from the limit flags (absent: the defaults)."""
+    limits: dict[str, Any] = {}
+    try:
+        if max_processes is not None:
+            limits["max_processes"] = parse_limit(max_processes)
     except OptionError as error:
-        raise OptionError(f"--context-switch: {error}") from None
-    check_run_options(cpus, cost, ties)
-    return {"cpus": cpus, "context_switch": cost, "ties": ties, "seed": seed}
+        raise OptionError(f"--max-processes: {error}") from None
+    try:
+        if max_file_size is not None:
+            limits["max_bytes"] = parse_size(max_file_size)
+    except OptionError as error:
+        raise OptionError(f"--max-file-size: {error}") from None
+    return limits
 
 
 def split_policy_options(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -13,11 +13,13 @@ from schedsim.cli.common import (
     engine_settings,
     policy_options,
     split_policy_options,
+    workload_limit_options,
+    workload_limits,
 )
 from schedsim.compare import compare as run_comparison
 from schedsim.compare import comparison_table, metric, save_comparison_plot
 from schedsim.errors import OptionError
-from schedsim.gantt import VIEWS, image_format
+from schedsim.gantt import VIEWS, chart_rows, check_chart_size, image_format
 from schedsim.output import check_writable
 from schedsim.policies import REGISTRY
 from schedsim.policy_spec import build_policies
@@ -64,6 +66,7 @@ from schedsim.policy_spec import build_policies
     default=None,
     help="rows of the plotted charts: per CPU (default, compact) or per process",
 )
+@workload_limit_options
 def compare(
     workload_file: str,
     specs: str | None,
@@ -71,6 +74,8 @@ def compare(
     output_format: str,
     plot: str | None,
     plot_by: str | None,
+    max_processes: str | None,
+    max_file_size: str | None,
     **kwargs: Any,
 ) -> None:
     """Simulate FILE under several policies and print one row of metrics per policy, the
@@ -85,6 +90,7 @@ def compare(
     """
     defaults = split_policy_options(kwargs)
     settings = engine_settings(**kwargs)
+    limits = workload_limits(max_processes, max_file_size)
     policies = build_policies(specs if specs is not None else ",".join(REGISTRY), defaults)
     try:
         rank_key = metric(rank_by).key
@@ -93,7 +99,10 @@ def compare(
     if plot is not None:
         image_format(plot)
         check_writable(plot)
-    workload = load_workload(workload_file)
+    workload = load_workload(workload_file, **limits)
+    if plot is not None:
+        rows = chart_rows(plot_by or "cpu", len(workload), settings["cpus"])
+        check_chart_size(rows * len(policies))
     comparison = run_comparison(
         workload, policies, rank_by=rank_key, timeline=plot is not None, **settings
     )

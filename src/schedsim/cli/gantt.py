@@ -10,9 +10,10 @@ from typing import Any
 import click
 
 from schedsim.errors import OptionError
-from schedsim.gantt import VIEWS, image_format
-from schedsim.output import check_writable
-from schedsim.result import Result, ResultFileError
+from schedsim.gantt import VIEWS, chart_rows, check_chart_size, image_format
+from schedsim.options import parse_size
+from schedsim.output import check_writable, write_atomic
+from schedsim.result import MAX_RESULT_BYTES, Result, ResultFileError
 
 F = Callable[..., Any]
 HOW_TO_SAVE = "write one with 'schedsim run FILE --format json --output RESULT.json'"
@@ -82,23 +83,61 @@ class ChartRequest:
     def wanted(self) -> bool:
         return self.text or self.image is not None
 
-    def render(self, result: Result, *, width: int | None = None, separated: bool = False) -> str:
-        """Save the image (if asked) and return the text chart (or ""), after a blank line
-        when ``separated`` (it follows a table)."""
+    def check_rows(self, processes: int, cpus: int) -> None:
+        """Refuse, before a run, an image chart that would have too many rows."""
         if self.image is not None:
-            from schedsim.gantt import save_gantt
+            view = self.by or ("cpu" if cpus > 1 else "process")
+            check_chart_size(chart_rows(view, processes, cpus))
 
-            save_gantt(result, self.image, by=self.by)
+    def prepare(
+        self, result: Result, *, width: int | None = None, separated: bool = False
+    ) -> PreparedChart:
+        """Render the charts asked for, in memory: the text chart (after a blank line when
+        ``separated``, as it follows a table) and the image's bytes, written by ``save``."""
+        text = ""
         if self.text:
             from schedsim.ascii_gantt import ascii_gantt
 
-            return ("\n" if separated else "") + ascii_gantt(result, width=width)
-        return ""
+            text = ("\n" if separated else "") + ascii_gantt(result, width=width)
+        image = b""
+        if self.image is not None:
+            from schedsim.gantt import figure_bytes, gantt_figure
+
+            image = figure_bytes(gantt_figure(result, by=self.by), self.image)
+        return PreparedChart(self.image, image, text)
+
+    def render(self, result: Result, *, width: int | None = None, separated: bool = False) -> str:
+        """Save the image (if asked) and return the text chart (or "")."""
+        chart = self.prepare(result, width=width, separated=separated)
+        chart.save()
+        return chart.text
 
 
-def read_result(path: str) -> Result:
-    """Load a saved result file, with one clear error for every way that can fail."""
+@dataclass(frozen=True)
+class PreparedChart:
+    """Charts rendered in memory and not yet written."""
+
+    path: str | None
+    image: bytes
+    text: str
+
+    def save(self) -> None:
+        if self.path is not None:
+            write_atomic(self.path, self.image)
+
+
+def read_result(path: str, max_bytes: int | None = MAX_RESULT_BYTES) -> Result:
+    """Load a saved result file, with one clear error for every way that can fail; files
+    over ``max_bytes`` are refused before reading (None: no bound)."""
     try:
+        size = Path(path).stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise ResultFileError(
+                f"{path}: file is {size:,} bytes, over the {max_bytes:,}-byte limit for result "
+                "files; raise it with --max-file-size"
+            )
+        if not Path(path).is_file() and not Path(path).is_dir():
+            raise ResultFileError(f"{path}: not a regular file; give a result file")
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ResultFileError(f"{path}: no such file; {HOW_TO_SAVE}") from None
@@ -128,8 +167,19 @@ def read_result(path: str) -> Result:
 )
 @click.option("--ascii", "ascii_chart", is_flag=True, help="also print the text chart")
 @click.option("--width", type=int, default=None, help="text chart width (default: the terminal's)")
+@click.option(
+    "--max-file-size",
+    metavar="SIZE|none",
+    default=None,
+    help=f"refuse larger result files, e.g. 1G (default {MAX_RESULT_BYTES // 2**20}M)",
+)
 def gantt(
-    result_file: str, output: str | None, by: str | None, ascii_chart: bool, width: int | None
+    result_file: str,
+    output: str | None,
+    by: str | None,
+    ascii_chart: bool,
+    width: int | None,
+    max_file_size: str | None,
 ) -> None:
     """Draw the Gantt chart of a saved result (simulated or measured).
 
@@ -140,5 +190,9 @@ def gantt(
       schedsim gantt rr.json --ascii
     """
     request = ChartRequest.from_options(output, by, ascii_chart or output in (None, "-"))
-    result = read_result(result_file)
+    try:
+        max_bytes = MAX_RESULT_BYTES if max_file_size is None else parse_size(max_file_size)
+    except OptionError as error:
+        raise OptionError(f"--max-file-size: {error}") from None
+    result = read_result(result_file, max_bytes)
     click.echo(request.render(result, width=width), nl=False)

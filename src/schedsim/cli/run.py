@@ -14,6 +14,8 @@ from schedsim.cli.common import (
     engine_settings,
     policy_options,
     split_policy_options,
+    workload_limit_options,
+    workload_limits,
 )
 from schedsim.cli.gantt import ChartRequest, chart_options
 from schedsim.errors import OptionError
@@ -63,6 +65,7 @@ from schedsim.report import jobs_csv, render_table
     help="refuse or stop a run past this many slices (default 20 million with a timeline, "
     "200 million without)",
 )
+@workload_limit_options
 @chart_options
 def run(
     workload_file: str,
@@ -75,6 +78,8 @@ def run(
     gantt: str | None,
     gantt_by: str | None,
     ascii_chart: bool,
+    max_processes: str | None,
+    max_file_size: str | None,
     **kwargs: Any,
 ) -> None:
     """Simulate FILE under one scheduling policy and print per-process and summary metrics.
@@ -88,23 +93,30 @@ def run(
     """
     policy = build_policy(policy_name, split_policy_options(kwargs))
     settings = engine_settings(**kwargs)
+    limits = workload_limits(max_processes, max_file_size)
     if output is not None:
-        check_writable(output)
         if Path(output).suffix.lower() not in (".json", ".csv"):
             raise OptionError(f"--output {output}: use a .json or .csv file name")
+        check_writable(output, inputs=[workload_file])
     charts = ChartRequest.from_options(
         gantt, gantt_by, ascii_chart, output_format=output_format, no_timeline=no_timeline
     )
-    workload = load_workload(workload_file)
+    workload = load_workload(workload_file, **limits)
+    charts.check_rows(len(workload), settings["cpus"])
     keep_timeline = not (summary_only or no_timeline) or output_format == "json" or charts.wanted
     result = simulate(workload, policy, timeline=keep_timeline, max_slices=max_slices, **settings)
+    # Everything is rendered before anything is written: a failure leaves no file changed.
+    saved = None
     if output is not None:
-        text = result.to_json() if output.lower().endswith(".json") else jobs_csv(result)
-        write_atomic(output, text)
+        saved = result.to_json() if output.lower().endswith(".json") else jobs_csv(result)
+    chart = charts.prepare(result, separated=output_format == "table")
     if output_format == "json":
-        click.echo(result.to_json(), nl=False)
+        shown = result.to_json()
     elif output_format == "csv":
-        click.echo(jobs_csv(result), nl=False)
+        shown = jobs_csv(result)
     else:
-        click.echo(render_table(result, summary_only=summary_only), nl=False)
-    click.echo(charts.render(result, separated=output_format == "table"), nl=False)
+        shown = render_table(result, summary_only=summary_only)
+    if output is not None and saved is not None:
+        write_atomic(output, saved)
+    chart.save()
+    click.echo(shown + chart.text, nl=False)

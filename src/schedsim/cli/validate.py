@@ -7,6 +7,7 @@ import json
 import click
 import numpy as np
 
+from schedsim.cli.common import workload_limit_options, workload_limits
 from schedsim.errors import EXIT_USAGE, WorkloadError
 from schedsim.loaders import load_workload, workload_json_schema
 from schedsim.report import fmt
@@ -19,8 +20,15 @@ from schedsim.report import fmt
     is_flag=True,
     help="print the JSON Schema of YAML/JSON workload files (for editors) and exit",
 )
+@workload_limit_options
 @click.pass_context
-def validate(ctx: click.Context, files: tuple[str, ...], schema: bool) -> None:
+def validate(
+    ctx: click.Context,
+    files: tuple[str, ...],
+    schema: bool,
+    max_processes: str | None,
+    max_file_size: str | None,
+) -> None:
     """Check workload files (YAML, JSON, CSV, NPZ) and report every problem in each.
 
     Prints 'FILE: OK (...)' for each valid file and one 'Error:' line per problem
@@ -38,10 +46,11 @@ def validate(ctx: click.Context, files: tuple[str, ...], schema: bool) -> None:
         return
     if not files:
         raise click.UsageError("give at least one FILE to check (or --schema)")
+    limits = workload_limits(max_processes, max_file_size)
     invalid = 0
     for path in files:
         try:
-            workload = load_workload(path)
+            workload = load_workload(path, **limits)
         except WorkloadError as error:
             invalid += 1
             for problem in error.problems:
