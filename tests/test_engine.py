@@ -102,21 +102,24 @@ def test_a_run_that_must_exceed_the_slice_limit_is_refused_up_front():
         simulate(workload(("A", 0, 1000), ("B", 0, 1000)), "rr", quantum=1, max_slices=100)
     assert str(error.value) == (
         "policy rr(quantum=1) needs at least 2e+03 slices for this workload's 2000 units of "
-        "CPU, above the limit of 100; use a larger quantum, or --max-slices N to allow more"
+        "CPU in 2 bursts, above the limit of 100; use a larger quantum, or --max-slices N to "
+        "allow more"
     )
 
 
 def test_a_run_stops_at_the_slice_limit_when_no_estimate_was_possible():
     """A policy that declares no longest slice is stopped when it reaches the limit."""
-    with pytest.raises(LimitError, match="the run exceeded 100 slices at time 99"):
+    with pytest.raises(LimitError, match="the run exceeded 100 slices and timer events at time 99"):
         run(workload(("A", 0, 1000), ("B", 0, 1000)), Stubborn("none"), max_slices=100)
 
 
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"cpus": 0}, "--cpus: must be a whole number >= 1, got 0"),
-        ({"context_switch": -1}, "--context-switch: must be a finite number >= 0, got -1"),
+        ({"cpus": 0}, "--cpus: must be a whole number from 1 to 1024, got 0"),
+        ({"cpus": 10**9}, "--cpus: must be a whole number from 1 to 1024, got 1000000000"),
+        ({"context_switch": -1}, "--context-switch: must be a number from 0 to 1e+15, got -1"),
+        ({"seed": -1}, "--seed: must be a whole number >= 0, got -1"),
         ({"ties": "random"}, "--ties: must be one of arrivals-first, requeue-first, got 'random'"),
     ],
 )

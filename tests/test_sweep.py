@@ -214,7 +214,7 @@ def test_options_that_constrain_each_other_are_checked_for_every_combination(cla
             {"options": {"levels": 2}},
             "policy 'rr' does not take option(s) --levels (it takes --quantum)",
         ),
-        ({"cpus": 0}, "--cpus: must be a whole number >= 1, got 0"),
+        ({"cpus": 0}, "--cpus: must be a whole number from 1 to 1024, got 0"),
         ({"max_slices": 0}, "--max-slices: must be a whole number >= 1, got 0"),
     ],
 )
@@ -322,8 +322,8 @@ def test_a_failing_point_is_named_and_the_first_in_grid_order_wins(classic, exec
         run_sweep(points, executor=executor, jobs=2)
     assert str(caught.value) == (
         "classic.yaml: quantum=1e-09, seed 0: policy rr(quantum=1e-09) needs at least 3e+10 "
-        "slices for this workload's 30 units of CPU, above the limit of 200,000,000; use a "
-        "larger quantum, or --max-slices N to allow more"
+        "slices for this workload's 30 units of CPU in 3 bursts, above the limit of "
+        "200,000,000; use a larger quantum, or --max-slices N to allow more"
     )
 
 

@@ -219,6 +219,11 @@ class Policy:
     def fixed_order(self, arrival_order: Sequence[int]) -> Sequence[int] | None:
         return None
 
+    def timer_period(self) -> Time:
+        """The shortest interval between this policy's timer events (MLFQ's boost period,
+        the aging step), or inf; drivers use it to refuse a run that would fire too many."""
+        return math.inf
+
     def longest_slice(self) -> Time:
         """The longest slice this policy ever grants (its quantum), or inf.  Drivers use it
         to refuse, before starting, a run that would need more slices than allowed."""

@@ -33,10 +33,11 @@ import numpy as np
 from schedsim.clock import Clock
 from schedsim.errors import OptionError
 from schedsim.options import (
+    MAX_LEVELS,
     Option,
+    parse_count,
     parse_flag,
     parse_nonnegative_time,
-    parse_positive_int,
     parse_time_list,
 )
 from schedsim.policies.base import JobsView, Policy, Time
@@ -51,7 +52,13 @@ class MLFQ(Policy):
     title = "multilevel feedback queue (OSTEP rules)"
     preemptive = True
     options = (
-        Option("levels", parse_positive_int, 3, "number of queues (default 3)", "N"),
+        Option(
+            "levels",
+            lambda text: parse_count(text, MAX_LEVELS),
+            3,
+            f"number of queues, at most {MAX_LEVELS} (default 3)",
+            "N",
+        ),
         Option(
             "quantum",
             parse_time_list,
@@ -199,6 +206,9 @@ class MLFQ(Policy):
 
     def longest_slice(self) -> Time:
         return max(self.quanta)
+
+    def timer_period(self) -> Time:
+        return self.boost if self.boost > 0 else INF
 
     def _boost_time(self) -> Time | None:
         return self.next_boost
