@@ -40,11 +40,22 @@ class SchedsimGroup(click.Group):
             ctx.exit(EXIT_INTERNAL)
         except Exception as error:  # a bug in schedsim: say so briefly, never a traceback
             click.echo(
-                f"Internal error: {type(error).__name__}: {error}. This is a bug in schedsim "
-                f"{__version__}; please report it with the command you ran.",
+                f"Internal error: {type(error).__name__}: {_brief(error)}. This is a bug in "
+                f"schedsim {__version__}; please report it with the command you ran.",
                 err=True,
             )
             ctx.exit(EXIT_INTERNAL)
+
+
+def _brief(error: BaseException) -> str:
+    """The first line of an exception's message, at most 200 characters (it may be huge,
+    or fail to render at all)."""
+    try:
+        text = str(error)
+    except Exception:  # a message that cannot render is still worth a bug report
+        return "(message cannot be shown)"
+    first = text.splitlines()[0] if text else ""
+    return first if len(first) <= 200 else first[:197] + "..."
 
 
 @click.group(cls=SchedsimGroup, context_settings=CONTEXT_SETTINGS)
