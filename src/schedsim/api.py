@@ -19,8 +19,9 @@ from schedsim.workload import Time, Workload
 def load_workload(path: str | Path, **limits: int | None) -> Workload:
     """Read a workload file (YAML, JSON, CSV or .npz by extension), fully validated.
 
-    ``max_bytes`` and ``max_processes`` raise or (None) lift the limits on YAML and JSON
-    files (64 MiB, 200,000 processes by default: bulk belongs in CSV or NPZ)."""
+    ``max_bytes`` and ``max_processes`` raise or (None) lift the size and process limits
+    (YAML/JSON: 64 MiB and 200,000 processes, since bulk belongs in CSV or NPZ; CSV/NPZ:
+    512 MiB and 10,000,000 processes)."""
     from schedsim.loaders import load_workload as load
 
     return load(path, **limits)
