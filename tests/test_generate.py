@@ -606,3 +606,32 @@ def test_cli_help_documents_every_preset_and_distribution() -> None:
     for distribution in ("exponential:", "uniform:", "normal:", "lognormal:", "pareto:"):
         assert distribution in result.output
     assert "constant:V" in result.output and "mix:" in result.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["--priorities", "uniform:0..100000000000000000000000"],
+            "the range 0..100000000000000000000000 is too wide",
+        ),
+        (
+            ["--io", "fraction=1,bursts=constant:1,count=1000000000"],
+            "count must be a whole number from 1 to 10,000, got '1000000000'",
+        ),
+        (
+            ["-n", "100000", "--io", "fraction=1,bursts=constant:1,count=1000"],
+            "--io: 100,000 processes with up to 1,000 I/O bursts each would be more than "
+            "50,000,000 bursts in all",
+        ),
+    ],
+)
+def test_oversized_requests_are_refused_before_sampling(arguments, message):
+    from click.testing import CliRunner
+
+    from schedsim.cli import main
+
+    base = ["generate", "-n", "5", "--arrivals", "batch", "--bursts", "constant:1"]
+    result = CliRunner().invoke(main, base + arguments)
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output

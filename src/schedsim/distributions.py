@@ -139,6 +139,11 @@ class UniformInteger(Distribution):
     def __init__(self, low: int, high: int) -> None:
         if high < low:
             raise OptionError(f"the range {low}..{high} is empty; write the smaller number first")
+        if not -(2**62) <= low <= high <= 2**62:
+            raise OptionError(
+                f"the range {low}..{high} is too wide; whole-number ranges must lie within "
+                "-2**62..2**62"
+            )
         self._low, self._high = int(low), int(high)
         self.spec = f"uniform:{self._low}..{self._high}"
 

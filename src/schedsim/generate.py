@@ -46,6 +46,8 @@ from schedsim.errors import LimitError, OptionError
 from schedsim.workload import DEFAULT_NICE, DEFAULT_PRIORITY, DEFAULT_TICKETS, Workload
 
 MAX_PROCESSES = 10_000_000
+MAX_IO_COUNT = 10_000  # I/O bursts per process
+MAX_BURSTS = 50_000_000  # CPU and I/O bursts in a whole generated workload
 DEFAULT_PROCESSES = 100
 DECIMALS = 4
 RESOLUTION = 10.0**-DECIMALS
@@ -259,9 +261,10 @@ def parse_io(spec: str | IOSpec | None, *, option: str = "--io") -> IOSpec | Non
             count = int(values["count"])
         except ValueError:
             count = 0
-        if count < 1:
+        if not 1 <= count <= MAX_IO_COUNT:
             raise OptionError(
-                f"{where}: count must be a whole number >= 1, got {values['count']!r}"
+                f"{where}: count must be a whole number from 1 to {MAX_IO_COUNT:,}, "
+                f"got {values['count']!r}"
             )
     bursts = parse_distribution(values["bursts"], option=f"{option} bursts")
     _check_positive(bursts, f"{option} bursts", "I/O bursts")
@@ -440,6 +443,13 @@ def _plan(
         for option, spec in attributes.items()
         if spec is not None
     }
+    if count is not None:  # bound the bursts a workload may need before sampling any
+        most_io = max((io_spec.count for _, _, io_spec in classes if io_spec), default=0)
+        if count * (2 * most_io + 1) > MAX_BURSTS:
+            problems.append(
+                f"--io: {count:,} processes with up to {most_io:,} I/O bursts each would be "
+                f"more than {MAX_BURSTS:,} bursts in all; use fewer processes or a smaller count"
+            )
     if problems:
         raise OptionError("\n       ".join(dict.fromkeys(problems)))
     assert arrival_process is not None and count is not None  # guaranteed when no problems
