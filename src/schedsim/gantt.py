@@ -172,14 +172,16 @@ def check_view(by: str | None, result: Result | None = None) -> str:
     return by
 
 
-def image_format(path: str | Path) -> str:
-    """The image format for ``path``'s extension (png, svg, pdf)."""
+def image_format(path: str | Path, *, text_hint: bool = False) -> str:
+    """The image format for ``path``'s extension (png, svg, pdf).  ``text_hint``: the
+    option also takes '-' for a text chart (``run --gantt``), so the error says so."""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         shown = repr(suffix) if suffix else "no extension"
+        hint = " (or use '-' for a text chart)" if text_hint else ""
         raise OptionError(
             f"{path}: cannot draw a chart as {shown}; "
-            f"name the file with one of {', '.join(FORMATS)} (or use '-' for a text chart)"
+            f"name the file with one of {', '.join(FORMATS)}{hint}"
         )
     return FORMATS[suffix]
 

@@ -67,7 +67,7 @@ class ChartRequest:
         text = ascii_chart or gantt == "-"
         image = gantt if gantt not in (None, "-") else None
         if image is not None:
-            image_format(image)
+            image_format(image, text_hint=True)
             check_writable(image)
         if text and output_format != "table":
             raise OptionError(
