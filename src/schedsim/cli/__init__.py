@@ -71,7 +71,7 @@ def main() -> None:
     """
 
 
-from schedsim.cli import compare, gantt, generate, info, run, sweep, validate  # noqa: E402
+from schedsim.cli import compare, gantt, generate, info, measure, run, sweep, validate  # noqa: E402
 
 main.add_command(run.run)
 main.add_command(info.policies)
@@ -79,6 +79,7 @@ main.add_command(generate.generate)
 main.add_command(gantt.gantt)
 main.add_command(compare.compare)
 main.add_command(sweep.sweep)
+main.add_command(measure.measure_command)
 main.add_command(validate.validate)
 
 __all__ = ["main"]

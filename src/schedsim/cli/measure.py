@@ -1,0 +1,214 @@
+"""``schedsim measure``: run a workload on real worker processes and compare with the simulation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from schedsim.api import load_workload
+from schedsim.cli.common import build_policy, policy_options, split_policy_options
+from schedsim.engine import TIES
+from schedsim.errors import OptionError
+from schedsim.output import check_writable, write_atomic
+from schedsim.real.compare import render_comparison, save_comparison_gantt
+from schedsim.real.kernel import KERNEL_POLICIES
+from schedsim.real.measure import MODES, PREEMPTIONS, default_preemption, measure
+from schedsim.real.plan import DEFAULT_MAX_PROCESSES, DEFAULT_MAX_SECONDS, DEFAULT_UNIT
+
+FORMATS = ("table", "json")
+
+
+@click.command("measure")
+@click.argument("workload_file", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option(
+    "--policy",
+    "-p",
+    "policy_name",
+    default=None,
+    help="scheduling policy the dispatcher runs (dispatch mode; default fcfs)",
+)
+@policy_options
+@click.option("--cpus", default="1", metavar="N", show_default=True, help="CPUs = real cores used")
+@click.option(
+    "--unit",
+    default=DEFAULT_UNIT,
+    metavar="DURATION",
+    show_default=True,
+    help="real length of one time unit: 10ms, 0.5s, 200us (a bare number is seconds)",
+)
+@click.option(
+    "--mode",
+    default="dispatch",
+    metavar="dispatch|kernel",
+    show_default=True,
+    help="dispatch: schedsim's policy decides; kernel: Linux decides",
+)
+@click.option(
+    "--kernel-policy",
+    "kernel_policy",
+    default="other",
+    metavar="other|fifo|rr",
+    show_default=True,
+    help="kernel mode: SCHED_OTHER, SCHED_FIFO or SCHED_RR",
+)
+@click.option(
+    "--preemption",
+    default=None,
+    metavar="signals|cooperative",
+    help="dispatch mode: SIGSTOP/SIGCONT (default on POSIX) or workers yielding on request",
+)
+@click.option(
+    "--ties",
+    default="arrivals-first",
+    metavar="arrivals-first|requeue-first",
+    show_default=True,
+    help="order at equal times (see README)",
+)
+@click.option(
+    "--seed", default="0", metavar="N", show_default=True, help="seed for randomised policies"
+)
+@click.option(
+    "--format",
+    "output_format",
+    default="table",
+    metavar="table|json",
+    show_default=True,
+    help="what to print on standard output",
+)
+@click.option(
+    "--output",
+    "-o",
+    default=None,
+    metavar="FILE.json",
+    help="save the measured result (the format of 'schedsim run'; for gantt and compare)",
+)
+@click.option(
+    "--gantt",
+    "gantt_file",
+    default=None,
+    metavar="IMAGE",
+    help="draw the simulated schedule above the measured one (.png, .svg or .pdf)",
+)
+@click.option(
+    "--max-seconds",
+    default=str(DEFAULT_MAX_SECONDS),
+    metavar="S",
+    show_default=True,
+    help="refuse runs estimated to take longer (real seconds)",
+)
+@click.option(
+    "--max-processes",
+    default=str(DEFAULT_MAX_PROCESSES),
+    metavar="N",
+    show_default=True,
+    help="refuse workloads with more processes (one worker process each)",
+)
+def measure_command(
+    workload_file: str,
+    policy_name: str | None,
+    cpus: str,
+    unit: str,
+    mode: str,
+    kernel_policy: str,
+    preemption: str | None,
+    ties: str,
+    seed: str,
+    output_format: str,
+    output: str | None,
+    gantt_file: str | None,
+    max_seconds: str,
+    max_processes: str,
+    **kwargs: Any,
+) -> None:
+    """Run FILE on real worker processes — one per process, burning real CPU and sleeping
+    through real I/O — and compare per process with the simulation of the same policy.
+
+    In dispatch mode (the default) schedsim's own policy decides who runs, against the
+    wall clock, preempting with SIGSTOP/SIGCONT; in kernel mode Linux decides and the run is
+    compared with the closest textbook policy.  Workers never outlive the command, even if
+    it is killed; Ctrl-C stops everything and exits with code 130.
+
+    \b
+    Examples:
+      schedsim measure workloads/classic.yaml --policy rr --quantum 4
+      schedsim measure workloads/classic.yaml --policy srtf --unit 5ms --gantt both.png
+      schedsim measure workloads/classic.yaml --mode kernel --kernel-policy fifo
+    """
+    given_options = {k: v for k, v in split_policy_options(kwargs).items() if v is not None}
+    _choice("--mode", mode, MODES)
+    _choice("--format", output_format, FORMATS)
+    _choice("--ties", ties, TIES)
+    if mode == "kernel":
+        _choice("--kernel-policy", kernel_policy, KERNEL_POLICIES)
+        for flag, value in (("--policy", policy_name), ("--preemption", preemption)):
+            if value is not None:
+                raise OptionError(
+                    f"{flag} applies to --mode dispatch; in kernel mode Linux decides "
+                    "(choose its class with --kernel-policy)"
+                )
+        if given_options:
+            flags = ", ".join("--" + name.replace("_", "-") for name in given_options)
+            raise OptionError(f"{flags}: policy options apply to --mode dispatch only")
+    else:
+        _choice("--preemption", preemption or default_preemption(), PREEMPTIONS)
+    if output is not None:
+        if Path(output).suffix.lower() != ".json":
+            raise OptionError(f"--output {output}: the measured result is saved as .json")
+        check_writable(output)
+    if gantt_file is not None:
+        from schedsim.gantt import FORMATS as IMAGE_FORMATS
+
+        if Path(gantt_file).suffix.lower() not in IMAGE_FORMATS:
+            raise OptionError(
+                f"--gantt {gantt_file}: name the image with one of {', '.join(IMAGE_FORMATS)}"
+            )
+        check_writable(gantt_file)
+    policy = build_policy(policy_name or "fcfs", given_options) if mode == "dispatch" else None
+    measurement = measure(
+        load_workload(workload_file),
+        policy if policy is not None else "fcfs",
+        cpus=_integer("--cpus", cpus),
+        unit=unit,
+        mode=mode,
+        kernel_policy=kernel_policy,
+        preemption=preemption,
+        ties=ties,
+        seed=_integer("--seed", seed, minimum=None),
+        max_seconds=_positive("--max-seconds", max_seconds),
+        max_processes=_integer("--max-processes", max_processes),
+    )
+    if output is not None:
+        write_atomic(output, measurement.measured.to_json())
+    if gantt_file is not None:
+        save_comparison_gantt(measurement.comparison, gantt_file)
+    if output_format == "json":
+        click.echo(measurement.comparison.to_json(), nl=False)
+    else:
+        click.echo(render_comparison(measurement.comparison), nl=False)
+
+
+def _choice(flag: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise OptionError(f"{flag}: choose one of {', '.join(choices)}, got {value!r}")
+
+
+def _integer(flag: str, text: str, *, minimum: int | None = 1) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise OptionError(f"{flag}: expected a whole number, got {text!r}") from None
+    if minimum is not None and value < minimum:
+        raise OptionError(f"{flag}: must be >= {minimum}, got {text!r}")
+    return value
+
+
+def _positive(flag: str, text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise OptionError(f"{flag}: expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise OptionError(f"{flag}: must be a finite number > 0, got {text!r}")
+    return value

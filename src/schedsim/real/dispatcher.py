@@ -1,0 +1,1122 @@
+"""The dispatcher: runs a policy over real worker processes, against the wall clock.
+
+It is the simulator's engine (:mod:`schedsim.engine`) with real time in place of simulated
+time: the same policy object, the same hooks in the same order, the same bookkeeping of
+``remaining``/``running_since``/``burst_number`` that policies read through their
+``JobsView`` — only the events come from the world instead of from arithmetic.
+
+Events and instants
+===================
+
+Timed events the dispatcher knows in advance: arrivals (released at their arrival time),
+slice expiries (the instant a slice was granted plus its length), I/O completions (the end
+of the CPU burst the worker reported, plus the I/O time — the worker sleeps to exactly that
+deadline) and policy timers.  Events that only the workers know: the end of a CPU burst,
+reported with the time it happened.
+
+Simultaneous events are what schedulers disagree about, and real time never has two events
+at exactly the same moment: a burst that the simulation ends at 4 ends here a few hundred
+microseconds late, after the arrival that the simulation puts at the same time.  So the
+dispatcher groups events into **instants**: from the earliest pending event, it waits
+(briefly, at most twice the *coalescing window*) for every other event expected within the
+window — timers, and burst ends it can predict from the workers' own reports — and then
+handles them together, in the engine's documented order (CPUs release; arrivals, I/O
+completions and expired jobs become ready; preemption; dispatch).
+
+Two clocks
+==========
+
+Real time decides *when* instants happen and in what order.  The policy's bookkeeping,
+though, runs on the schedule's own time line, exactly as the simulator's does: while it
+handles an instant the policy's clock (a :class:`~schedsim.clock.WallClock` held still)
+reads the time the schedule gives the instant — an arrival at its arrival time, a slice's
+end at its start plus its length, an I/O completion at the end of the burst plus the I/O
+time — and ``remaining`` drops by the slice granted at an expiry and by the time run at a
+preemption, in that same time.  Measurement noise therefore never reaches the policy's
+arithmetic: two jobs the simulation ties (SRTF with equal remaining times, SJF with equal
+bursts) stay tied, and are ordered as the simulation orders them.  Slice expiries, on the
+other hand, are timers in real time, from the moment the slice really began: a late
+dispatch never shortens the next slice.  The worker's own CPU clock decides when its burst
+ends.  What the measured trace records is real time throughout.
+
+Hold, then tell the policy
+==========================
+
+A job leaves its CPU for real *before* the policy hears about it: at a slice expiry or a
+preemption the worker is stopped first (SIGSTOP, and ``waitid`` until the kernel has
+stopped it; or, cooperatively, its run ``Event`` cleared until it says it paused).  A burst
+can end at any moment, also a microsecond before the stop took effect: the worker's report
+is then already in the pipe, and the dispatcher treats the departure as the burst end it
+was — so the policy is never told a job expired that had in fact finished.  When an
+expiring job has nobody to give way to (nothing else is ready and nothing becomes ready),
+it is not stopped at all: the policy picks it again and it simply continues, as in the
+simulation.
+
+Measurements kept in the trace's ``extra``: the CPU time each worker used (its own clock),
+the time each held a CPU, dispatch latency (from the decision to the worker running),
+kernel context switches, and whether the run looks disturbed (see :func:`disturbances`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import math
+import multiprocessing
+import os
+import select
+import signal
+import time
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, NoReturn
+
+import numpy as np
+
+from schedsim.clock import WallClock
+from schedsim.errors import ExecutionError, PolicyError, SchedsimError
+from schedsim.policies.base import JobsView, Policy, overrides
+from schedsim.real.messages import GO, QUIT, unpack
+from schedsim.real.plan import CorePlan
+from schedsim.real.safety import describe_exit, reap, set_timer_slack, sigint_blocked
+from schedsim.real.worker import COOPERATIVE, SIGNALS, WorkerSpec, worker_main
+from schedsim.trace import BLOCKED, EXPIRED, FINISHED, PREEMPTED, RESLICED, Timeline, Trace
+from schedsim.workload import Workload
+
+INF = math.inf
+
+# Job states, as in the engine.
+NEW, READY, RUNNING, BLOCKED_IO, DONE = 0, 1, 2, 3, 4
+# What a worker is physically doing.
+IDLE, ACTIVE, HELD = 0, 1, 2  # waiting for "go" (or in I/O) / running / stopped mid-burst
+
+STARTUP_SECONDS = 10.0  # for every worker to report ready
+HOLD_TIMEOUT_SECONDS = 2.0  # for a cooperative worker to yield
+EXIT_TIMEOUT_SECONDS = 2.0  # for finished workers to exit
+SPIN_BEFORE_SECONDS = 0.0015  # poll (instead of sleeping) this long before an expected event
+SPIN_AFTER_SECONDS = 0.003  # ... and at most this long after it
+GAP_SECONDS = 0.0001  # a worker whose clock jumps by more than this was not running
+CHUNK_SECONDS = 0.00005  # cooperative: CPU time between two looks at the run event
+COALESCE_SECONDS = 0.0015  # events this close together are one instant ...
+MAX_COALESCE_UNITS = 0.3  # ... but never more than this many time units apart
+
+# Thresholds above which a run's measurements are reported as disturbed.
+DISTURBED_LATENCY_SECONDS = 0.001  # dispatch latency p99
+DISTURBED_LATENCY_UNITS = 0.1  # ... or this fraction of a time unit, whichever is larger
+DISTURBED_CPU_SHARE = 0.90  # a worker got less than this share of the time it held a CPU
+DISTURBED_LOST_SHARE = 0.02  # workers lost more than this share of the run to other programs
+
+
+class InstantClock(WallClock):
+    """The wall clock in workload units, held still at the time of the instant being
+    handled while the policy's hooks run — so every hook of one instant sees the same
+    ``now``, as in the simulation."""
+
+    __slots__ = ("_held",)
+
+    def __init__(self, unit_seconds: float) -> None:
+        super().__init__(unit_seconds)
+        self._held: float | None = None
+
+    def hold(self, at: float | None) -> None:
+        self._held = at
+
+    @property
+    def now(self) -> float:
+        held = self._held
+        return (time.monotonic() - self._t0) / self.unit_seconds if held is None else held
+
+
+def coalesce_units(unit_seconds: float) -> float:
+    """The coalescing window in time units for a given unit."""
+    return min(MAX_COALESCE_UNITS, COALESCE_SECONDS / unit_seconds)
+
+
+class Dispatcher:
+    """One real run of ``workload`` under ``policy``.  Use :meth:`run` once."""
+
+    def __init__(
+        self,
+        workload: Workload,
+        policy: Policy,
+        *,
+        cpus: int,
+        unit_seconds: float,
+        cores: CorePlan,
+        preemption: str = SIGNALS,
+        ties: str = "arrivals-first",
+        seed: int = 0,
+        expected_seconds: float = 1.0,
+        coalesce: float | None = None,
+    ) -> None:
+        if preemption not in (SIGNALS, COOPERATIVE):
+            raise ValueError(f"preemption must be {SIGNALS!r} or {COOPERATIVE!r}")
+        self.workload = workload
+        self.policy = policy
+        self.cpus = cpus
+        self.unit = unit_seconds
+        self.cores = cores
+        self.preemption = preemption
+        self.arrivals_first = ties == "arrivals-first"
+        self.seed = seed
+        self.coalesce = coalesce_units(unit_seconds) if coalesce is None else coalesce
+        self.spin = cores.dispatcher_has_own_core
+        self.expected_seconds = expected_seconds
+        self.overrun_seconds = 3 * expected_seconds + 10.0
+
+        n = len(workload)
+        self.n = n
+        self.values: list[float] = workload.burst_values.tolist()
+        offsets: list[int] = workload.burst_offsets.tolist()
+        self.burst_pos: list[int] = offsets[:-1]
+        self.burst_end: list[int] = offsets[1:]
+        self.first_offset: list[int] = offsets[:-1]
+        self.seconds: list[tuple[float, ...]] = [
+            tuple(v * unit_seconds for v in workload.bursts(i)) for i in range(n)
+        ]
+        order = np.argsort(workload.arrival, kind="stable")
+        self.arrival_order: list[int] = order.tolist()
+        self.arrival_times: list[float] = [*workload.arrival[order].tolist(), INF]
+
+        self.remaining: list[Any] = [0] * n
+        self.running_since: list[Any] = [None] * n
+        self.burst_number: list[int] = [0] * n
+        self.clock = InstantClock(unit_seconds)
+        self.view = JobsView(
+            pid=workload.pid,
+            arrival=workload.arrival.tolist(),
+            priority=workload.priority.tolist(),
+            tickets=workload.tickets.tolist(),
+            nice=workload.nice.tolist(),
+            remaining=self.remaining,
+            running_since=self.running_since,
+            burst_number=self.burst_number,
+            clock=self.clock,
+        )
+
+        # Logical (policy) state, as in the engine.
+        self.status = [NEW] * n
+        self.first_run: list[float | None] = [None] * n
+        self.finish: list[float | None] = [None] * n
+        self.slices = [0] * n
+        self.last_cpu = [-1] * n
+        self.cpu_job = [-1] * cpus
+        self.cpu_expiry = [INF] * cpus  # real time (units) the slice expires
+        self.cpu_start = [0.0] * cpus  # when the slice began, in the schedule's time
+        self.cpu_dispatched = [0.0] * cpus  # wall time of the decision, in units
+        self.cpu_slice: list[Any] = [0] * cpus
+        self.cpu_last = [-1] * cpus
+        self.cpu_level = [-1] * cpus
+        self.ready = 0
+        self.done = 0
+        self.cursor = 0
+        self.switches = 0
+        # I/O completions: (real time, real start of the I/O, job, time in the schedule)
+        self.io_heap: list[tuple[float, float, int, float]] = []
+        self.schedule_now = 0.0
+        self.timer_at: float = INF
+
+        # Physical state of the workers.
+        self.processes: list[BaseProcess] = []
+        self.connections: list[Connection] = []
+        self.os_pid = [0] * n
+        self.events: list[Any] = []
+        self.phys = [IDLE] * n
+        self.pinned = [-1] * n
+        self.burst_report: list[tuple[float, float] | None] = [None] * n  # (at, cpu used)
+        self.pending_start: list[float | None] = [None] * n  # decision time awaiting a report
+        self.slice_started: list[float | None] = [None] * n  # when the worker really started
+        self.expected_end: list[float] = [INF] * n  # monotonic seconds
+        self.held_at = [0.0] * n
+        self.exited: list[dict[str, Any] | None] = [None] * n
+        self.gone = [False] * n  # sentinel seen and accounted for
+
+        # Measurements.
+        self.timeline = Timeline()
+        self.io_periods: list[tuple[int, float, float]] = []
+        self.measured_cpu = [0.0] * n  # seconds, the workers' own clocks
+        self.on_cpu = [0.0] * n  # seconds between a slice's real start and its end
+        self.latencies: list[float] = []  # seconds from a decision to the worker running
+        self.reactions: list[float] = []  # seconds from an instant's last event to its decisions
+        self.io_lateness: list[float] = []  # seconds a worker woke after its I/O deadline
+        self.stolen = [0.0] * n  # seconds a running worker was not running, unasked
+        self.stops = 0
+        self.started = False
+        self.grant: Callable[[int], Any] = lambda job: INF
+        self.hook_on_burst_end: Callable[..., Any] | None = None
+        self.hook_next_timer: Callable[..., Any] | None = None
+        self.hook_slice_level: Callable[..., Any] | None = None
+        self.overrun_at = INF
+        self._descriptor_cache: dict[int, tuple[int, bool]] | None = None
+
+    # -- the run ----------------------------------------------------------------------------
+    def run(self) -> Trace:
+        """Start the workers, run the schedule, collect the trace; always reap the workers."""
+        original_affinity = _affinity()
+        slack = None
+        try:
+            self._start_workers()
+            if self.cores.dispatcher_core is not None and original_affinity is not None:
+                os.sched_setaffinity(0, {self.cores.dispatcher_core})
+            slack = set_timer_slack(1)
+            self._run_loop()
+            self._collect_exits()
+            return self._trace()
+        finally:
+            with sigint_blocked():
+                if slack is not None:
+                    set_timer_slack(slack)
+                if original_affinity is not None:
+                    with contextlib.suppress(OSError):
+                        os.sched_setaffinity(0, original_affinity)
+                reap(self.processes)
+                for connection in self.connections:
+                    connection.close()
+
+    def _start_workers(self) -> None:
+        context = _context()
+        slots = context.Semaphore(self.cpus) if self.preemption == COOPERATIVE else None
+        first_core = self.cores.cpu_cores[0]
+        parent = os.getpid()
+        with sigint_blocked():
+            for job in range(self.n):
+                spec = WorkerSpec(
+                    index=job,
+                    pid=self.workload.pid[job],
+                    bursts=self.seconds[job],
+                    cores=(first_core,),
+                    parent_pid=parent,
+                    mechanism=self.preemption,
+                    gap_seconds=GAP_SECONDS,
+                    chunk_seconds=CHUNK_SECONDS,
+                )
+                event = context.Event() if slots is not None else None
+                ours, theirs = context.Pipe(duplex=True)
+                process = context.Process(
+                    target=worker_main,
+                    args=(spec, theirs, event, slots),
+                    name=f"schedsim-worker-{self.workload.pid[job]}",
+                    daemon=True,
+                )
+                self.processes.append(process)
+                self.connections.append(ours)
+                self.events.append(event)
+                process.start()
+                theirs.close()
+                self.pinned[job] = first_core
+        self._await_ready()
+
+    def _await_ready(self) -> None:
+        waiting = set(range(self.n))
+        deadline = time.monotonic() + STARTUP_SECONDS + 0.05 * self.n
+        by_fd = {self.connections[job].fileno(): job for job in waiting}
+        sentinels = {self.processes[job].sentinel: job for job in waiting}
+        while waiting:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                names = ", ".join(self.workload.pid[job] for job in sorted(waiting))
+                raise ExecutionError(
+                    f"worker(s) for {names} did not start within {STARTUP_SECONDS:g} s; "
+                    "the machine may be overloaded"
+                )
+            readable, _, _ = select.select([*by_fd, *sentinels], [], [], min(left, 0.25))
+            for fd in readable:
+                if fd in sentinels:
+                    job = sentinels[fd]
+                    if job in waiting and not self.connections[job].poll():
+                        self._died(job)
+                    continue
+                job = by_fd[fd]
+                try:
+                    message = unpack(self.connections[job].recv_bytes())
+                except EOFError:
+                    self._died(job)
+                if message[0] == "ready":
+                    self.os_pid[job] = int(message[1])
+                    waiting.discard(job)
+                elif message[0] == "error":
+                    self._failed(job, message[1])
+
+    # -- the loop -----------------------------------------------------------------------------
+    def _run_loop(self) -> None:
+        policy = self.policy
+        policy.reset(self.view, self.clock, np.random.default_rng(self.seed))
+        self.grant = self._slice_hook()
+        self.hook_on_burst_end = self._hook("on_burst_end")
+        self.hook_next_timer = self._hook("next_timer")
+        self.hook_slice_level = self._hook("slice_level")
+        self.clock.start(time.monotonic() + 0.002)
+        self.started = True
+        self.overrun_at = self.clock.origin + self.overrun_seconds
+        upcoming = self.hook_next_timer() if self.hook_next_timer is not None else None
+        self.timer_at = INF if upcoming is None else upcoming
+        while self.done < self.n:
+            first = self._await_event()
+            until = self._gather(first)
+            try:
+                self._instant(until)
+            except SchedsimError:
+                raise
+            except OSError:
+                raise
+            except Exception as error:  # a policy hook raised: say which policy and when
+                raise PolicyError(
+                    f"policy {policy.name!r} failed at time {self.clock.now:.3f} of a real run: "
+                    f"{type(error).__name__}: {error}"
+                ) from error
+            finally:
+                self.clock.hold(None)
+
+    def _hook(self, name: str) -> Callable[..., Any] | None:
+        return getattr(self.policy, name) if overrides(self.policy, name) else None
+
+    def _slice_hook(self) -> Callable[[int], Any]:
+        """How long a dispatched job may run: the policy's ``time_slice`` hook, the fixed
+        number a policy may set instead (round robin's quantum), or to the end of the burst."""
+        value: Any = self.policy.time_slice
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if not value > 0:
+                raise PolicyError(
+                    f"policy {self.policy.name!r} set a fixed time slice of {value!r}; "
+                    "a slice must be > 0"
+                )
+            return lambda job: value
+        hook = self._hook("time_slice")
+        return hook if hook is not None else lambda job: INF
+
+    def _next_timer(self) -> float:
+        """The earliest timed event: arrival, slice expiry, I/O completion, policy timer."""
+        due = self.arrival_times[self.cursor]
+        for expiry in self.cpu_expiry:
+            if expiry < due:
+                due = expiry
+        if self.io_heap and self.io_heap[0][0] < due:
+            due = self.io_heap[0][0]
+        if self.timer_at < due:
+            due = self.timer_at
+        return due
+
+    def _timers_up_to(self, limit: float) -> list[float]:
+        """Every timed event due at or before ``limit`` (units)."""
+        found = []
+        cursor = self.cursor
+        while self.arrival_times[cursor] <= limit:
+            found.append(self.arrival_times[cursor])
+            cursor += 1
+        found.extend(expiry for expiry in self.cpu_expiry if expiry <= limit)
+        found.extend(entry[0] for entry in self.io_heap if entry[0] <= limit)
+        if self.timer_at <= limit:
+            found.append(self.timer_at)
+        return found
+
+    def _reported_ends(self) -> list[float]:
+        """Burst ends reported by running workers but not yet handled (units)."""
+        to_units = self.clock.to_units
+        return [
+            to_units(report[0])
+            for job in self.cpu_job
+            if job >= 0 and (report := self.burst_report[job]) is not None
+        ]
+
+    def _expected_ends(self) -> list[float]:
+        """When the running workers that have not reported a burst end should (monotonic)."""
+        return [
+            self.expected_end[job]
+            for job in self.cpu_job
+            if job >= 0 and self.burst_report[job] is None
+        ]
+
+    def _await_event(self) -> float:
+        """Wait until some event has happened; return the time of the earliest (units)."""
+        to_monotonic = self.clock.to_monotonic
+        while True:
+            self._receive(0.0)
+            reported = self._reported_ends()
+            timer = self._next_timer()
+            if reported or timer <= self._now_units():
+                return min([*reported, timer])
+            if timer == INF and all(job < 0 for job in self.cpu_job):
+                raise PolicyError(
+                    f"policy {self.policy.name!r} holds {self.ready} ready job(s) it never "
+                    f"picks ({self.n - self.done} job(s) unfinished)"
+                )
+            expected = self._expected_ends()
+            attention = min([*expected, to_monotonic(timer)])
+            self._wait(to_monotonic(timer), attention)
+
+    def _gather(self, first: float) -> float:
+        """Wait for the events expected within the coalescing window after ``first``;
+        return the end of the window (every event up to it belongs to this instant)."""
+        until = first + self.coalesce
+        cap = self.clock.to_monotonic(first + 2 * self.coalesce)
+        to_monotonic = self.clock.to_monotonic
+        while True:
+            self._receive(0.0)
+            now = time.monotonic()
+            if now >= cap:
+                return until
+            pending = [due for due in map(to_monotonic, self._timers_up_to(until)) if due > now]
+            limit = to_monotonic(until)
+            pending.extend(end for end in self._expected_ends() if end <= limit)
+            if not pending:
+                return until
+            self._wait(min(cap, max(pending)), min(pending))
+
+    def _now_units(self) -> float:
+        return (time.monotonic() - self.clock.origin) / self.unit
+
+    def _wait(self, deadline: float, attention: float) -> None:
+        """Sleep until ``deadline`` (monotonic) or a message arrives; with a core of its own
+        the dispatcher polls instead of sleeping close to ``attention``."""
+        now = time.monotonic()
+        if now > self.overrun_at:
+            raise ExecutionError(
+                f"the run has taken {now - self.clock.origin:.1f} s, far more than the "
+                f"{self.expected_seconds:.1f} s expected; it was stopped (is the machine "
+                "overloaded?)"
+            )
+        if self.spin and attention - SPIN_BEFORE_SECONDS <= now <= attention + SPIN_AFTER_SECONDS:
+            timeout = 0.0
+        else:
+            wake = deadline
+            if self.spin and attention - SPIN_BEFORE_SECONDS > now:
+                wake = min(wake, attention - SPIN_BEFORE_SECONDS)
+            timeout = min(max(0.0, wake - now), 0.25)
+        self._receive(timeout)
+
+    # -- messages ------------------------------------------------------------------------------
+    def _descriptors(self) -> dict[int, tuple[int, bool]]:
+        """What to watch: each live worker's pipe and its process sentinel."""
+        if self._descriptor_cache is None:
+            out: dict[int, tuple[int, bool]] = {}
+            for job in range(self.n):
+                if not self.gone[job]:
+                    out[self.connections[job].fileno()] = (job, False)
+                    out[self.processes[job].sentinel] = (job, True)
+            self._descriptor_cache = out
+        return self._descriptor_cache
+
+    def _receive(self, timeout: float) -> None:
+        """Handle every message that has arrived (waiting up to ``timeout`` for one)."""
+        descriptors = self._descriptors()
+        if not descriptors:
+            if timeout > 0:
+                time.sleep(timeout)
+            return
+        readable, _, _ = select.select(list(descriptors), [], [], timeout)
+        ended = []
+        for fd in readable:
+            job, is_sentinel = descriptors[fd]
+            if is_sentinel:
+                ended.append(job)
+            else:
+                self._drain(job)
+        for job in ended:
+            self._drain(job)
+            self._check_ended(job)
+
+    def _drain(self, job: int) -> None:
+        connection = self.connections[job]
+        try:
+            while connection.poll():
+                self._handle(job, unpack(connection.recv_bytes()))
+        except (EOFError, OSError):
+            self._check_ended(job)
+
+    def _check_ended(self, job: int) -> None:
+        """The worker's process ended: fine after its last burst, a failure otherwise."""
+        if self.gone[job]:
+            return
+        process = self.processes[job]
+        process.join(1.0)
+        if self.exited[job] is not None and process.exitcode == 0:
+            self.gone[job] = True
+            self._descriptor_cache = None
+            return
+        self._died(job)
+
+    def _died(self, job: int) -> NoReturn:
+        process = self.processes[job]
+        process.join(1.0)
+        self.gone[job] = True
+        self._descriptor_cache = None
+        now = (time.monotonic() - self.clock.origin) / self.unit
+        when = f" at t={now:.2f}" if self.started else " before time zero"
+        raise ExecutionError(
+            f"worker for process {self._name(job)} {describe_exit(process.exitcode)}{when}; "
+            "the run was abandoned and the other workers were stopped"
+        )
+
+    def _failed(self, job: int, text: str) -> NoReturn:
+        raise ExecutionError(f"worker for process {self._name(job)} failed: {text}")
+
+    def _name(self, job: int) -> str:
+        pid = self.processes[job].pid
+        return f"{self.workload.pid[job]} (#{job + 1}, os pid {pid})"
+
+    def _handle(self, job: int, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "run":
+            self._started(job, message[2], 0.0)
+        elif kind == "resumed":
+            self._started(job, message[1], message[3])
+        elif kind == "stolen":
+            if self.phys[job] == ACTIVE and self.pending_start[job] is None:
+                self.stolen[job] += message[1] - message[2]
+        elif kind == "burst":
+            at, used = message[2], message[3]
+            self.burst_report[job] = (at, used)
+            self.measured_cpu[job] += used
+        elif kind == "io":
+            deadline, woke = message[2], message[3]
+            self.io_lateness.append(woke - deadline)
+        elif kind == "exit":
+            self.exited[job] = message[1]
+        elif kind == "error":
+            self._failed(job, message[1])
+
+    def _started(self, job: int, at: float, cpu_so_far: float) -> None:
+        """The worker reports it runs (again) since ``at``."""
+        decided = self.pending_start[job]
+        if decided is None or at < decided:
+            return  # not started by us, or a report timed before a later stop: stale
+        self.latencies.append(at - decided)
+        self.pending_start[job] = None
+        self.slice_started[job] = at
+        if self.first_run[job] is None:
+            self.first_run[job] = self.clock.to_units(at)
+        position = self.burst_pos[job] - self.first_offset[job]
+        self.expected_end[job] = at + max(0.0, self.seconds[job][position] - cpu_so_far)
+
+    # -- one instant ----------------------------------------------------------------------------
+    def _instant(self, until: float) -> None:
+        """Handle every event up to ``until`` (units) as one instant, in the engine's order."""
+        policy = self.policy
+        cpus = self.cpus
+        to_units = self.clock.to_units
+        real_times: list[float] = []  # when the events happened
+        times: list[float] = []  # when the schedule says they happen
+
+        ending: set[int] = set()  # CPUs whose job reported the end of its burst
+        expiring: list[int] = []
+        for cpu in range(cpus):
+            job = self.cpu_job[cpu]
+            if job < 0:
+                continue
+            report = self.burst_report[job]
+            if report is not None and to_units(report[0]) <= until:
+                ending.add(cpu)
+                real_times.append(to_units(report[0]))
+                times.append(self.cpu_start[cpu] + min(self.remaining[job], self.cpu_slice[cpu]))
+            elif self.cpu_expiry[cpu] <= until:
+                expiring.append(cpu)
+                real_times.append(self.cpu_expiry[cpu])
+                times.append(self.cpu_start[cpu] + self.cpu_slice[cpu])
+        arrivals: list[int] = []
+        while self.arrival_times[self.cursor] <= until:
+            real_times.append(self.arrival_times[self.cursor])
+            times.append(self.arrival_times[self.cursor])
+            arrivals.append(self.arrival_order[self.cursor])
+            self.cursor += 1
+        completions: list[int] = []
+        while self.io_heap and self.io_heap[0][0] <= until:
+            due, _, job, scheduled = heapq.heappop(self.io_heap)
+            real_times.append(due)
+            times.append(scheduled)
+            completions.append(job)
+        timer = self.timer_at <= until
+        if timer:
+            real_times.append(self.timer_at)
+            times.append(self.timer_at)
+        if not times:
+            return
+        real = max(real_times)
+        t = max(max(times), self.schedule_now)
+        self.schedule_now = t
+        self.clock.hold(t)
+
+        # -- 1. CPUs release ------------------------------------------------------------------
+        nobody_waits = self.ready == 0 and not arrivals and not completions
+        continuing: set[int] = set()
+        if expiring:
+            if nobody_waits:
+                continuing = {self.cpu_job[cpu] for cpu in expiring}
+            else:
+                finished_meanwhile = self._hold([self.cpu_job[cpu] for cpu in expiring])
+                for cpu in list(expiring):
+                    if self.cpu_job[cpu] in finished_meanwhile:
+                        expiring.remove(cpu)
+                        ending.add(cpu)
+        expired: list[int] = []
+        for cpu in range(cpus):
+            job = self.cpu_job[cpu]
+            if job < 0:
+                continue
+            if cpu in ending:
+                self._release_burst_end(cpu, job, t)
+            elif cpu in expiring:
+                self.remaining[job] -= self.cpu_slice[cpu]
+                if job in continuing:
+                    self._record_slice(cpu, job, real, EXPIRED, real)
+                else:
+                    self._record_slice(cpu, job, to_units(self.held_at[job]), EXPIRED, None)
+                self._free(cpu, job)
+                self.status[job] = READY
+                expired.append(job)
+
+        # -- 2. jobs become ready -------------------------------------------------------------
+        became_ready = False
+        if expired and not self.arrivals_first:
+            for job in expired:
+                policy.on_expired(job)
+            self.ready += len(expired)
+            became_ready = True
+        for job in arrivals:
+            self.remaining[job] = self.values[self.burst_pos[job]]
+            self.status[job] = READY
+            policy.on_ready(job)
+            self.ready += 1
+            became_ready = True
+        for job in completions:
+            self.remaining[job] = self.values[self.burst_pos[job]]
+            self.burst_number[job] += 1
+            self.status[job] = READY
+            policy.on_ready(job)
+            self.ready += 1
+            became_ready = True
+        if expired and self.arrivals_first:
+            for job in expired:
+                policy.on_expired(job)
+            self.ready += len(expired)
+            became_ready = True
+        if timer:
+            if policy.on_timer():
+                self._reslice(t, real)
+            became_ready = True
+
+        # -- 3. preemption --------------------------------------------------------------------
+        starts: list[tuple[int, int]] = []
+        if policy.preemptive and became_ready and self.ready:
+            placed: set[int] = set()
+            while self.ready > self.cpu_job.count(-1):
+                running = [job for job in self.cpu_job if job >= 0]
+                if not running:
+                    break
+                victim = policy.preempt(running)
+                if victim is None:
+                    break
+                if victim not in running or victim in placed:
+                    raise PolicyError(
+                        f"policy {policy.name!r} asked to preempt job {victim!r} at time {t:.3f}, "
+                        + (
+                            "which it placed on a CPU at this same instant"
+                            if victim in placed
+                            else "which is not running"
+                        )
+                    )
+                cpu = self.last_cpu[victim]
+                if self._hold([victim]):  # it finished its burst before the stop took effect
+                    self._release_burst_end(cpu, victim, t)
+                    continue
+                ran = t - self.cpu_start[cpu]
+                if ran < 0:
+                    ran = 0
+                left = self.remaining[victim] - ran
+                if left > 0:
+                    self.remaining[victim] = left
+                self._record_slice(cpu, victim, to_units(self.held_at[victim]), PREEMPTED, None)
+                self._free(cpu, victim)
+                self.status[victim] = READY
+                policy.on_preempted(victim, ran)
+                job = policy.pick_next()
+                if job == victim:
+                    raise PolicyError(
+                        f"policy {policy.name!r} preempted job {victim} at time {t:.3f} and then "
+                        "picked it again"
+                    )
+                self._check_pick(job, t)
+                self._dispatch(cpu, job, t, real)
+                starts.append((cpu, job))
+                placed.add(job)
+
+        # -- 4. dispatch ----------------------------------------------------------------------
+        while self.ready and -1 in self.cpu_job:
+            job = policy.pick_next()
+            self._check_pick(job, t)
+            self.ready -= 1
+            cpu = self.last_cpu[job]
+            if cpu < 0 or self.cpu_job[cpu] != -1:
+                cpu = self.cpu_job.index(-1)
+            self._dispatch(cpu, job, t, real)
+            starts.append((cpu, job))
+
+        if self.hook_next_timer is not None:
+            fired = self.timer_at if timer else -INF
+            upcoming = self.hook_next_timer()
+            self.timer_at = INF if upcoming is None else upcoming
+            if self.timer_at <= fired:
+                raise PolicyError(
+                    f"policy {policy.name!r} asked for a timer at {upcoming}, not after the one "
+                    f"that just fired ({fired})"
+                )
+        self.clock.hold(None)
+
+        # -- the physical side: hold jobs that did not get their CPU back, start the rest --
+        left_out = [job for job in continuing if self.status[job] != RUNNING]
+        if left_out:  # cannot happen (each goes back to its own free CPU); never run two
+            self._hold(left_out)
+        if any(job not in continuing for _, job in starts):
+            self.reactions.append(time.monotonic() - self.clock.to_monotonic(real))
+        for cpu, job in starts:
+            self._start(cpu, job, continuing, real)
+
+    def _check_pick(self, job: Any, t: float) -> None:
+        if not isinstance(job, int | np.integer) or not 0 <= job < self.n:
+            raise PolicyError(
+                f"policy {self.policy.name!r} picked {job!r} at time {t:.3f}, not a job"
+            )
+        status = self.status[job]
+        if status != READY:
+            what = {
+                NEW: "has not arrived",
+                RUNNING: "is already running",
+                BLOCKED_IO: "is in I/O",
+                DONE: "has finished",
+            }.get(status, "is not ready")
+            raise PolicyError(
+                f"policy {self.policy.name!r} picked job {job!r} at time {t:.3f}, but it {what}"
+            )
+
+    def _dispatch(self, cpu: int, job: int, t: float, real: float) -> None:
+        """The policy's side of a dispatch (the worker is started after the instant): the
+        slice starts at ``t`` in the schedule's time and its expiry timer runs in real time
+        from ``real``."""
+        self.status[job] = RUNNING
+        granted = self.grant(job)
+        if not granted > 0:
+            raise PolicyError(
+                f"policy {self.policy.name!r} gave job {job} a time slice of {granted!r} at "
+                f"time {t:.3f}; a slice must be > 0"
+            )
+        if self.cpu_last[cpu] != job:
+            self.switches += 1
+        left = self.remaining[job]
+        self.cpu_expiry[cpu] = INF if granted >= left else real + granted
+        self.cpu_job[cpu] = job
+        self.cpu_start[cpu] = t
+        self.cpu_dispatched[cpu] = self._now_units()
+        self.cpu_slice[cpu] = granted
+        self.cpu_last[cpu] = job
+        self.last_cpu[job] = cpu
+        self.running_since[job] = t
+        if self.hook_slice_level is not None:
+            self.cpu_level[cpu] = self.hook_slice_level(job)
+        self.slices[job] += 1
+
+    def _reslice(self, t: float, real: float) -> None:
+        """Restart the slice of every running job at ``t`` (the policy asked for it)."""
+        for cpu in range(self.cpus):
+            job = self.cpu_job[cpu]
+            if job < 0:
+                continue
+            ran = t - self.cpu_start[cpu]
+            if ran > 0:
+                self.remaining[job] -= ran
+                self._record_slice(cpu, job, real, RESLICED, real)
+                self.cpu_dispatched[cpu] = real
+                self.cpu_start[cpu] = t
+            granted = self.grant(job)
+            if not granted > 0:
+                raise PolicyError(
+                    f"policy {self.policy.name!r} gave job {job} a time slice of {granted!r} at "
+                    f"time {t:.3f}; a slice must be > 0"
+                )
+            left = self.remaining[job]
+            self.cpu_expiry[cpu] = INF if granted >= left else real + granted
+            self.cpu_slice[cpu] = granted
+            self.running_since[job] = t
+            if self.hook_slice_level is not None:
+                self.cpu_level[cpu] = self.hook_slice_level(job)
+
+    def _release_burst_end(self, cpu: int, job: int, t: float) -> None:
+        """``job`` finished its CPU burst (the worker said so): it blocks for I/O or exits."""
+        report = self.burst_report[job]
+        assert report is not None
+        self.burst_report[job] = None
+        to_units = self.clock.to_units
+        ended = to_units(report[0])
+        ran = self.remaining[job]
+        self.remaining[job] = 0
+        position = self.burst_pos[job] + 1
+        if position < self.burst_end[job]:
+            self.status[job] = BLOCKED_IO
+            self.burst_pos[job] = position + 1
+            io_seconds = self.values[position] * self.unit
+            deadline = to_units(report[0] + io_seconds)  # the worker sleeps to exactly this
+            scheduled_end = self.cpu_start[cpu] + min(ran, self.cpu_slice[cpu])
+            scheduled = min(scheduled_end, t) + self.values[position]
+            heapq.heappush(self.io_heap, (deadline, ended, job, scheduled))
+            self.io_periods.append((job, ended, deadline))
+            reason = BLOCKED
+        else:
+            self.status[job] = DONE
+            self.finish[job] = ended
+            self.done += 1
+            reason = FINISHED
+        self._record_slice(cpu, job, ended, reason, None)
+        self._free(cpu, job)
+        self.phys[job] = IDLE
+        if self.preemption == COOPERATIVE:
+            self.events[job].clear()
+        if self.hook_on_burst_end is not None:
+            self.hook_on_burst_end(job, ran)
+
+    def _record_slice(
+        self, cpu: int, job: int, end: float, reason: int, restart: float | None
+    ) -> None:
+        """Close the slice running on ``cpu`` at ``end`` (units); ``restart``: the job goes
+        on running without a stop, a new slice starting then."""
+        to_units = self.clock.to_units
+        started = self.slice_started[job]
+        # No report of running in this slice: the worker never got to run in it.
+        start = to_units(started) if started is not None else end
+        if end < start:
+            end = start
+        self.timeline.append(
+            cpu, job, min(self.cpu_dispatched[cpu], start), start, end, self.cpu_level[cpu], reason
+        )
+        self.on_cpu[job] += (end - start) * self.unit
+        self.pending_start[job] = None
+        self.slice_started[job] = None if restart is None else self.clock.to_monotonic(restart)
+
+    def _free(self, cpu: int, job: int) -> None:
+        self.running_since[job] = None
+        self.cpu_job[cpu] = -1
+        self.cpu_expiry[cpu] = INF
+
+    # -- the physical side -----------------------------------------------------------------
+    def _hold(self, jobs: Sequence[int]) -> set[int]:
+        """Take ``jobs`` off their CPUs for real; return those that turned out to have
+        finished their burst before the stop took effect (they are let go on at once)."""
+        if not jobs:
+            return set()
+        if self.preemption == SIGNALS:
+            for job in jobs:
+                self.held_at[job] = time.monotonic()
+                self._signal(job, signal.SIGSTOP)
+            for job in jobs:
+                self._await_stopped(job)
+                self._drain(job)
+        else:
+            for job in jobs:
+                self.held_at[job] = time.monotonic()
+                self.events[job].clear()
+            for job in jobs:
+                self._await_paused(job)
+        finished = set()
+        for job in jobs:
+            self.stops += 1
+            if self.burst_report[job] is not None:
+                finished.add(job)
+                if self.preemption == SIGNALS:
+                    self._signal(job, signal.SIGCONT)
+                self.phys[job] = IDLE
+            else:
+                self.phys[job] = HELD
+        return finished
+
+    def _signal(self, job: int, number: int) -> None:
+        try:
+            os.kill(self.os_pid[job], number)
+        except ProcessLookupError:
+            self._drain(job)
+            self._check_ended(job)
+
+    def _await_stopped(self, job: int) -> None:
+        """Wait until the kernel has stopped the worker (or it ended).  ``WNOWAIT`` leaves
+        the worker's state for :mod:`multiprocessing` to collect; with a core of its own the
+        dispatcher polls briefly first (a stop takes effect within microseconds, and
+        sleeping in ``waitid`` would cost a wake-up)."""
+        flags = os.WSTOPPED | os.WEXITED | os.WNOWAIT
+        info = None
+        try:
+            if self.spin:
+                give_up = time.monotonic() + SPIN_AFTER_SECONDS
+                while info is None and time.monotonic() < give_up:
+                    info = os.waitid(os.P_PID, self.os_pid[job], flags | os.WNOHANG)
+            if info is None:
+                info = os.waitid(os.P_PID, self.os_pid[job], flags)
+        except ChildProcessError:
+            info = None
+        if info is None or info.si_code != os.CLD_STOPPED:
+            self._drain(job)
+            self._check_ended(job)
+
+    def _await_paused(self, job: int) -> None:
+        """Cooperative mode: wait until the worker says it paused (or ended its burst)."""
+        connection = self.connections[job]
+        deadline = time.monotonic() + HOLD_TIMEOUT_SECONDS
+        while True:
+            before = self.burst_report[job]
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ExecutionError(
+                    f"worker for process {self._name(job)} did not yield its CPU within "
+                    f"{HOLD_TIMEOUT_SECONDS:g} s of being asked to"
+                )
+            try:
+                if not connection.poll(left):
+                    continue
+                message = unpack(connection.recv_bytes())
+            except (EOFError, OSError):
+                self._check_ended(job)
+                continue
+            self._handle(job, message)
+            if message[0] == "paused" or (before is None and self.burst_report[job] is not None):
+                return
+
+    def _start(self, cpu: int, job: int, continuing: set[int], real: float) -> None:
+        """Put ``job``'s worker to work on ``cpu``'s core (it may already be there)."""
+        core = self.cores.cpu_cores[cpu]
+        if job in continuing and self.phys[job] == ACTIVE and self.pinned[job] == core:
+            self.slice_started[job] = self.clock.to_monotonic(real)
+            return
+        if self.pinned[job] != core and hasattr(os, "sched_setaffinity"):
+            try:
+                os.sched_setaffinity(self.os_pid[job], {core})
+            except ProcessLookupError:
+                self._check_ended(job)
+            self.pinned[job] = core
+        decided = time.monotonic()
+        self.pending_start[job] = decided
+        self.slice_started[job] = None
+        self.expected_end[job] = decided + max(0.0, float(self.remaining[job])) * self.unit
+        if self.phys[job] == HELD:
+            if self.preemption == SIGNALS:
+                self._signal(job, signal.SIGCONT)
+            else:
+                self.events[job].set()
+        else:
+            if self.preemption == COOPERATIVE:
+                self.events[job].set()
+            try:
+                self.connections[job].send_bytes(GO)
+            except OSError:
+                self._check_ended(job)
+        self.phys[job] = ACTIVE
+
+    # -- the end -------------------------------------------------------------------------------
+    def _collect_exits(self) -> None:
+        """Every process finished: collect the workers' statistics, then let them exit."""
+        deadline = time.monotonic() + EXIT_TIMEOUT_SECONDS
+        while any(stat is None for stat in self.exited) and time.monotonic() < deadline:
+            self._receive(min(0.05, max(0.0, deadline - time.monotonic())))
+        for connection in self.connections:
+            with contextlib.suppress(OSError):
+                connection.send_bytes(QUIT)
+        for job, process in enumerate(self.processes):
+            process.join(max(0.0, deadline - time.monotonic()))
+            self.gone[job] = True
+        self._descriptor_cache = None
+
+    def _trace(self) -> Trace:
+        unit = self.unit
+        stats = [stat or {} for stat in self.exited]
+        finished = [value for value in self.finish if value is not None]
+        span = (max(finished) - min(self.arrival_times)) if finished else 0.0
+        lost = [
+            max(0.0, held - cpu) / unit
+            for cpu, held in zip(self.measured_cpu, self.on_cpu, strict=True)
+        ]
+        extra: dict[str, Any] = {
+            "io_periods": self.io_periods,
+            "measured_cpu_time": [seconds / unit for seconds in self.measured_cpu],
+            "on_cpu_time": [seconds / unit for seconds in self.on_cpu],
+            "cpu_share": [
+                cpu / held if held > 0 else None
+                for cpu, held in zip(self.measured_cpu, self.on_cpu, strict=True)
+            ],
+            "stolen_time": [seconds / unit for seconds in self.stolen],
+            "lost_time": lost,
+            "lost_share": sum(lost) / span if span > 0 else 0.0,
+            "dispatch_latency_ms": summarize_ms(self.latencies),
+            "reaction_ms": summarize_ms(self.reactions),
+            "io_wake_lateness_ms": summarize_ms(self.io_lateness),
+            "stops": self.stops,
+            "kernel_switches": {
+                "voluntary": sum(int(s.get("voluntary_switches", 0)) for s in stats),
+                "involuntary": sum(int(s.get("involuntary_switches", 0)) for s in stats),
+            },
+            "involuntary_switches": [int(s.get("involuntary_switches", 0)) for s in stats],
+            "cores": list(self.cores.cpu_cores),
+            "dispatcher_core": self.cores.dispatcher_core,
+        }
+        extra["disturbances"] = disturbances(extra, self.unit)
+        extra["disturbed"] = bool(extra["disturbances"])
+        return Trace(
+            first_run=list(self.first_run),
+            finish=list(self.finish),
+            switch_time=[0.0] * self.n,
+            slices=list(self.slices),
+            context_switches=self.switches,
+            timeline=self.timeline,
+            extra=extra,
+        )
+
+
+def summarize_ms(samples: Sequence[float]) -> dict[str, float | int | None]:
+    """p50 / p99 / max of a list of seconds, in milliseconds."""
+    if not samples:
+        return {"count": 0, "p50": None, "p99": None, "max": None}
+    values = np.asarray(samples) * 1e3
+    return {
+        "count": len(values),
+        "p50": round(float(np.percentile(values, 50)), 4),
+        "p99": round(float(np.percentile(values, 99)), 4),
+        "max": round(float(values.max()), 4),
+    }
+
+
+def disturbances(extra: dict[str, Any], unit_seconds: float) -> list[str]:
+    """Why this run's numbers should not be trusted (empty when they can be).
+
+    The symptoms of a machine busy with other work: workers started long after the
+    dispatcher decided (dispatch latency) or the dispatcher decided long after the events
+    (reaction: its own core was busy), and workers that held a CPU without getting its
+    time — one worker's share well below 1, or CPU time lost across the run — because
+    something else ran on their core.  On an idle machine (2-core VM, 10 ms unit) latency
+    and reaction p99 stay under 0.7 ms, shares above 0.95 and the time lost under 1% of
+    the run."""
+    found = []
+    limit_ms = max(DISTURBED_LATENCY_SECONDS, DISTURBED_LATENCY_UNITS * unit_seconds) * 1e3
+    for key, what in (("dispatch_latency_ms", "dispatch latency"), ("reaction_ms", "reaction")):
+        p99 = extra.get(key, {}).get("p99")
+        if p99 is not None and p99 > limit_ms:
+            found.append(f"{what} p99 {p99:.2f} ms is above {limit_ms:.2f} ms")
+    shares = [share for share in extra.get("cpu_share", []) if share is not None]
+    if shares and min(shares) < DISTURBED_CPU_SHARE:
+        worst = min(shares)
+        found.append(
+            f"a worker got only {100 * worst:.0f}% of the CPU time while it held a CPU "
+            f"(below {100 * DISTURBED_CPU_SHARE:.0f}%): something else ran on its core"
+        )
+    lost_share = extra.get("lost_share", 0.0)
+    if lost_share > DISTURBED_LOST_SHARE:
+        found.append(
+            f"workers lost {100 * lost_share:.1f}% of the run's time to other programs "
+            f"while holding a CPU (above {100 * DISTURBED_LOST_SHARE:.0f}%)"
+        )
+    return found
+
+
+def _context() -> Any:
+    """``fork`` where it exists: fast start-up, and no semaphore tracker process."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _affinity() -> set[int] | None:
+    if hasattr(os, "sched_getaffinity"):
+        return os.sched_getaffinity(0)
+    return None

@@ -1,0 +1,189 @@
+"""``measure``: simulate, check the limits, run for real, compare — the library entry point.
+
+>>> from schedsim import load_workload
+>>> from schedsim.real import measure
+>>> measurement = measure(load_workload("workloads/classic.yaml"), "rr", quantum=4)
+>>> measurement.comparison.summary["turnaround_error"]["median"]
+"""
+
+from __future__ import annotations
+
+import copy
+import signal
+from dataclasses import dataclass
+from typing import Any
+
+from schedsim.api import simulate
+from schedsim.engine import check_run_options
+from schedsim.errors import OptionError
+from schedsim.policies import Policy, make_policy
+from schedsim.real.compare import Comparison, compare
+from schedsim.real.dispatcher import Dispatcher
+from schedsim.real.kernel import KERNEL_POLICIES, KernelRun, counterpart
+from schedsim.real.plan import (
+    DEFAULT_MAX_PROCESSES,
+    DEFAULT_MAX_SECONDS,
+    DEFAULT_UNIT,
+    check_duration,
+    check_processes,
+    check_slices,
+    format_unit,
+    parse_unit,
+    plan_cores,
+)
+from schedsim.real.worker import COOPERATIVE, SIGNALS
+from schedsim.result import Result
+from schedsim.workload import Workload
+
+MODES = ("dispatch", "kernel")
+PREEMPTIONS = (SIGNALS, COOPERATIVE)
+STARTUP_ALLOWANCE_SECONDS = 0.02  # per worker, in the duration estimate
+DISTURBED_UTILISATION = 0.85  # kernel mode: cores this much less busy than simulated
+
+
+@dataclass
+class Measurement:
+    """A real run beside its simulation."""
+
+    simulated: Result
+    measured: Result
+    comparison: Comparison
+
+
+def measure(
+    workload: Workload,
+    policy: str | Policy = "fcfs",
+    *,
+    cpus: int = 1,
+    unit: str | float = DEFAULT_UNIT,
+    mode: str = "dispatch",
+    kernel_policy: str = "other",
+    preemption: str | None = None,
+    ties: str = "arrivals-first",
+    seed: int = 0,
+    max_seconds: float = DEFAULT_MAX_SECONDS,
+    max_processes: int = DEFAULT_MAX_PROCESSES,
+    **options: Any,
+) -> Measurement:
+    """Run ``workload`` on real worker processes and compare with its simulation.
+
+    ``mode="dispatch"``: ``policy`` (a name plus options, or a Policy instance) decides, as
+    in the simulator; ``mode="kernel"``: Linux decides (``kernel_policy``), and the
+    simulation is of the closest textbook policy.  ``unit``: real duration of one time unit
+    (``"10ms"``, or seconds as a number).  Refused up front: more than ``max_processes``
+    processes, or an estimated real duration above ``max_seconds``."""
+    unit_seconds = _unit_seconds(unit)
+    if mode not in MODES:
+        raise OptionError(f"--mode: choose one of {', '.join(MODES)}, got {mode!r}")
+    check_run_options(cpus, 0, ties)
+    if not max_seconds > 0:
+        raise OptionError(f"--max-seconds: must be > 0, got {max_seconds!r}")
+    if max_processes < 1:
+        raise OptionError(f"--max-processes: must be >= 1, got {max_processes!r}")
+    check_processes(len(workload), max_processes)
+    description = None
+    if mode == "dispatch":
+        preemption = preemption or default_preemption()
+        if preemption not in PREEMPTIONS:
+            raise OptionError(
+                f"--preemption: choose one of {', '.join(PREEMPTIONS)}, got {preemption!r}"
+            )
+        if preemption == SIGNALS and not hasattr(signal, "SIGSTOP"):
+            raise OptionError("--preemption signals: this system has no SIGSTOP; use cooperative")
+        if isinstance(policy, str):
+            policy = make_policy(policy, **options)
+        elif options:
+            raise TypeError("pass options to the Policy constructor when giving a Policy instance")
+        simulated_policy = copy.deepcopy(policy)
+    else:
+        if kernel_policy not in KERNEL_POLICIES:
+            raise OptionError(
+                f"--kernel-policy: choose one of {', '.join(KERNEL_POLICIES)}, "
+                f"got {kernel_policy!r}"
+            )
+        simulated_policy, description = counterpart(kernel_policy, unit_seconds)
+    simulated = simulate(
+        workload, simulated_policy, cpus=cpus, context_switch=0, ties=ties, seed=seed
+    )
+    end = float(simulated.jobs["finish"].max()) if len(workload) else 0.0
+    estimate = end * unit_seconds + STARTUP_ALLOWANCE_SECONDS * len(workload)
+    check_duration(estimate, max_seconds, end, unit_seconds)
+    cores = plan_cores(cpus)
+    settings: dict[str, Any] = {
+        "cpus": cpus,
+        "context_switch": 0,
+        "ties": ties,
+        "seed": seed,
+        "mode": mode,
+        "unit": format_unit(unit_seconds),
+        "unit_seconds": unit_seconds,
+    }
+    if mode == "dispatch":
+        assert isinstance(policy, Policy) and preemption is not None
+        check_slices(int(simulated.summary["slices"]), end * unit_seconds)
+        trace = Dispatcher(
+            workload,
+            policy,
+            cpus=cpus,
+            unit_seconds=unit_seconds,
+            cores=cores,
+            preemption=preemption,
+            ties=ties,
+            seed=seed,
+            expected_seconds=estimate,
+        ).run()
+        settings["preemption"] = preemption
+        name, policy_options = policy.name, policy.settings
+    else:
+        trace = KernelRun(
+            workload,
+            kernel_policy,
+            cpus=cpus,
+            unit_seconds=unit_seconds,
+            cores=cores,
+            expected_seconds=estimate,
+        ).run()
+        settings["kernel_policy"] = kernel_policy
+        name, policy_options = f"sched_{kernel_policy}", {}
+        trace.extra["compared_with"] = description
+    measured = Result.from_trace(
+        workload, trace, policy=name, options=policy_options, settings=settings, kind="measured"
+    )
+    if mode == "kernel":
+        found = utilisation_disturbances(simulated, measured)
+        measured.extra["disturbances"] = found
+        measured.extra["disturbed"] = bool(found)
+    comparison = compare(simulated, measured, counterpart=description)
+    return Measurement(simulated=simulated, measured=measured, comparison=comparison)
+
+
+def utilisation_disturbances(simulated: Result, measured: Result) -> list[str]:
+    """Kernel mode: did the workers get their cores?  The simulation keeps the CPUs busy a
+    certain fraction of the schedule; if the workers' own CPU time fills much less of the
+    measured schedule, something else ran on their cores."""
+    expected = float(simulated.summary.get("cpu_utilisation") or 0)
+    makespan = float(measured.summary.get("makespan") or 0)
+    cpus = int(measured.settings.get("cpus", 1))
+    burned = sum(measured.extra.get("measured_cpu_time", []))
+    if not expected or not makespan:
+        return []
+    got = burned / (makespan * cpus)
+    if got < DISTURBED_UTILISATION * expected:
+        return [
+            f"the workers kept their cores {100 * got:.0f}% busy where the simulation keeps "
+            f"them {100 * expected:.0f}% busy: other processes ran on their cores"
+        ]
+    return []
+
+
+def default_preemption() -> str:
+    """``signals`` where SIGSTOP exists (POSIX), ``cooperative`` elsewhere."""
+    return SIGNALS if hasattr(signal, "SIGSTOP") else COOPERATIVE
+
+
+def _unit_seconds(unit: str | float) -> float:
+    if isinstance(unit, str):
+        return parse_unit(unit)
+    if isinstance(unit, bool) or not isinstance(unit, int | float):
+        raise OptionError(f"--unit: expected a duration such as 10ms, got {unit!r}")
+    return parse_unit(repr(float(unit)))

@@ -1,0 +1,313 @@
+"""The body of a worker process: one per workload process, burning CPU and sleeping through
+I/O for real, and telling the parent about every transition.
+
+A worker measures its CPU bursts in its **own CPU time** (``time.thread_time``): time it
+spends stopped (SIGSTOP), paused (cooperative mode) or waiting for a core does not count,
+so a burst of 3 units is 3 units of real computation however often it is interrupted.  I/O
+bursts are real sleeps to an absolute deadline (the end of the CPU burst plus the I/O
+time), so the deadline the parent computes from the reported end is exactly the worker's.
+
+Messages to the parent (over the worker's end of a ``Pipe``, in the compact format of
+:mod:`schedsim.real.messages`; times are ``time.monotonic()`` seconds, CPU amounts
+seconds):
+
+``("ready", os_pid)``                              set up, pinned, waiting for time zero
+``("run", burst, at)``                             started CPU burst ``burst`` (dispatch mode)
+``("resumed", at, stopped_at, cpu_so_far)``        running again after a stop or pause
+``("stolen", at, since)``                          was not running from ``since`` to ``at``,
+                                                   unasked (another process had its core)
+``("paused", at, cpu_so_far)``                     cooperative mode: yielded the CPU
+``("burst", burst, at, cpu_used, intervals)``      CPU burst done (``intervals``: kernel mode)
+``("io", burst, deadline, woke_at)``               I/O burst done
+``("exit", stats)``                                all done; ``stats`` from getrusage/schedstat
+``("error", text)``                                something went wrong inside the worker
+
+Messages from the parent: ``go`` — start the next CPU burst (in kernel mode: start the
+whole process, the kernel decides the rest); ``quit`` — the run is over, exit (a worker
+that has reported its statistics waits for this, so that no interpreter shuts down on a core
+while other processes are still being measured there).
+
+Dispatch mode, ``signals`` preemption: the parent stops the worker with SIGSTOP and
+continues it with SIGCONT; a handler for SIGCONT raises a flag that the worker's loop looks
+at, so it reports every resumption, however short the stop.  A jump of the monotonic clock
+between two iterations without that flag means the kernel ran something else on the core:
+the worker reports that as stolen time.  ``cooperative``
+preemption: between short chunks of CPU the worker checks its own ``Event``; when the
+parent has cleared it, the worker releases its slot of the CPU ``Semaphore``, reports, and
+waits for the event; on resuming it takes a slot again without blocking — failing to get
+one would mean more workers run than there are CPUs, which the worker reports as an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import resource
+import signal
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from schedsim.real.messages import GO, pack_pickled, packer
+from schedsim.real.safety import (
+    LINUX,
+    die_with_parent,
+    ignore_interrupts_in_worker,
+    set_timer_slack,
+)
+
+SIGNALS = "signals"
+COOPERATIVE = "cooperative"
+KERNEL = "kernel"
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything a worker needs, fixed before it starts."""
+
+    index: int
+    pid: str
+    bursts: tuple[float, ...]  # seconds: CPU, I/O, CPU, ...
+    cores: tuple[int, ...]  # where it may run at first
+    parent_pid: int
+    mechanism: str  # signals | cooperative | kernel
+    gap_seconds: float  # a jump of the clock longer than this means "was not running"
+    chunk_seconds: float  # cooperative: CPU time between two looks at the run event
+    kernel_policy: str = "other"
+
+
+def worker_main(
+    spec: WorkerSpec, connection: Connection, run_event: Any = None, cpu_slots: Any = None
+) -> None:
+    """Process target: set up, report ready, then follow the parent's lead."""
+    ignore_interrupts_in_worker()
+    die_with_parent(spec.parent_pid)
+    set_timer_slack(1)
+    try:
+        if spec.cores and hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, set(spec.cores))
+        worker = _Worker(spec, connection, run_event, cpu_slots)
+        connection.send_bytes(packer("ready")(os.getpid()))
+        if spec.mechanism == KERNEL:
+            worker.run_kernel()
+        else:
+            worker.run_dispatched()
+        connection.send_bytes(pack_pickled("exit", _exit_stats()))
+        # Exit only when the parent says so: a worker tearing down its interpreter would
+        # take CPU from the processes still being measured on its core.
+        with contextlib.suppress(EOFError):
+            connection.recv_bytes()
+    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+        return  # the parent is gone or stopping us: nothing to report to
+    except Exception as error:  # report, never print a traceback from a worker
+        with contextlib.suppress(OSError):
+            connection.send_bytes(pack_pickled("error", f"{type(error).__name__}: {error}"))
+        raise SystemExit(3) from None
+    finally:
+        connection.close()
+
+
+class _Worker:
+    def __init__(
+        self, spec: WorkerSpec, connection: Connection, run_event: Any, cpu_slots: Any
+    ) -> None:
+        self.spec = spec
+        self.connection = connection
+        self.run_event = run_event
+        self.cpu_slots = cpu_slots
+        self.sched_getcpu = _sched_getcpu()
+        self.continued = False
+        if spec.mechanism == SIGNALS:
+            signal.signal(signal.SIGCONT, self._on_continue)
+        send = connection.send_bytes
+        self.report_run = _sender(send, "run")
+        self.report_resumed = _sender(send, "resumed")
+        self.report_stolen = _sender(send, "stolen")
+        self.report_paused = _sender(send, "paused")
+        self.report_burst = _sender(send, "burst")
+        self.report_io = _sender(send, "io")
+
+    def _on_continue(self, number: int, frame: Any) -> None:
+        self.continued = True
+
+    # -- dispatch mode: the parent's policy decides ------------------------------------------
+    def run_dispatched(self) -> None:
+        spec = self.spec
+        recv = self.connection.recv_bytes
+        cooperative = spec.mechanism == COOPERATIVE
+        bursts = spec.bursts
+        for position in range(0, len(bursts), 2):
+            if recv() != GO:
+                return
+            if cooperative:
+                if not self.run_event.is_set():  # taken off its CPU before it started
+                    self.report_paused(time.monotonic(), 0.0)
+                    self.run_event.wait()
+                self._take_slot()
+            self.continued = False
+            self.report_run(position, time.monotonic())
+            if cooperative:
+                used = self._burn_cooperative(bursts[position])
+            else:
+                used = self._burn_signalled(bursts[position])
+            ended = time.monotonic()
+            if cooperative:
+                self.cpu_slots.release()
+            self.report_burst(position, ended, used)
+            if position + 1 < len(bursts):
+                deadline = ended + bursts[position + 1]
+                woke = _sleep_until(deadline)
+                self.report_io(position + 1, deadline, woke)
+
+    def _burn_signalled(self, need: float) -> float:
+        """Burn ``need`` seconds of own CPU time; report resumptions after a stop, and time
+        taken by other processes."""
+        thread_time = time.thread_time
+        monotonic = time.monotonic
+        gap = self.spec.gap_seconds
+        begin = thread_time()
+        target = begin + need
+        last = monotonic()
+        while True:
+            cpu = thread_time()
+            if cpu >= target:
+                return cpu - begin
+            now = monotonic()
+            if self.continued:
+                self.continued = False
+                self.report_resumed(now, last, cpu - begin)
+            elif now - last > gap:
+                self.report_stolen(now, last)
+            last = now
+
+    def _burn_cooperative(self, need: float) -> float:
+        """Burn ``need`` seconds of own CPU time in chunks, yielding when told to."""
+        thread_time = time.thread_time
+        monotonic = time.monotonic
+        event = self.run_event
+        chunk = self.spec.chunk_seconds
+        begin = thread_time()
+        target = begin + need
+        check_at = begin + chunk
+        while True:
+            cpu = thread_time()
+            if cpu >= target:
+                return cpu - begin
+            if cpu >= check_at:
+                check_at = cpu + chunk
+                if not event.is_set():
+                    self.cpu_slots.release()
+                    paused = monotonic()
+                    self.report_paused(paused, cpu - begin)
+                    event.wait()
+                    self._take_slot()
+                    self.report_resumed(monotonic(), paused, thread_time() - begin)
+
+    def _take_slot(self) -> None:
+        if not self.cpu_slots.acquire(False):
+            raise RuntimeError(
+                "more workers running than there are CPUs (the CPU semaphore had no free slot)"
+            )
+
+    # -- kernel mode: the operating system decides -------------------------------------------
+    def run_kernel(self) -> None:
+        send = self.connection.send_bytes
+        if self.connection.recv_bytes() != GO:
+            return
+        bursts = self.spec.bursts
+        for position in range(0, len(bursts), 2):
+            self.report_run(position, time.monotonic())
+            used, intervals = self._burn_observed(bursts[position])
+            ended = intervals[-1][1]
+            send(pack_pickled("observed", (position, ended, used, intervals)))
+            if position + 1 < len(bursts):
+                deadline = ended + bursts[position + 1]
+                woke = _sleep_until(deadline)
+                self.report_io(position + 1, deadline, woke)
+
+    def _burn_observed(self, need: float) -> tuple[float, list[tuple[float, float, int]]]:
+        """Burn ``need`` seconds of CPU, recording when this process actually ran (and on
+        which core): every jump of the clock longer than the gap threshold is a time the
+        kernel ran something else."""
+        thread_time = time.thread_time
+        monotonic = time.monotonic
+        gap = self.spec.gap_seconds
+        getcpu = self.sched_getcpu
+        intervals: list[tuple[float, float, int]] = []
+        begin = thread_time()
+        target = begin + need
+        start = last = monotonic()
+        core = getcpu()
+        while True:
+            cpu = thread_time()
+            now = monotonic()
+            if now - last > gap:
+                intervals.append((start, last, core))
+                start = now
+                core = getcpu()
+            last = now
+            if cpu >= target:
+                intervals.append((start, now, core))
+                return cpu - begin, intervals
+
+
+def _sender(send: Any, kind: str) -> Any:
+    pack = packer(kind)
+    return lambda *values: send(pack(*values))
+
+
+def _sleep_until(deadline: float) -> float:
+    """Sleep to an absolute monotonic deadline (robust to stops and early wake-ups);
+    return the time it actually woke."""
+    monotonic = time.monotonic
+    while True:
+        left = deadline - monotonic()
+        if left <= 0:
+            return monotonic()
+        time.sleep(left)
+
+
+def _sched_getcpu() -> Any:
+    """A function returning the core this process runs on (-1 where unknown)."""
+    if LINUX:
+        try:
+            libc = ctypes.CDLL(None)
+            getcpu = libc.sched_getcpu
+            getcpu.restype = ctypes.c_int
+            getcpu.argtypes = []
+            return getcpu
+        except (OSError, AttributeError):  # pragma: no cover - glibc and musl both have it
+            pass
+    return lambda: -1
+
+
+def _exit_stats() -> dict[str, Any]:
+    """What the worker knows about itself at the end: context switches and, on Linux, the
+    kernel's scheduler statistics (CPU time, run-queue wait, timeslices)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    stats: dict[str, Any] = {
+        "voluntary_switches": int(usage.ru_nvcsw),
+        "involuntary_switches": int(usage.ru_nivcsw),
+        "cpu_seconds": float(usage.ru_utime + usage.ru_stime),
+    }
+    schedstat = read_schedstat("self")
+    if schedstat is not None:
+        stats["schedstat"] = schedstat
+    return stats
+
+
+def read_schedstat(pid: int | str) -> dict[str, float] | None:
+    """``/proc/<pid>/schedstat``: seconds on a CPU, seconds waiting on a run queue, and the
+    number of timeslices run; None where the file does not exist."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as handle:
+            fields = handle.read().split()
+        return {
+            "cpu_seconds": int(fields[0]) / 1e9,
+            "wait_seconds": int(fields[1]) / 1e9,
+            "timeslices": int(fields[2]),
+        }
+    except (OSError, ValueError, IndexError):
+        return None
