@@ -342,7 +342,8 @@ BASE = {"processes": 10, "arrivals": "batch", "bursts": "constant:1", "seed": 0}
         ),
         (
             {"io": "bursts=constant:1,count=0"},
-            "--io 'bursts=constant:1,count=0': count must be a whole number from 1 to 10,000, got '0'",
+            "--io 'bursts=constant:1,count=0': count must be a whole number from 1 to 10,000, "
+            "got '0'",
         ),
         (
             {"io": "fracton=0.5,bursts=constant:1"},
