@@ -35,8 +35,10 @@ called; the cyclic garbage collector is paused during the run.  The single-CPU c
 specialised loop (:func:`_run_single`) whose results are identical to the general loop's
 (a property test checks this on random workloads).  Where the optional C extension
 ``schedsim._cengine`` was built, one CPU and a float workload run that same loop compiled
-(two to five times faster, identical results); integer workloads, and any run with
-``SCHEDSIM_PURE_PYTHON=1`` in the environment, keep the Python loop.
+(identical results; round robin, whose hooks are deque methods, runs about 7 times faster,
+policies with Python hooks 1.5 to 2.5 times, as their hooks then dominate); integer
+workloads, and any run with ``SCHEDSIM_PURE_PYTHON=1`` in the environment, keep the Python
+loop.
 """
 
 from __future__ import annotations

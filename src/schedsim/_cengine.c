@@ -1,0 +1,1796 @@
+/* The one-CPU event loop of schedsim.engine, compiled.
+ *
+ * ``run_single(state, context_switch, arrivals_first, record, max_slices)`` is a line-for-line
+ * translation of ``schedsim.engine._run_single``, which remains the specification: the same
+ * hooks are called in the same order with the same arguments, the shared state a policy
+ * reads (``remaining``, ``running_since``, ``burst_number``, ``clock.now``) is written at the
+ * same moments, and every time is computed with the same IEEE double operations in the same
+ * order, so a float workload gives bit-identical results.  It is only used for float
+ * workloads: integer workloads keep exact Python-integer arithmetic in the Python loop.
+ *
+ * What changes is where the bookkeeping lives: the per-job state only the engine reads
+ * (status, slice counts, context-switch charges) in C arrays, the I/O heap as a C binary
+ * heap with the same (io_done, io_start, job) order, the timeline gathered in C chunks and
+ * copied into the Timeline's ``array`` columns with one ``frombytes`` per chunk.  The
+ * state's lists are read in place and shared float objects are reused as the Python loop
+ * reuses them, so a run needs no more memory than the Python loop's.
+ * Error messages come from the engine's own helpers (``_bad_pick``, ``_bad_slice``, ...), so
+ * they cannot drift from the Python loop's.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Slices gathered in C before they are copied into the Timeline's columns. */
+#define TIMELINE_CHUNK 8192
+
+/* Interned attribute names, created once at import. */
+static PyObject *str_now;
+static PyObject *str_frombytes;
+
+/* -- the I/O heap: (io_done, io_start, job) in lexicographic order, like heapq's tuples -- */
+
+typedef struct {
+    double done;
+    double start;
+    Py_ssize_t job;
+} IoEvent;
+
+static inline int
+io_less(const IoEvent *a, const IoEvent *b)
+{
+    if (a->done != b->done) {
+        return a->done < b->done;
+    }
+    if (a->start != b->start) {
+        return a->start < b->start;
+    }
+    return a->job < b->job;
+}
+
+/* -- the timeline, gathered in fixed-size chunks -------------------------------------------- */
+
+typedef struct {
+    Py_ssize_t used;
+    int16_t cpu[TIMELINE_CHUNK];
+    int64_t job[TIMELINE_CHUNK];
+    double dispatched[TIMELINE_CHUNK];
+    double start[TIMELINE_CHUNK];
+    double end[TIMELINE_CHUNK];
+    int16_t level[TIMELINE_CHUNK];
+    int8_t reason[TIMELINE_CHUNK];
+} TimelineChunk;
+
+/* Timeline.COLUMNS, with the array typecode and item size each must have. */
+static const char *const COLUMN_NAMES[7] = {
+    "cpu", "job", "dispatched", "start", "end", "level", "reason"};
+static const char *const COLUMN_TYPECODES[7] = {"h", "q", "d", "d", "d", "h", "b"};
+
+/* -- the run ---------------------------------------------------------------------------------- */
+
+typedef struct {
+    /* Borrowed from the caller's state (kept alive by it for the whole call). */
+    PyObject *state;
+    PyObject *context_switch;
+    PyObject *max_slices;
+    /* Owned references. */
+    PyObject *engine;         /* schedsim.engine, for its error helpers */
+    PyObject *policy_error;   /* schedsim.errors.PolicyError */
+    PyObject *policy;
+    PyObject *clock;
+    PyObject *remaining;      /* list shared with the policy */
+    PyObject *running_since;  /* list shared with the policy */
+    PyObject *burst_numbers;  /* list shared with the policy */
+    PyObject *on_ready;
+    PyObject *pick_next;
+    PyObject *time_slice;     /* NULL when the policy set a fixed slice */
+    PyObject *on_expired;
+    PyObject *on_preempted;
+    PyObject *on_burst_end;   /* NULL when not overridden */
+    PyObject *preempt;        /* NULL for a non-preemptive policy */
+    PyObject *next_timer;     /* NULL when not overridden */
+    PyObject *on_timer;
+    PyObject *slice_level;    /* NULL when not overridden or not recording */
+    PyObject *running;        /* the one-element list preempt() sees */
+    PyObject *timeline;       /* Timeline, or NULL when not recording */
+    PyObject *columns[7];     /* its array columns */
+    PyObject *io_periods;     /* list, or NULL when not recording */
+    PyObject *first_run;      /* the trace's lists, filled as the run goes */
+    PyObject *finish;
+    PyObject *values;         /* state.values: floats (checked), read in place */
+    PyObject *burst_pos;      /* state.burst_pos: ints (checked), advanced as in Python */
+    PyObject *burst_end;      /* state.burst_end: ints (checked) */
+    PyObject *arrival_order;  /* state.arrival_order: a permutation of 0..n-1 (checked) */
+    PyObject *arrival_times;  /* state.arrival_times: floats (checked) */
+    PyObject *now;            /* float: the current instant, as clock.now holds it */
+    PyObject *level;          /* the running slice's slice_level(), NULL for -1 */
+    PyObject *zero;           /* int 0 */
+    PyObject *one;            /* int 1 */
+    PyObject **ids;           /* ids[j] is the int j */
+    /* Engine constants, read from the Python modules so they cannot drift. */
+    int NEW, READY, RUNNING, BLOCKED_IO, DONE;
+    int FINISHED, BLOCKED, EXPIRED, PREEMPTED, RESLICED;
+    double sliver;
+    /* Per-job state: what only the engine reads stays in the state's lists; what changes
+     * lives here (the shared lists are written alongside, where the Python loop writes). */
+    Py_ssize_t n;
+    Py_ssize_t n_values;
+    unsigned char *status;
+    long long *slices;
+    /* switch_time: nothing for an int context_switch of 0 (all stay int 0); the number of
+     * charges for another int; for a float, whether charged and the float sum. */
+    long long *charges;
+    unsigned char *charged;
+    double *switch_sum;
+    IoEvent *heap;
+    Py_ssize_t heap_len;
+    Py_ssize_t heap_cap;
+    TimelineChunk *chunk;
+    /* Options. */
+    double cs;                /* context_switch as a double */
+    int cs_is_int;
+    double fixed_slice;
+    double t;                 /* the value of now */
+} Sim;
+
+static int
+io_push(Sim *s, double done, double start, Py_ssize_t job)
+{
+    if (s->heap_len == s->heap_cap) {
+        Py_ssize_t capacity = s->heap_cap ? s->heap_cap * 2 : 64;
+        if (capacity > s->n) {
+            capacity = s->n; /* a job is in the heap at most once */
+        }
+        if (capacity <= s->heap_len) {
+            PyErr_SetString(PyExc_RuntimeError, "I/O heap overflow");
+            return -1;
+        }
+        IoEvent *grown = PyMem_Resize(s->heap, IoEvent, (size_t)capacity);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        s->heap = grown;
+        s->heap_cap = capacity;
+    }
+    IoEvent item = {done, start, job};
+    Py_ssize_t i = s->heap_len++;
+    while (i > 0) {
+        Py_ssize_t parent = (i - 1) / 2;
+        if (!io_less(&item, &s->heap[parent])) {
+            break;
+        }
+        s->heap[i] = s->heap[parent];
+        i = parent;
+    }
+    s->heap[i] = item;
+    return 0;
+}
+
+static Py_ssize_t
+io_pop(Sim *s)
+{
+    IoEvent *heap = s->heap;
+    Py_ssize_t job = heap[0].job;
+    IoEvent item = heap[--s->heap_len];
+    Py_ssize_t size = s->heap_len;
+    Py_ssize_t i = 0;
+    for (;;) {
+        Py_ssize_t child = 2 * i + 1;
+        if (child >= size) {
+            break;
+        }
+        if (child + 1 < size && io_less(&heap[child + 1], &heap[child])) {
+            child++;
+        }
+        if (!io_less(&heap[child], &item)) {
+            break;
+        }
+        heap[i] = heap[child];
+        i = child;
+    }
+    if (size > 0) {
+        heap[i] = item;
+    }
+    return job;
+}
+
+/* -- small helpers ----------------------------------------------------------------------------- */
+
+/* A number a policy returned (a slice, a timer) as a double.  Python ints too large for a
+ * double become +-inf, which compares with every finite double exactly as the int does. */
+static int
+number_as_double(PyObject *value, double *out)
+{
+    if (PyFloat_Check(value)) {
+        *out = PyFloat_AS_DOUBLE(value);
+        return 0;
+    }
+    if (PyLong_Check(value)) {
+        double converted = PyLong_AsDouble(value);
+        if (converted == -1.0 && PyErr_Occurred()) {
+            if (!PyErr_ExceptionMatches(PyExc_OverflowError)) {
+                return -1;
+            }
+            PyErr_Clear();
+            int sign = 0;
+            (void)PyLong_AsLongAndOverflow(value, &sign);
+            converted = sign < 0 ? -HUGE_VAL : HUGE_VAL;
+        }
+        *out = converted;
+        return 0;
+    }
+    double converted = PyFloat_AsDouble(value);
+    if (converted == -1.0 && PyErr_Occurred()) {
+        return -1;
+    }
+    *out = converted;
+    return 0;
+}
+
+
+/* Raise the exception instance an engine helper built: ``raise _bad_pick(...)``. */
+static void
+raise_built(PyObject *error)
+{
+    if (error == NULL) {
+        return; /* the helper itself failed: its exception stands */
+    }
+    PyErr_SetObject((PyObject *)Py_TYPE(error), error);
+    Py_DECREF(error);
+}
+
+/* ``raise engine.<helper>(*args)`` with the given argument tuple (stolen; NULL when building
+ * it failed, whose exception then stands). */
+static void
+raise_from_helper(Sim *s, const char *helper, PyObject *args)
+{
+    if (args == NULL) {
+        return;
+    }
+    PyObject *function = PyObject_GetAttrString(s->engine, helper);
+    if (function == NULL) {
+        Py_DECREF(args);
+        return;
+    }
+    PyObject *error = PyObject_Call(function, args, NULL);
+    Py_DECREF(function);
+    Py_DECREF(args);
+    raise_built(error);
+}
+
+/* ``raise PolicyError(f"policy {policy.name!r} " + rest)``; ``rest`` is a format for
+ * PyUnicode_FromFormatV. */
+static void
+raise_policy_error(Sim *s, const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    PyObject *rest = PyUnicode_FromFormatV(format, arguments);
+    va_end(arguments);
+    if (rest == NULL) {
+        return;
+    }
+    PyObject *name = PyObject_GetAttrString(s->policy, "name");
+    if (name == NULL) {
+        Py_DECREF(rest);
+        return;
+    }
+    PyObject *message = PyUnicode_FromFormat("policy %R %U", name, rest);
+    Py_DECREF(name);
+    Py_DECREF(rest);
+    if (message != NULL) {
+        PyErr_SetObject(s->policy_error, message);
+        Py_DECREF(message);
+    }
+}
+
+/* A float for ``value``, sharing the current instant's object when it is that value. */
+static inline PyObject *
+time_object(Sim *s, double value)
+{
+    if (memcmp(&value, &s->t, sizeof(double)) == 0) {
+        Py_INCREF(s->now);
+        return s->now;
+    }
+    return PyFloat_FromDouble(value);
+}
+
+/* ``clock.now = t``: every instant begins with this, before any hook runs. */
+static inline int
+set_now(Sim *s, double t)
+{
+    PyObject *now = PyFloat_FromDouble(t);
+    if (now == NULL) {
+        return -1;
+    }
+    Py_SETREF(s->now, now);
+    s->t = t;
+    return PyObject_SetAttr(s->clock, str_now, now);
+}
+
+/* ``clock.now = t`` at an arrival's time: the arrival's own float object, as in the Python
+ * loop, so that first_run and finish times taken from it cost no new object. */
+static inline int
+set_now_arrival(Sim *s, double t, Py_ssize_t cursor)
+{
+    if (cursor >= s->n) {
+        return set_now(s, t);
+    }
+    PyObject *arrival = PyList_GET_ITEM(s->arrival_times, cursor);
+    double at = PyFloat_AS_DOUBLE(arrival);
+    if (memcmp(&t, &at, sizeof(double)) != 0) {
+        return set_now(s, t);
+    }
+    Py_INCREF(arrival);
+    Py_SETREF(s->now, arrival);
+    s->t = t;
+    return PyObject_SetAttr(s->clock, str_now, arrival);
+}
+
+/* ``list[index] = value`` (value stolen). */
+static inline int
+list_store(PyObject *list, Py_ssize_t index, PyObject *value)
+{
+    if (value == NULL) {
+        return -1;
+    }
+    return PyList_SetItem(list, index, value);
+}
+
+/* The state's read-only lists, checked when the run starts and never exposed to policies. */
+static inline double
+value_at(Sim *s, Py_ssize_t position)
+{
+    return PyFloat_AS_DOUBLE(PyList_GET_ITEM(s->values, position));
+}
+
+/* ``arrival_times[cursor]``, infinite past the end (the Python loop's two sentinels). */
+static inline double
+arrival_at(Sim *s, Py_ssize_t cursor)
+{
+    return cursor < s->n ? PyFloat_AS_DOUBLE(PyList_GET_ITEM(s->arrival_times, cursor)) : HUGE_VAL;
+}
+
+static inline Py_ssize_t
+arriving_job(Sim *s, Py_ssize_t cursor)
+{
+    return PyLong_AsSsize_t(PyList_GET_ITEM(s->arrival_order, cursor)); /* checked: no error */
+}
+
+static inline Py_ssize_t
+burst_position(Sim *s, Py_ssize_t job)
+{
+    return PyLong_AsSsize_t(PyList_GET_ITEM(s->burst_pos, job)); /* checked: no error */
+}
+
+static inline Py_ssize_t
+burst_end_of(Sim *s, Py_ssize_t job)
+{
+    return PyLong_AsSsize_t(PyList_GET_ITEM(s->burst_end, job)); /* checked: no error */
+}
+
+/* ``remaining[job]``, read from the shared list as the Python loop reads it. */
+static inline int
+get_remaining(Sim *s, Py_ssize_t job, double *out)
+{
+    PyObject *item = PyList_GetItem(s->remaining, job);
+    if (item == NULL) {
+        return -1;
+    }
+    if (PyFloat_CheckExact(item)) {
+        *out = PyFloat_AS_DOUBLE(item);
+        return 0;
+    }
+    return number_as_double(item, out);
+}
+
+static inline int
+set_remaining(Sim *s, Py_ssize_t job, double value)
+{
+    return list_store(s->remaining, job, PyFloat_FromDouble(value));
+}
+
+/* ``remaining[job] = values[burst_pos[job]]``: the burst's own float object. */
+static inline int
+start_burst(Sim *s, Py_ssize_t job)
+{
+    return list_store(s->remaining, job,
+                      Py_NewRef(PyList_GET_ITEM(s->values, burst_position(s, job))));
+}
+
+/* ``ran = remaining[job]; remaining[job] = 0``: the burst's last slice ran what was left. */
+static inline PyObject *
+take_remaining(Sim *s, Py_ssize_t job)
+{
+    PyObject *ran = PyList_GetItem(s->remaining, job);
+    if (ran == NULL) {
+        return NULL;
+    }
+    Py_INCREF(ran);
+    if (list_store(s->remaining, job, Py_NewRef(s->zero)) < 0) {
+        Py_DECREF(ran);
+        return NULL;
+    }
+    return ran;
+}
+
+static inline int
+set_running_since(Sim *s, Py_ssize_t job, double since)
+{
+    return list_store(s->running_since, job, time_object(s, since));
+}
+
+static inline int
+clear_running_since(Sim *s, Py_ssize_t job)
+{
+    Py_INCREF(Py_None);
+    return list_store(s->running_since, job, Py_None);
+}
+
+/* ``burst_number[job] += 1`` on the shared list. */
+static int
+bump_burst_number(Sim *s, Py_ssize_t job)
+{
+    PyObject *number = PyList_GetItem(s->burst_numbers, job);
+    if (number == NULL) {
+        return -1;
+    }
+    return list_store(s->burst_numbers, job, PyNumber_Add(number, s->one));
+}
+
+/* ``hook(job)``, result discarded. */
+static inline int
+call_job(PyObject *hook, PyObject *job)
+{
+    PyObject *result = PyObject_CallOneArg(hook, job);
+    if (result == NULL) {
+        return -1;
+    }
+    Py_DECREF(result);
+    return 0;
+}
+
+/* ``hook(job, ran)``, result discarded; ``ran`` is stolen. */
+static inline int
+call_job_ran(PyObject *hook, PyObject *job, PyObject *ran)
+{
+    if (ran == NULL) {
+        return -1;
+    }
+    PyObject *arguments[3] = {NULL, job, ran};
+    PyObject *result =
+        PyObject_Vectorcall(hook, arguments + 1, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    Py_DECREF(ran);
+    if (result == NULL) {
+        return -1;
+    }
+    Py_DECREF(result);
+    return 0;
+}
+
+/* ``granted = time_slice(job)`` (or the fixed slice) and ``if not granted > 0: raise``. */
+static int
+grant(Sim *s, Py_ssize_t job, double *granted)
+{
+    if (s->time_slice == NULL) {
+        *granted = s->fixed_slice;
+        return 0; /* checked when the run started */
+    }
+    PyObject *value = PyObject_CallOneArg(s->time_slice, s->ids[job]);
+    if (value == NULL) {
+        return -1;
+    }
+    int positive;
+    double converted = 0.0;
+    if (PyFloat_Check(value) || PyLong_Check(value)) {
+        if (number_as_double(value, &converted) < 0) {
+            Py_DECREF(value);
+            return -1;
+        }
+        positive = converted > 0;
+    }
+    else {
+        /* Any other type: the comparison Python makes, with its errors. */
+        positive = PyObject_RichCompareBool(value, s->zero, Py_GT);
+        if (positive < 0 || (positive && number_as_double(value, &converted) < 0)) {
+            Py_DECREF(value);
+            return -1;
+        }
+    }
+    if (!positive) {
+        raise_from_helper(s, "_bad_slice",
+                          PyTuple_Pack(4, s->policy, s->ids[job], s->now, value));
+        Py_DECREF(value);
+        return -1;
+    }
+    Py_DECREF(value);
+    *granted = converted;
+    return 0;
+}
+
+/* ``upcoming = next_timer(); timer_at = INF if upcoming is None else upcoming`` and, unless
+ * ``first``, ``if timer_at <= t: raise _bad_timer(...)``.  For a value that is neither an int
+ * nor a float, the comparison Python makes first (``<`` with infinity at the start, ``<=``
+ * with t later) runs on the object itself, so its errors are Python's. */
+static int
+ask_timer(Sim *s, double *timer_at, int first)
+{
+    PyObject *upcoming = PyObject_CallNoArgs(s->next_timer);
+    if (upcoming == NULL) {
+        return -1;
+    }
+    if (upcoming == Py_None) {
+        Py_DECREF(upcoming);
+        *timer_at = HUGE_VAL;
+        return 0;
+    }
+    double value;
+    if (!PyFloat_Check(upcoming) && !PyLong_Check(upcoming)) {
+        PyObject *other = first ? PyFloat_FromDouble(HUGE_VAL) : (Py_INCREF(s->now), s->now);
+        int compared =
+            other == NULL ? -1 : PyObject_RichCompareBool(upcoming, other, first ? Py_LT : Py_LE);
+        Py_XDECREF(other);
+        if (compared < 0) {
+            Py_DECREF(upcoming);
+            return -1;
+        }
+    }
+    if (number_as_double(upcoming, &value) < 0) {
+        Py_DECREF(upcoming);
+        return -1;
+    }
+    if (!first && value <= s->t) {
+        raise_from_helper(s, "_bad_timer", PyTuple_Pack(3, s->policy, upcoming, s->now));
+        Py_DECREF(upcoming);
+        return -1;
+    }
+    Py_DECREF(upcoming);
+    *timer_at = value;
+    return 0;
+}
+
+/* ``job = pick_next()`` and ``if status[job] != READY: raise _bad_pick(...)``.  Returns the
+ * job's index, or -1 with an exception set; ``*picked`` receives the returned object (a new
+ * reference) for messages that quote it. */
+static Py_ssize_t
+pick(Sim *s, PyObject **picked)
+{
+    PyObject *job = PyObject_CallNoArgs(s->pick_next);
+    *picked = job;
+    if (job == NULL) {
+        return -1;
+    }
+    Py_ssize_t index;
+    if (PyLong_CheckExact(job)) {
+        index = PyLong_AsSsize_t(job);
+        if (index == -1 && PyErr_Occurred()) {
+            /* What indexing a list with it raises. */
+            PyErr_Clear();
+            PyErr_SetString(PyExc_IndexError, "cannot fit 'int' into an index-sized integer");
+            return -1;
+        }
+    }
+    else if (PyIndex_Check(job)) {
+        index = PyNumber_AsSsize_t(job, PyExc_IndexError);
+        if (index == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+    }
+    else {
+        PyErr_Format(PyExc_TypeError, "list indices must be integers or slices, not %.200s",
+                     Py_TYPE(job)->tp_name);
+        return -1;
+    }
+    if (index < -s->n || index >= s->n) {
+        PyErr_SetString(PyExc_IndexError, "list index out of range");
+        return -1;
+    }
+    /* A negative id is no job: it is reported as not ready (the Python loop's list indexing
+     * would take it for job n + id). */
+    int status = index < 0 ? -1 : s->status[index];
+    if (status != s->READY) {
+        PyObject *code = PyLong_FromLong(status);
+        if (code != NULL) {
+            raise_from_helper(s, "_bad_pick", PyTuple_Pack(4, s->policy, job, s->now, code));
+            Py_DECREF(code);
+        }
+        return -1;
+    }
+    return index;
+}
+
+/* -- the timeline ---------------------------------------------------------------------------- */
+
+static int
+timeline_flush(Sim *s)
+{
+    TimelineChunk *chunk = s->chunk;
+    Py_ssize_t used = chunk->used;
+    if (used == 0) {
+        return 0;
+    }
+    char *data[7] = {
+        (char *)chunk->cpu,   (char *)chunk->job,   (char *)chunk->dispatched, (char *)chunk->start,
+        (char *)chunk->end,   (char *)chunk->level, (char *)chunk->reason,
+    };
+    const Py_ssize_t sizes[7] = {2, 8, 8, 8, 8, 2, 1};
+    for (int column = 0; column < 7; column++) {
+        PyObject *view = PyMemoryView_FromMemory(data[column], used * sizes[column], PyBUF_READ);
+        if (view == NULL) {
+            return -1;
+        }
+        PyObject *result = PyObject_CallMethodOneArg(s->columns[column], str_frombytes, view);
+        Py_DECREF(view);
+        if (result == NULL) {
+            return -1;
+        }
+        Py_DECREF(result);
+    }
+    chunk->used = 0;
+    return 0;
+}
+
+/* ``timeline.append(0, job, dispatched, start, end, level, reason)``; the level is converted
+ * here, as ``array('h').append`` would, with its errors. */
+static int
+timeline_append(Sim *s, Py_ssize_t job, double dispatched, double start, double end, int reason)
+{
+    long level = -1;
+    if (s->level != NULL) {
+        level = PyLong_AsLong(s->level);
+        if (level == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+        if (level < INT16_MIN) {
+            PyErr_SetString(PyExc_OverflowError, "signed short integer is less than minimum");
+            return -1;
+        }
+        if (level > INT16_MAX) {
+            PyErr_SetString(PyExc_OverflowError, "signed short integer is greater than maximum");
+            return -1;
+        }
+    }
+    TimelineChunk *chunk = s->chunk;
+    Py_ssize_t i = chunk->used;
+    chunk->cpu[i] = 0;
+    chunk->job[i] = (int64_t)job;
+    chunk->dispatched[i] = dispatched;
+    chunk->start[i] = start;
+    chunk->end[i] = end;
+    chunk->level[i] = (int16_t)level;
+    chunk->reason[i] = (int8_t)reason;
+    chunk->used = i + 1;
+    if (chunk->used == TIMELINE_CHUNK) {
+        return timeline_flush(s);
+    }
+    return 0;
+}
+
+/* ``level = slice_level(job)`` when recording. */
+static inline int
+take_level(Sim *s, Py_ssize_t job)
+{
+    if (s->slice_level == NULL) {
+        return 0;
+    }
+    PyObject *level = PyObject_CallOneArg(s->slice_level, s->ids[job]);
+    if (level == NULL) {
+        return -1;
+    }
+    Py_XSETREF(s->level, level);
+    return 0;
+}
+
+/* -- setup ------------------------------------------------------------------------------------ */
+
+static PyObject *
+get_list(PyObject *owner, const char *name, Py_ssize_t length)
+{
+    PyObject *value = PyObject_GetAttrString(owner, name);
+    if (value == NULL) {
+        return NULL;
+    }
+    if (!PyList_CheckExact(value) || (length >= 0 && PyList_GET_SIZE(value) != length)) {
+        PyErr_Format(PyExc_TypeError, "state.%s must be a list (of one item per job)", name);
+        Py_DECREF(value);
+        return NULL;
+    }
+    return value;
+}
+
+static int
+get_int_constant(PyObject *module, const char *name, int *out)
+{
+    PyObject *value = PyObject_GetAttrString(module, name);
+    if (value == NULL) {
+        return -1;
+    }
+    long converted = PyLong_AsLong(value);
+    Py_DECREF(value);
+    if (converted == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (converted < 0 || converted > 127) {
+        PyErr_Format(PyExc_ValueError, "constant %s out of range", name);
+        return -1;
+    }
+    *out = (int)converted;
+    return 0;
+}
+
+/* A hook the engine calls only when the policy overrides it: ``state.hook(name)``. */
+static int
+optional_hook(Sim *s, const char *name, PyObject **out)
+{
+    PyObject *hook = PyObject_CallMethod(s->state, "hook", "s", name);
+    if (hook == NULL) {
+        return -1;
+    }
+    if (hook == Py_None) {
+        Py_DECREF(hook);
+        *out = NULL;
+        return 0;
+    }
+    *out = hook;
+    return 0;
+}
+
+static int
+all_floats(PyObject *list)
+{
+    Py_ssize_t size = PyList_GET_SIZE(list);
+    for (Py_ssize_t i = 0; i < size; i++) {
+        if (!PyFloat_Check(PyList_GET_ITEM(list, i))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int
+sim_setup(Sim *s)
+{
+    PyObject *trace_module = NULL;
+    PyObject *errors = NULL;
+    PyObject *hooks = NULL;
+    int result = -1;
+
+    s->engine = PyImport_ImportModule("schedsim.engine");
+    trace_module = PyImport_ImportModule("schedsim.trace");
+    errors = PyImport_ImportModule("schedsim.errors");
+    if (s->engine == NULL || trace_module == NULL || errors == NULL) {
+        goto done;
+    }
+    s->policy_error = PyObject_GetAttrString(errors, "PolicyError");
+    if (s->policy_error == NULL) {
+        goto done;
+    }
+    if (get_int_constant(s->engine, "NEW", &s->NEW) < 0 ||
+        get_int_constant(s->engine, "READY", &s->READY) < 0 ||
+        get_int_constant(s->engine, "RUNNING", &s->RUNNING) < 0 ||
+        get_int_constant(s->engine, "BLOCKED_IO", &s->BLOCKED_IO) < 0 ||
+        get_int_constant(s->engine, "DONE", &s->DONE) < 0 ||
+        get_int_constant(trace_module, "FINISHED", &s->FINISHED) < 0 ||
+        get_int_constant(trace_module, "BLOCKED", &s->BLOCKED) < 0 ||
+        get_int_constant(trace_module, "EXPIRED", &s->EXPIRED) < 0 ||
+        get_int_constant(trace_module, "PREEMPTED", &s->PREEMPTED) < 0 ||
+        get_int_constant(trace_module, "RESLICED", &s->RESLICED) < 0) {
+        goto done;
+    }
+    {
+        PyObject *sliver = PyObject_GetAttrString(s->engine, "SLIVER");
+        if (sliver == NULL) {
+            goto done;
+        }
+        s->sliver = PyFloat_AsDouble(sliver);
+        Py_DECREF(sliver);
+        if (s->sliver == -1.0 && PyErr_Occurred()) {
+            goto done;
+        }
+    }
+    s->zero = PyLong_FromLong(0);
+    s->one = PyLong_FromLong(1);
+    if (s->zero == NULL || s->one == NULL) {
+        goto done;
+    }
+
+    /* The run's options. */
+    s->cs = PyFloat_AsDouble(s->context_switch);
+    if (s->cs == -1.0 && PyErr_Occurred()) {
+        goto done;
+    }
+    s->cs_is_int = PyLong_Check(s->context_switch);
+
+    /* Per-job state from the engine's _State. */
+    {
+        PyObject *n = PyObject_GetAttrString(s->state, "n");
+        if (n == NULL) {
+            goto done;
+        }
+        s->n = PyLong_AsSsize_t(n);
+        Py_DECREF(n);
+        if (s->n == -1 && PyErr_Occurred()) {
+            goto done;
+        }
+        if (s->n < 0 || s->n > PY_SSIZE_T_MAX / 64) {
+            PyErr_SetString(PyExc_ValueError, "state.n out of range");
+            goto done;
+        }
+    }
+    Py_ssize_t n = s->n;
+    s->policy = PyObject_GetAttrString(s->state, "policy");
+    s->clock = PyObject_GetAttrString(s->state, "clock");
+    if (s->policy == NULL || s->clock == NULL) {
+        goto done;
+    }
+    if ((s->remaining = get_list(s->state, "remaining", n)) == NULL ||
+        (s->running_since = get_list(s->state, "running_since", n)) == NULL ||
+        (s->burst_numbers = get_list(s->state, "burst_number", n)) == NULL) {
+        goto done;
+    }
+
+    /* The lists only the engine reads: checked once, then read in place. */
+    if ((s->values = get_list(s->state, "values", -1)) == NULL ||
+        (s->burst_end = get_list(s->state, "burst_end", n)) == NULL ||
+        (s->arrival_order = get_list(s->state, "arrival_order", n)) == NULL ||
+        (s->arrival_times = get_list(s->state, "arrival_times", n)) == NULL) {
+        goto done;
+    }
+    s->n_values = PyList_GET_SIZE(s->values);
+    if (!all_floats(s->values) || !all_floats(s->arrival_times)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "the compiled engine runs float workloads only (state.values and "
+                        "state.arrival_times must hold floats)");
+        goto done;
+    }
+
+    s->status = PyMem_Calloc((size_t)n + 1, 1);
+    s->slices = PyMem_Calloc((size_t)n + 1, sizeof(long long));
+    s->ids = PyMem_Calloc((size_t)n + 1, sizeof(PyObject *));
+    if (s->status == NULL || s->slices == NULL || s->ids == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (!s->cs_is_int) {
+        s->charged = PyMem_Calloc((size_t)n + 1, 1);
+        s->switch_sum = PyMem_Calloc((size_t)n + 1, sizeof(double));
+        if (s->charged == NULL || s->switch_sum == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    else if (s->cs != 0) {
+        s->charges = PyMem_Calloc((size_t)n + 1, sizeof(long long));
+        if (s->charges == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        s->status[i] = (unsigned char)s->NEW;
+    }
+
+    if ((s->burst_pos = get_list(s->state, "burst_pos", n)) == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        /* Bursts alternate CPU, I/O, CPU: an odd count within the values. */
+        PyObject *item = PyList_GET_ITEM(s->burst_pos, i);
+        Py_ssize_t start = PyLong_CheckExact(item) ? PyLong_AsSsize_t(item) : -1;
+        if (start == -1 && PyErr_Occurred()) {
+            goto done;
+        }
+        item = PyList_GET_ITEM(s->burst_end, i);
+        Py_ssize_t end = PyLong_CheckExact(item) ? PyLong_AsSsize_t(item) : -1;
+        if (end == -1 && PyErr_Occurred()) {
+            goto done;
+        }
+        if (start < 0 || end > s->n_values || start >= end || (end - start) % 2 != 1) {
+            PyErr_Format(PyExc_ValueError,
+                         "process #%zd: bursts %zd..%zd are not an odd-length range of the %zd "
+                         "burst values",
+                         i, start, end, s->n_values);
+            goto done;
+        }
+    }
+
+    /* Job ids: the int objects of arrival_order, one per job, passed to every hook. */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *id = PyList_GET_ITEM(s->arrival_order, i);
+        Py_ssize_t job = PyLong_CheckExact(id) ? PyLong_AsSsize_t(id) : -1;
+        if (job == -1 && PyErr_Occurred()) {
+            goto done;
+        }
+        if (job < 0 || job >= n || s->ids[job] != NULL) {
+            PyErr_SetString(PyExc_ValueError, "state.arrival_order is not a permutation");
+            goto done;
+        }
+        s->ids[job] = Py_NewRef(id);
+    }
+
+    /* The trace's per-job times, None until set (all are set by the end). */
+    s->first_run = PyList_New(n);
+    s->finish = PyList_New(n);
+    if (s->first_run == NULL || s->finish == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyList_SET_ITEM(s->first_run, i, Py_NewRef(Py_None));
+        PyList_SET_ITEM(s->finish, i, Py_NewRef(Py_None));
+    }
+
+    /* The hooks, looked up in the order the Python loop looks them up. */
+    if ((s->on_ready = PyObject_GetAttrString(s->policy, "on_ready")) == NULL ||
+        (s->pick_next = PyObject_GetAttrString(s->policy, "pick_next")) == NULL) {
+        goto done;
+    }
+    hooks = PyObject_CallMethod(s->state, "slice_hook", NULL);
+    if (hooks == NULL) {
+        goto done;
+    }
+    if (!PyTuple_Check(hooks) || PyTuple_GET_SIZE(hooks) != 2) {
+        PyErr_SetString(PyExc_TypeError, "state.slice_hook() must return a pair");
+        goto done;
+    }
+    if (PyTuple_GET_ITEM(hooks, 0) != Py_None) {
+        s->time_slice = Py_NewRef(PyTuple_GET_ITEM(hooks, 0));
+    }
+    else if (number_as_double(PyTuple_GET_ITEM(hooks, 1), &s->fixed_slice) < 0) {
+        goto done;
+    }
+    else if (!(s->fixed_slice > 0)) {
+        PyErr_SetString(PyExc_ValueError, "state.slice_hook() gave a fixed slice <= 0");
+        goto done;
+    }
+    if ((s->on_expired = PyObject_GetAttrString(s->policy, "on_expired")) == NULL ||
+        (s->on_preempted = PyObject_GetAttrString(s->policy, "on_preempted")) == NULL ||
+        optional_hook(s, "on_burst_end", &s->on_burst_end) < 0) {
+        goto done;
+    }
+    {
+        PyObject *preemptive = PyObject_GetAttrString(s->policy, "preemptive");
+        if (preemptive == NULL) {
+            goto done;
+        }
+        int truth = PyObject_IsTrue(preemptive);
+        Py_DECREF(preemptive);
+        if (truth < 0) {
+            goto done;
+        }
+        if (truth && (s->preempt = PyObject_GetAttrString(s->policy, "preempt")) == NULL) {
+            goto done;
+        }
+    }
+    if (optional_hook(s, "next_timer", &s->next_timer) < 0 ||
+        (s->on_timer = PyObject_GetAttrString(s->policy, "on_timer")) == NULL) {
+        goto done;
+    }
+    s->running = PyList_New(1);
+    if (s->running == NULL) {
+        goto done;
+    }
+    PyList_SET_ITEM(s->running, 0, PyLong_FromLong(-1));
+    if (PyList_GET_ITEM(s->running, 0) == NULL) {
+        goto done;
+    }
+    s->now = PyFloat_FromDouble(0.0);
+    if (s->now == NULL) {
+        goto done;
+    }
+    s->t = 0.0;
+    result = 0;
+
+done:
+    Py_XDECREF(trace_module);
+    Py_XDECREF(errors);
+    Py_XDECREF(hooks);
+    return result;
+}
+
+/* The Timeline and its columns, checked to be the arrays the chunks are copied into. */
+static int
+sim_setup_timeline(Sim *s)
+{
+    PyObject *trace_module = PyImport_ImportModule("schedsim.trace");
+    if (trace_module == NULL) {
+        return -1;
+    }
+    PyObject *timeline_class = PyObject_GetAttrString(trace_module, "Timeline");
+    Py_DECREF(trace_module);
+    if (timeline_class == NULL) {
+        return -1;
+    }
+    s->timeline = PyObject_CallNoArgs(timeline_class);
+    Py_DECREF(timeline_class);
+    if (s->timeline == NULL) {
+        return -1;
+    }
+    for (int column = 0; column < 7; column++) {
+        s->columns[column] = PyObject_GetAttrString(s->timeline, COLUMN_NAMES[column]);
+        if (s->columns[column] == NULL) {
+            return -1;
+        }
+        PyObject *typecode = PyObject_GetAttrString(s->columns[column], "typecode");
+        if (typecode == NULL) {
+            return -1;
+        }
+        int same = PyUnicode_Check(typecode) &&
+                   PyUnicode_CompareWithASCIIString(typecode, COLUMN_TYPECODES[column]) == 0;
+        Py_DECREF(typecode);
+        if (!same) {
+            PyErr_Format(PyExc_TypeError, "Timeline.%s must be an array('%s')",
+                         COLUMN_NAMES[column], COLUMN_TYPECODES[column]);
+            return -1;
+        }
+    }
+    s->chunk = PyMem_Malloc(sizeof(TimelineChunk));
+    if (s->chunk == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    s->chunk->used = 0;
+    s->io_periods = PyList_New(0);
+    if (s->io_periods == NULL) {
+        return -1;
+    }
+    return 0;
+}
+
+static void
+sim_free(Sim *s)
+{
+    Py_XDECREF(s->engine);
+    Py_XDECREF(s->policy_error);
+    Py_XDECREF(s->policy);
+    Py_XDECREF(s->clock);
+    Py_XDECREF(s->remaining);
+    Py_XDECREF(s->running_since);
+    Py_XDECREF(s->burst_numbers);
+    Py_XDECREF(s->on_ready);
+    Py_XDECREF(s->pick_next);
+    Py_XDECREF(s->time_slice);
+    Py_XDECREF(s->on_expired);
+    Py_XDECREF(s->on_preempted);
+    Py_XDECREF(s->on_burst_end);
+    Py_XDECREF(s->preempt);
+    Py_XDECREF(s->next_timer);
+    Py_XDECREF(s->on_timer);
+    Py_XDECREF(s->slice_level);
+    Py_XDECREF(s->running);
+    Py_XDECREF(s->timeline);
+    for (int column = 0; column < 7; column++) {
+        Py_XDECREF(s->columns[column]);
+    }
+    Py_XDECREF(s->io_periods);
+    Py_XDECREF(s->first_run);
+    Py_XDECREF(s->finish);
+    Py_XDECREF(s->values);
+    Py_XDECREF(s->burst_pos);
+    Py_XDECREF(s->burst_end);
+    Py_XDECREF(s->arrival_order);
+    Py_XDECREF(s->arrival_times);
+    Py_XDECREF(s->now);
+    Py_XDECREF(s->level);
+    Py_XDECREF(s->zero);
+    Py_XDECREF(s->one);
+    if (s->ids != NULL) {
+        for (Py_ssize_t i = 0; i < s->n; i++) {
+            Py_XDECREF(s->ids[i]);
+        }
+        PyMem_Free(s->ids);
+    }
+    PyMem_Free(s->status);
+    PyMem_Free(s->slices);
+    PyMem_Free(s->charges);
+    PyMem_Free(s->charged);
+    PyMem_Free(s->switch_sum);
+    PyMem_Free(s->heap);
+    PyMem_Free(s->chunk);
+}
+
+/* -- the result ------------------------------------------------------------------------------- */
+
+static PyObject *
+int_list(const long long *values, Py_ssize_t n)
+{
+    PyObject *list = PyList_New(n);
+    if (list == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *value = PyLong_FromLongLong(values[i]);
+        if (value == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, value);
+    }
+    return list;
+}
+
+/* switch_time as the Python loop leaves it: int 0 for a job never charged; otherwise the
+ * sum of its charges, an int (count x context_switch) for an int context_switch and the
+ * float sum, added in the same order, for a float one. */
+static PyObject *
+switch_time_list(Sim *s)
+{
+    PyObject *list = PyList_New(s->n);
+    if (list == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < s->n; i++) {
+        PyObject *value;
+        if (s->charged != NULL) {
+            value = s->charged[i] ? PyFloat_FromDouble(s->switch_sum[i]) : Py_NewRef(s->zero);
+        }
+        else if (s->charges != NULL && s->charges[i] != 0) {
+            PyObject *count = PyLong_FromLongLong(s->charges[i]);
+            value = count == NULL ? NULL : PyNumber_Multiply(count, s->context_switch);
+            Py_XDECREF(count);
+        }
+        else {
+            value = Py_NewRef(s->zero);
+        }
+        if (value == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, value);
+    }
+    return list;
+}
+
+static PyObject *
+build_trace(Sim *s, long long switches)
+{
+    PyObject *trace_module = NULL, *trace_class = NULL, *keywords = NULL, *extra = NULL;
+    PyObject *empty = NULL, *result = NULL, *item = NULL;
+
+    if (s->timeline != NULL && timeline_flush(s) < 0) {
+        return NULL;
+    }
+    trace_module = PyImport_ImportModule("schedsim.trace");
+    if (trace_module == NULL) {
+        goto done;
+    }
+    trace_class = PyObject_GetAttrString(trace_module, "Trace");
+    keywords = PyDict_New();
+    extra = PyDict_New();
+    empty = PyTuple_New(0);
+    if (trace_class == NULL || keywords == NULL || extra == NULL || empty == NULL) {
+        goto done;
+    }
+#define PUT(name, expression)                                        \
+    do {                                                             \
+        item = (expression);                                         \
+        if (item == NULL || PyDict_SetItemString(keywords, name, item) < 0) { \
+            goto done;                                               \
+        }                                                            \
+        Py_CLEAR(item);                                              \
+    } while (0)
+    PUT("first_run", Py_NewRef(s->first_run));
+    PUT("finish", Py_NewRef(s->finish));
+    PUT("slices", int_list(s->slices, s->n));
+    PyMem_Free(s->slices); /* each array goes as soon as its list is built */
+    s->slices = NULL;
+    PUT("switch_time", switch_time_list(s));
+    PUT("context_switches", PyLong_FromLongLong(switches));
+    PUT("timeline", Py_NewRef(s->timeline != NULL ? s->timeline : Py_None));
+#undef PUT
+    if (s->io_periods != NULL && PyList_GET_SIZE(s->io_periods) > 0 &&
+        PyDict_SetItemString(extra, "io_periods", s->io_periods) < 0) {
+        goto done;
+    }
+    if (PyDict_SetItemString(keywords, "extra", extra) < 0) {
+        goto done;
+    }
+    result = PyObject_Call(trace_class, empty, keywords);
+done:
+    Py_XDECREF(item);
+    Py_XDECREF(trace_module);
+    Py_XDECREF(trace_class);
+    Py_XDECREF(keywords);
+    Py_XDECREF(extra);
+    Py_XDECREF(empty);
+    return result;
+}
+
+/* -- the loop ------------------------------------------------------------------------------- */
+
+/* ``on_burst_end(job, ran)`` if the policy has it; ``*ran`` (owned) is consumed. */
+static int
+finish_burst(Sim *s, Py_ssize_t job, PyObject **ran)
+{
+    PyObject *value = *ran;
+    *ran = NULL;
+    if (s->on_burst_end == NULL) {
+        Py_DECREF(value);
+        return 0;
+    }
+    return call_job_ran(s->on_burst_end, s->ids[job], value);
+}
+
+/* Charge a context switch to ``job``: ``switch_time[job] += context_switch``. */
+static inline void
+charge_switch(Sim *s, Py_ssize_t job)
+{
+    if (s->charged != NULL) {
+        s->charged[job] = 1;
+        s->switch_sum[job] += s->cs;
+    }
+    else if (s->charges != NULL) {
+        s->charges[job]++;
+    }
+}
+
+static PyObject *
+run_loop(Sim *s, int arrivals_first, int record, long long budget)
+{
+    const Py_ssize_t n = s->n;
+    const double INF = HUGE_VAL;
+    const double cs = s->cs;
+    const int charging = cs != 0;
+    const double sliver = s->sliver;
+    const int READY = s->READY;
+    const int RUNNING = s->RUNNING;
+    unsigned char *const status = s->status;
+    PyObject **const ids = s->ids;
+    PyObject *picked = NULL;
+    PyObject *ran_object = NULL; /* what the last slice of a burst ran, for on_burst_end */
+
+    Py_ssize_t ready = 0, done = 0, cursor = 0;
+    long long switches = 0;
+    /* The CPU: running job (-1 idle), its slice, and the job it ran last. */
+    Py_ssize_t cur = -1;
+    double cur_end = INF;
+    double cur_start = 0;
+    double cur_dispatched = 0;
+    double granted = 0;
+    int completes = 0;
+    Py_ssize_t last = -1;
+    double t = 0;
+    double timer_at = INF;
+    Py_ssize_t job;
+    double left;
+
+    if (s->next_timer != NULL && ask_timer(s, &timer_at, 1) < 0) {
+        goto fail;
+    }
+
+    while (done < n) {
+        double t_arrival = arrival_at(s, cursor);
+        double t_other = s->heap_len ? s->heap[0].done : INF;
+        if (timer_at < t_other) {
+            t_other = timer_at;
+        }
+        double t_next = t_arrival < t_other ? t_arrival : t_other;
+
+        /* -- until the next outside event, only the CPU acts ------------------------------ */
+        while (cur_end < t_next) {
+            t = cur_end;
+            if (set_now(s, t) < 0) {
+                goto fail;
+            }
+            job = cur;
+            if (clear_running_since(s, job) < 0) {
+                goto fail;
+            }
+            if (completes) {
+                if ((ran_object = take_remaining(s, job)) == NULL) {
+                    goto fail;
+                }
+                Py_ssize_t position = burst_position(s, job) + 1;
+                if (position < burst_end_of(s, job)) {
+                    status[job] = (unsigned char)s->BLOCKED_IO;
+                    if (list_store(s->burst_pos, job, PyLong_FromSsize_t(position + 1)) < 0) {
+                        goto fail;
+                    }
+                    double io_done = t + value_at(s, position);
+                    if (io_push(s, io_done, t, job) < 0) {
+                        goto fail;
+                    }
+                    if (io_done < t_next) {
+                        t_next = io_done;
+                    }
+                    if (record) {
+                        PyObject *period = Py_BuildValue("(OON)", ids[job], s->now,
+                                                         PyFloat_FromDouble(io_done));
+                        if (period == NULL || PyList_Append(s->io_periods, period) < 0) {
+                            Py_XDECREF(period);
+                            goto fail;
+                        }
+                        Py_DECREF(period);
+                        if (timeline_append(s, job, cur_dispatched, cur_start, t, s->BLOCKED) < 0) {
+                            goto fail;
+                        }
+                    }
+                }
+                else {
+                    status[job] = (unsigned char)s->DONE;
+                    if (list_store(s->finish, job, Py_NewRef(s->now)) < 0) {
+                        goto fail;
+                    }
+                    done++;
+                    if (record &&
+                        timeline_append(s, job, cur_dispatched, cur_start, t, s->FINISHED) < 0) {
+                        goto fail;
+                    }
+                }
+                if (finish_burst(s, job, &ran_object) < 0) {
+                    goto fail;
+                }
+            }
+            else {
+                if (get_remaining(s, job, &left) < 0 || set_remaining(s, job, left - granted) < 0) {
+                    goto fail;
+                }
+                status[job] = (unsigned char)READY;
+                if (record && timeline_append(s, job, cur_dispatched, cur_start, t, s->EXPIRED) < 0) {
+                    goto fail;
+                }
+                if (call_job(s->on_expired, ids[job]) < 0) {
+                    goto fail;
+                }
+                ready++;
+            }
+            if (ready) {
+                job = pick(s, &picked);
+                if (job < 0) {
+                    goto fail;
+                }
+                Py_CLEAR(picked);
+                ready--;
+                status[job] = (unsigned char)RUNNING;
+                if (grant(s, job, &granted) < 0) {
+                    goto fail;
+                }
+                if (job != last) {
+                    switches++;
+                    last = job;
+                    if (charging) {
+                        cur_start = t + cs;
+                        charge_switch(s, job);
+                    }
+                    else {
+                        cur_start = t;
+                    }
+                }
+                else {
+                    cur_start = t;
+                }
+                if (s->slices[job] == 0 &&
+                    list_store(s->first_run, job, time_object(s, cur_start)) < 0) {
+                    goto fail;
+                }
+                if (get_remaining(s, job, &left) < 0) {
+                    goto fail;
+                }
+                if (granted >= left || left - granted <= sliver * left) {
+                    cur_end = cur_start + left;
+                    completes = 1;
+                }
+                else {
+                    cur_end = cur_start + granted;
+                    completes = 0;
+                }
+                cur = job;
+                cur_dispatched = t;
+                if (set_running_since(s, job, cur_start) < 0 || take_level(s, job) < 0) {
+                    goto fail;
+                }
+                s->slices[job]++;
+                if (--budget == 0) {
+                    goto too_many_slices;
+                }
+            }
+            else {
+                cur = -1;
+                cur_end = INF;
+            }
+            if (s->next_timer != NULL) {
+                if (ask_timer(s, &timer_at, 0) < 0) {
+                    goto fail;
+                }
+                if (timer_at < t_next) {
+                    t_next = timer_at;
+                }
+            }
+        }
+        if (done == n) {
+            break;
+        }
+
+        /* -- the next instant involves an outside event --------------------------------- */
+        t_arrival = arrival_at(s, cursor);
+        t_other = s->heap_len ? s->heap[0].done : INF;
+        if (timer_at < t_other) {
+            t_other = timer_at;
+        }
+        if (t_arrival < cur_end && t_arrival < t_other && arrival_at(s, cursor + 1) != t_arrival) {
+            /* One process arrives, and nothing else happens at this time. */
+            t = t_arrival;
+            if (set_now_arrival(s, t, cursor) < 0) {
+                goto fail;
+            }
+            job = arriving_job(s, cursor);
+            cursor++;
+            if (start_burst(s, job) < 0) {
+                goto fail;
+            }
+            status[job] = (unsigned char)READY;
+            if (call_job(s->on_ready, ids[job]) < 0) {
+                goto fail;
+            }
+            ready++;
+        }
+        else {
+            /* The general instant: several events at t, I/O completions, timers. */
+            t = cur_end;
+            if (t_arrival < t) {
+                t = t_arrival;
+            }
+            if (t_other < t) {
+                t = t_other;
+            }
+            if (t == INF) {
+                raise_from_helper(s, "_stuck",
+                                  Py_BuildValue("(Onn)", s->policy, ready, n - done));
+                goto fail;
+            }
+            if (set_now_arrival(s, t, cursor) < 0) {
+                goto fail;
+            }
+            Py_ssize_t expired = -1;
+            if (cur_end == t) { /* 1. the CPU releases */
+                int reason;
+                job = cur;
+                if (clear_running_since(s, job) < 0) {
+                    goto fail;
+                }
+                cur = -1;
+                cur_end = INF;
+                if (completes) {
+                    if ((ran_object = take_remaining(s, job)) == NULL) {
+                        goto fail;
+                    }
+                    Py_ssize_t position = burst_position(s, job) + 1;
+                    if (position < burst_end_of(s, job)) {
+                        status[job] = (unsigned char)s->BLOCKED_IO;
+                        if (list_store(s->burst_pos, job, PyLong_FromSsize_t(position + 1)) <
+                            0) {
+                            goto fail;
+                        }
+                        double io_done = t + value_at(s, position);
+                        if (io_push(s, io_done, t, job) < 0) {
+                            goto fail;
+                        }
+                        if (record) {
+                            PyObject *period = Py_BuildValue("(OON)", ids[job], s->now,
+                                                             PyFloat_FromDouble(io_done));
+                            if (period == NULL || PyList_Append(s->io_periods, period) < 0) {
+                                Py_XDECREF(period);
+                                goto fail;
+                            }
+                            Py_DECREF(period);
+                        }
+                        reason = s->BLOCKED;
+                    }
+                    else {
+                        status[job] = (unsigned char)s->DONE;
+                        if (list_store(s->finish, job, Py_NewRef(s->now)) < 0) {
+                            goto fail;
+                        }
+                        done++;
+                        reason = s->FINISHED;
+                    }
+                    if (finish_burst(s, job, &ran_object) < 0) {
+                        goto fail;
+                    }
+                }
+                else {
+                    if (get_remaining(s, job, &left) < 0 ||
+                        set_remaining(s, job, left - granted) < 0) {
+                        goto fail;
+                    }
+                    status[job] = (unsigned char)READY;
+                    expired = job;
+                    reason = s->EXPIRED;
+                }
+                if (record && timeline_append(s, job, cur_dispatched, cur_start, t, reason) < 0) {
+                    goto fail;
+                }
+            }
+            /* 2. jobs become ready */
+            if (expired >= 0 && !arrivals_first) {
+                if (call_job(s->on_expired, ids[expired]) < 0) {
+                    goto fail;
+                }
+                ready++;
+            }
+            while (arrival_at(s, cursor) == t) {
+                job = arriving_job(s, cursor);
+                cursor++;
+                if (start_burst(s, job) < 0) {
+                    goto fail;
+                }
+                status[job] = (unsigned char)READY;
+                if (call_job(s->on_ready, ids[job]) < 0) {
+                    goto fail;
+                }
+                ready++;
+            }
+            while (s->heap_len && s->heap[0].done == t) {
+                job = io_pop(s);
+                if (start_burst(s, job) < 0) {
+                    goto fail;
+                }
+                if (bump_burst_number(s, job) < 0) {
+                    goto fail;
+                }
+                status[job] = (unsigned char)READY;
+                if (call_job(s->on_ready, ids[job]) < 0) {
+                    goto fail;
+                }
+                ready++;
+            }
+            if (expired >= 0 && arrivals_first) {
+                if (call_job(s->on_expired, ids[expired]) < 0) {
+                    goto fail;
+                }
+                ready++;
+            }
+            if (timer_at == t) {
+                if (--budget == 0) { /* timer events count against the limit like slices */
+                    goto too_many_slices;
+                }
+                PyObject *restart = PyObject_CallNoArgs(s->on_timer);
+                if (restart == NULL) {
+                    goto fail;
+                }
+                int truth = PyObject_IsTrue(restart);
+                Py_DECREF(restart);
+                if (truth < 0) {
+                    goto fail;
+                }
+                if (truth && cur >= 0) { /* restart the running slice now */
+                    double ran = t - cur_start;
+                    if (ran > 0) {
+                        if (get_remaining(s, cur, &left) < 0 ||
+                            set_remaining(s, cur, left - ran) < 0) {
+                            goto fail;
+                        }
+                        if (record &&
+                            timeline_append(s, cur, cur_dispatched, cur_start, t, s->RESLICED) <
+                                0) {
+                            goto fail;
+                        }
+                        cur_dispatched = t;
+                        cur_start = t;
+                    }
+                    if (grant(s, cur, &granted) < 0) {
+                        goto fail;
+                    }
+                    if (get_remaining(s, cur, &left) < 0) {
+                        goto fail;
+                    }
+                    completes = granted >= left || left - granted <= sliver * left;
+                    cur_end = cur_start + (completes ? left : granted);
+                    if (set_running_since(s, cur, cur_start) < 0 || take_level(s, cur) < 0) {
+                        goto fail;
+                    }
+                }
+            }
+        }
+
+        /* -- 3. preemption (something became ready at t) -------------------------------- */
+        Py_ssize_t victim_now = -1;
+        if (s->preempt != NULL && cur >= 0 && ready) {
+            Py_INCREF(ids[cur]);
+            if (PyList_SetItem(s->running, 0, ids[cur]) < 0) {
+                goto fail;
+            }
+            PyObject *victim = PyObject_CallOneArg(s->preempt, s->running);
+            if (victim == NULL) {
+                goto fail;
+            }
+            if (victim != Py_None) {
+                int other = PyObject_RichCompareBool(victim, ids[cur], Py_NE);
+                if (other != 0) {
+                    if (other > 0) {
+                        raise_policy_error(
+                            s, "asked to preempt job %R at time %S, which is not running", victim,
+                            s->now);
+                    }
+                    Py_DECREF(victim);
+                    goto fail;
+                }
+                Py_DECREF(victim);
+                double ran = t - cur_start;
+                int ran_is_int = 0;
+                if (ran < 0) { /* preempted while the context switch was still in progress */
+                    ran = 0;
+                    ran_is_int = 1; /* the Python loop passes the int 0 */
+                }
+                if (get_remaining(s, cur, &left) < 0) {
+                    goto fail;
+                }
+                left = left - ran;
+                if (left > 0 && set_remaining(s, cur, left) < 0) {
+                    goto fail;
+                }
+                if (record && timeline_append(s, cur, cur_dispatched, t < cur_start ? t : cur_start,
+                                              t, s->PREEMPTED) < 0) {
+                    goto fail;
+                }
+                if (clear_running_since(s, cur) < 0) {
+                    goto fail;
+                }
+                status[cur] = (unsigned char)READY;
+                victim_now = cur;
+                cur = -1;
+                cur_end = INF;
+                if (call_job_ran(s->on_preempted, ids[victim_now],
+                                 ran_is_int ? Py_NewRef(s->zero) : PyFloat_FromDouble(ran)) < 0) {
+                    goto fail;
+                }
+                ready++;
+            }
+            else {
+                Py_DECREF(victim);
+            }
+        }
+
+        /* -- 4. dispatch ------------------------------------------------------------------ */
+        if (cur < 0 && ready) {
+            job = pick(s, &picked);
+            if (job < 0) {
+                goto fail;
+            }
+            if (job == victim_now) {
+                raise_policy_error(s, "preempted job %S at time %S and then picked it again",
+                                   picked, s->now);
+                goto fail;
+            }
+            ready--;
+            status[job] = (unsigned char)RUNNING;
+            if (grant(s, job, &granted) < 0) {
+                goto fail;
+            }
+            if (job != last) {
+                switches++;
+                last = job;
+                cur_start = t + cs;
+                charge_switch(s, job);
+            }
+            else {
+                cur_start = t;
+            }
+            if (s->slices[job] == 0 &&
+                list_store(s->first_run, job, time_object(s, cur_start)) < 0) {
+                goto fail;
+            }
+            if (get_remaining(s, job, &left) < 0) {
+                goto fail;
+            }
+            completes = granted >= left || left - granted <= sliver * left;
+            cur_end = cur_start + (completes ? left : granted);
+            cur = job;
+            cur_dispatched = t;
+            if (set_running_since(s, job, cur_start) < 0 || take_level(s, job) < 0) {
+                goto fail;
+            }
+            s->slices[job]++;
+            if (--budget == 0) {
+                goto too_many_slices;
+            }
+            if (victim_now >= 0) { /* the policy may not preempt the job it just placed */
+                Py_INCREF(ids[job]);
+                if (PyList_SetItem(s->running, 0, ids[job]) < 0) {
+                    goto fail;
+                }
+                PyObject *again = PyObject_CallOneArg(s->preempt, s->running);
+                if (again == NULL) {
+                    goto fail;
+                }
+                int placed_again = again != Py_None;
+                Py_DECREF(again);
+                if (placed_again) {
+                    raise_policy_error(s,
+                                       "asked to preempt job %S at time %S, which it placed on "
+                                       "a CPU at this same instant",
+                                       picked, s->now);
+                    goto fail;
+                }
+            }
+            Py_CLEAR(picked);
+        }
+
+        if (s->next_timer != NULL && ask_timer(s, &timer_at, 0) < 0) {
+            goto fail;
+        }
+    }
+
+    return build_trace(s, switches);
+
+too_many_slices:
+    raise_from_helper(s, "_too_many_slices", PyTuple_Pack(2, s->max_slices, s->now));
+fail:
+    Py_XDECREF(picked);
+    Py_XDECREF(ran_object);
+    return NULL;
+}
+
+PyDoc_STRVAR(run_single_doc,
+             "run_single(state, context_switch, arrivals_first, record, max_slices)\n--\n\n"
+             "schedsim.engine._run_single for a float workload, compiled: identical results.");
+
+static PyObject *
+run_single(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 5) {
+        PyErr_Format(PyExc_TypeError, "run_single() takes 5 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    int arrivals_first = PyObject_IsTrue(args[2]);
+    int record = PyObject_IsTrue(args[3]);
+    if (arrivals_first < 0 || record < 0) {
+        return NULL;
+    }
+    /* budget = max_slices if max_slices > 0 else -1 (a budget that never reaches 0). */
+    int overflow = 0;
+    long long budget = PyLong_AsLongLongAndOverflow(args[4], &overflow);
+    if (budget == -1 && !overflow && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (overflow || budget <= 0) {
+        budget = -1;
+    }
+
+    Sim sim;
+    memset(&sim, 0, sizeof(sim));
+    sim.state = args[0];
+    sim.context_switch = args[1];
+    sim.max_slices = args[4];
+    PyObject *result = NULL;
+    if (sim_setup(&sim) == 0 &&
+        (!record || optional_hook(&sim, "slice_level", &sim.slice_level) == 0) &&
+        (!record || sim_setup_timeline(&sim) == 0)) {
+        result = run_loop(&sim, arrivals_first, record, budget);
+    }
+    sim_free(&sim);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"run_single", (PyCFunction)(void (*)(void))run_single, METH_FASTCALL, run_single_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_definition = {
+    PyModuleDef_HEAD_INIT,
+    "schedsim._cengine",
+    "The one-CPU event loop of schedsim.engine, compiled (used for float workloads).",
+    -1,
+    methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__cengine(void)
+{
+    str_now = PyUnicode_InternFromString("now");
+    str_frombytes = PyUnicode_InternFromString("frombytes");
+    if (str_now == NULL || str_frombytes == NULL) {
+        return NULL;
+    }
+    return PyModule_Create(&module_definition);
+}
