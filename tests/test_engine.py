@@ -228,3 +228,18 @@ def test_preemption_during_a_context_switch_runs_nothing():
     assert a_rows[0] == (0, 1, 1, "preempted")
     assert result.jobs["finish"].tolist() == [17, 5]
     assert slices_of(result, "B") == [(3, 5)]
+
+
+@pytest.mark.parametrize("loop", ["single", "general"])
+def test_a_negative_job_id_is_rejected_not_read_from_the_end(loop):
+    class Negative(Stubborn):
+        def pick_next(self) -> int:
+            return -1
+
+    with pytest.raises(PolicyError, match="picked job -1 at time 0, but it is not ready"):
+        run(workload(("A", 0, 3), ("B", 0, 3)), Negative("none"), engine=loop)
+
+
+def test_an_unknown_engine_name_is_rejected():
+    with pytest.raises(OptionError, match="engine: must be one of auto, single, c, general"):
+        run(workload(("A", 0, 3)), make_policy("fcfs"), engine="turbo")

@@ -69,6 +69,7 @@ Time = int | float
 INF = math.inf
 
 TIES = ("arrivals-first", "requeue-first")
+ENGINES = ("auto", "single", "c", "general")
 
 # Job states.
 NEW, READY, RUNNING, BLOCKED_IO, DONE = 0, 1, 2, 3, 4
@@ -129,6 +130,8 @@ def run(
     that the specialised paths give identical results.
     """
     check_run_options(cpus, context_switch, ties, seed)
+    if engine not in ENGINES:
+        raise OptionError(f"engine: must be one of {', '.join(ENGINES)}, got {engine!r}")
     if engine == "c" and _cengine is None:
         raise OptionError(
             "engine 'c': the compiled engine schedsim._cengine is not built; reinstall schedsim "
@@ -620,8 +623,8 @@ def _run_general(
                         f"policy {policy.name!r} preempted job {victim} at time {t} and then "
                         "picked it again"
                     )
-                if status[job] != READY:
-                    raise _bad_pick(policy, job, t, status[job])
+                if job < 0 or status[job] != READY:  # a negative id would index from the end
+                    raise _bad_pick(policy, job, t, status[job] if job >= 0 else -1)
                 dispatch(cpu, job, t)
                 placed.add(job)
 
@@ -630,8 +633,8 @@ def _run_general(
             if -1 not in cpu_job:
                 break
             job = pick_next()
-            if status[job] != READY:
-                raise _bad_pick(policy, job, t, status[job])
+            if job < 0 or status[job] != READY:  # a negative id would index from the end
+                raise _bad_pick(policy, job, t, status[job] if job >= 0 else -1)
             ready -= 1
             cpu = last_cpu[job]
             if cpu < 0 or cpu_job[cpu] != -1:
@@ -771,8 +774,8 @@ def _run_single(
                 ready += 1
             if ready:
                 job = pick_next()
-                if status[job] != READY:
-                    raise _bad_pick(policy, job, t, status[job])
+                if job < 0 or status[job] != READY:  # a negative id would index from the end
+                    raise _bad_pick(policy, job, t, status[job] if job >= 0 else -1)
                 ready -= 1
                 status[job] = RUNNING
                 granted = time_slice(job) if time_slice is not None else fixed_slice
@@ -951,8 +954,8 @@ def _run_single(
         # -- 4. dispatch --------------------------------------------------------------------
         if cur < 0 and ready:
             job = pick_next()
-            if status[job] != READY:
-                raise _bad_pick(policy, job, t, status[job])
+            if job < 0 or status[job] != READY:  # a negative id would index from the end
+                raise _bad_pick(policy, job, t, status[job] if job >= 0 else -1)
             if job == victim_now:
                 raise PolicyError(
                     f"policy {policy.name!r} preempted job {job} at time {t} and then "
