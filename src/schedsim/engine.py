@@ -623,7 +623,7 @@ def _run_general(
                         f"policy {policy.name!r} preempted job {victim} at time {t} and then "
                         "picked it again"
                     )
-                if job < 0 or status[job] != READY:  # a negative id would index from the end
+                if status[job] != READY or job < 0:  # a negative id would index from the end
                     raise _bad_pick(policy, job, t, status[job] if job >= 0 else -1)
                 dispatch(cpu, job, t)
                 placed.add(job)
@@ -633,7 +633,7 @@ def _run_general(
             if -1 not in cpu_job:
                 break
             job = pick_next()
-            if job < 0 or status[job] != READY:  # a negative id would index from the end
+            if status[job] != READY or job < 0:  # a negative id would index from the end
                 raise _bad_pick(policy, job, t, status[job] if job >= 0 else -1)
             ready -= 1
             cpu = last_cpu[job]
@@ -774,7 +774,7 @@ def _run_single(
                 ready += 1
             if ready:
                 job = pick_next()
-                if job < 0 or status[job] != READY:  # a negative id would index from the end
+                if status[job] != READY or job < 0:  # a negative id would index from the end
                     raise _bad_pick(policy, job, t, status[job] if job >= 0 else -1)
                 ready -= 1
                 status[job] = RUNNING
@@ -954,7 +954,7 @@ def _run_single(
         # -- 4. dispatch --------------------------------------------------------------------
         if cur < 0 and ready:
             job = pick_next()
-            if job < 0 or status[job] != READY:  # a negative id would index from the end
+            if status[job] != READY or job < 0:  # a negative id would index from the end
                 raise _bad_pick(policy, job, t, status[job] if job >= 0 else -1)
             if job == victim_now:
                 raise PolicyError(
