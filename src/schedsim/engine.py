@@ -61,7 +61,7 @@ from schedsim.trace import BLOCKED, EXPIRED, FINISHED, PREEMPTED, RESLICED, Time
 from schedsim.workload import Workload
 
 try:
-    from schedsim import _cengine  # type: ignore[attr-defined]
+    from schedsim import _cengine  # type: ignore[attr-defined,unused-ignore]
 except ImportError:  # built only where a C compiler was available at install time
     _cengine = None
 
@@ -211,6 +211,7 @@ class _State:
             running_since=self.running_since,
             burst_number=self.burst_number,
             clock=self.clock,
+            integer_times=workload.is_integer,
         )
         policy.reset(self.view, self.clock, np.random.default_rng(seed))
 

@@ -72,7 +72,9 @@ class JobsView:
     The sequences are shared with the driver for speed; policies must not modify them.
     ``remaining[job]`` is the CPU time left in ``job``'s current burst as of the moment it
     last became ready (exact while it waits); :meth:`remaining_now` also accounts for the
-    time it has been running on a CPU.
+    time it has been running on a CPU.  ``integer_times`` is True when every time of the run
+    is a Python int (an integer workload in the simulator), so a policy may keep exact
+    integer arithmetic; drivers with float or measured times leave it False.
     """
 
     # Static columns (arrival, priority, tickets, nice) are turned into lists only when a
@@ -97,8 +99,10 @@ class JobsView:
         running_since: Sequence[Time | None],
         burst_number: Sequence[int],
         clock: Clock,
+        integer_times: bool = False,
     ) -> None:
         self.pid = pid
+        self.integer_times = integer_times
         self._sources = {"arrival": arrival, "priority": priority, "tickets": tickets, "nice": nice}
         self.remaining = remaining
         self._running_since = running_since
