@@ -194,3 +194,15 @@ def workload_limits(max_processes: str | None, max_file_size: str | None) -> dic
 def split_policy_options(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Pop the policy flags out of a command's keyword arguments."""
     return {name: kwargs.pop(name) for name in list(declared_options()) if name in kwargs}
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    """``--format`` for a command's standard output (the first choice is the default)."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help="what to print on standard output",
+    )

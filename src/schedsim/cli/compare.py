@@ -11,6 +11,7 @@ from schedsim.api import load_workload
 from schedsim.cli.common import (
     engine_options,
     engine_settings,
+    format_option,
     policy_options,
     split_policy_options,
     workload_limit_options,
@@ -46,14 +47,7 @@ from schedsim.policy_spec import build_policies
     help="metric that ranks the policies: turnaround, waiting, response, p95_waiting, "
     "p95_response, throughput, utilisation, switches",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="what to print on standard output",
-)
+@format_option("table", "json", "csv")
 @click.option(
     "--plot",
     type=click.Path(dir_okay=False),

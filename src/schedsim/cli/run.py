@@ -12,6 +12,7 @@ from schedsim.cli.common import (
     build_policy,
     engine_options,
     engine_settings,
+    format_option,
     policy_options,
     split_policy_options,
     workload_limit_options,
@@ -35,14 +36,7 @@ from schedsim.report import jobs_csv, render_table
 )
 @policy_options
 @engine_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="what to print on standard output",
-)
+@format_option("table", "json", "csv")
 @click.option(
     "--output",
     "-o",

@@ -16,6 +16,7 @@ from click.core import ParameterSource
 from schedsim.cli.common import (
     engine_options,
     engine_settings,
+    format_option,
     policy_options,
     split_policy_options,
 )
@@ -87,14 +88,7 @@ from schedsim.sweep import (
     help="run on the Dask scheduler at ADDRESS (tcp://host:8786; workers must see the "
     "workload files at the same path), or 'local' for a Dask cluster on this machine",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="what to print on standard output",
-)
+@format_option("table", "csv", "json")
 @click.option(
     "--output",
     "-o",
