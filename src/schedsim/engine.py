@@ -55,7 +55,7 @@ import numpy as np
 from schedsim.clock import SimulatedClock
 from schedsim.errors import LimitError, OptionError, PolicyError, SchedsimError
 from schedsim.options import MAX_CPUS
-from schedsim.policies.base import JobsView, Policy, overrides
+from schedsim.policies.base import JobsView, Policy, overrides, slice_source
 from schedsim.schema import MAX_TIME
 from schedsim.trace import BLOCKED, EXPIRED, FINISHED, PREEMPTED, RESLICED, Timeline, Trace
 from schedsim.workload import Workload
@@ -216,18 +216,7 @@ class _State:
         policy.reset(self.view, self.clock, np.random.default_rng(seed))
 
     def slice_hook(self) -> tuple[Callable[[int], Time] | None, Time]:
-        """``(time_slice, None)`` for a policy that computes slices, ``(None, q)`` for one
-        that set ``time_slice`` to a fixed number q (no call per dispatch), ``(None, inf)``
-        for one that lets jobs run to the end of their bursts."""
-        value: Any = self.policy.time_slice
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            if not value > 0:
-                raise PolicyError(
-                    f"policy {self.policy.name!r} set a fixed time slice of {value!r}; "
-                    "a slice must be > 0"
-                )
-            return None, value
-        return self.hook("time_slice"), INF
+        return slice_source(self.policy)
 
     def hook(self, name: str) -> Callable[..., Any] | None:
         policy = self.policy

@@ -54,13 +54,13 @@ of its ready structure (FCFS binds ``on_ready`` to ``deque.append``) in ``reset`
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
 from schedsim.clock import Clock, SimulatedClock
-from schedsim.errors import OptionError
+from schedsim.errors import OptionError, PolicyError
 from schedsim.options import Option
 
 Time = int | float
@@ -236,6 +236,21 @@ class Policy:
     def slice_level(self, job: int) -> int:
         """The queue level ``job`` runs at (MLFQ) for charts; -1 when levels mean nothing."""
         return -1
+
+
+def slice_source(policy: Policy) -> tuple[Callable[[int], Time] | None, Time]:
+    """How a driver learns slice lengths: ``(time_slice, inf)`` for a policy that computes
+    them, ``(None, q)`` for one that set ``time_slice`` to a fixed number q (no call per
+    dispatch), ``(None, inf)`` for one that lets every job run to the end of its burst.
+    Shared by every driver so that they cannot drift apart."""
+    value: Any = policy.time_slice
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not value > 0:
+            raise PolicyError(
+                f"policy {policy.name!r} set a fixed time slice of {value!r}; a slice must be > 0"
+            )
+        return None, value
+    return (policy.time_slice if overrides(policy, "time_slice") else None), math.inf
 
 
 def overrides(policy: Policy, hook: str) -> bool:

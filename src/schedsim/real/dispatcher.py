@@ -76,7 +76,7 @@ import numpy as np
 
 from schedsim.clock import WallClock
 from schedsim.errors import ExecutionError, PolicyError, SchedsimError
-from schedsim.policies.base import JobsView, Policy, overrides
+from schedsim.policies.base import JobsView, Policy, overrides, slice_source
 from schedsim.real.messages import GO, QUIT, unpack
 from schedsim.real.plan import CorePlan
 from schedsim.real.safety import describe_exit, reap, set_timer_slack, sigint_blocked
@@ -374,16 +374,8 @@ class Dispatcher:
     def _slice_hook(self) -> Callable[[int], Any]:
         """How long a dispatched job may run: the policy's ``time_slice`` hook, the fixed
         number a policy may set instead (round robin's quantum), or to the end of the burst."""
-        value: Any = self.policy.time_slice
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            if not value > 0:
-                raise PolicyError(
-                    f"policy {self.policy.name!r} set a fixed time slice of {value!r}; "
-                    "a slice must be > 0"
-                )
-            return lambda job: value
-        hook = self._hook("time_slice")
-        return hook if hook is not None else lambda job: INF
+        hook, fixed = slice_source(self.policy)
+        return hook if hook is not None else lambda job: fixed
 
     def _next_timer(self) -> float:
         """The earliest timed event: arrival, slice expiry, I/O completion, policy timer."""
