@@ -83,6 +83,7 @@ class Schedule:
     finish: np.ndarray
     cpus: int
     integer_times: bool
+    measured: bool = False  # real runs: dispatched..start is dispatch latency, not a switch
 
     @classmethod
     def of(cls, result: Result) -> Schedule:
@@ -110,6 +111,7 @@ class Schedule:
             finish=np.asarray(result.jobs["finish"], dtype=np.float64),
             cpus=max(int(result.settings.get("cpus") or 1), cpus_used),
             integer_times=result.integer_times,
+            measured=result.kind == "measured",
         )
 
     def __len__(self) -> int:
@@ -353,7 +355,8 @@ class _Drawn:
         if self.io:
             handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="////", label="I/O"))
         if self.switches:
-            handles.append(Patch(facecolor=SWITCH_COLOUR, label="context switch"))
+            label = "dispatch latency" if schedule.measured else "context switch"
+            handles.append(Patch(facecolor=SWITCH_COLOUR, label=label))
         if self.idle:
             handles.append(
                 Patch(facecolor="#f2f2f2", edgecolor=IDLE_COLOUR, hatch="xx", label="idle")
