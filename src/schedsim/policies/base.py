@@ -40,7 +40,8 @@ Hook protocol (the driver guarantees the order; ``now`` is ``self.clock.now``):
     ``next_timer`` (MLFQ binds it in ``reset`` only when boosting is on).
 
 ``fixed_order(arrival_order) -> order | None``
-    An optional shortcut.  A policy that, on one CPU and a workload without I/O, runs every
+    An optional shortcut (``arrival_order``: the job ids by arrival time, file order on
+    ties, as a numpy array).  A policy that, on one CPU and a workload without I/O, runs every
     job to the end of its burst in an order known before the run (FCFS: the order of
     arrival) may return that order; the driver then lays out the schedule in one pass
     instead of calling the other hooks.  The result is identical (a property test checks
@@ -220,7 +221,7 @@ class Policy:
     def on_timer(self) -> bool:
         return False
 
-    def fixed_order(self, arrival_order: Sequence[int]) -> Sequence[int] | None:
+    def fixed_order(self, arrival_order: np.ndarray) -> Sequence[int] | np.ndarray | None:
         return None
 
     def timer_period(self) -> Time:

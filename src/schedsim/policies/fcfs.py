@@ -4,7 +4,6 @@ CPU burst."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -26,6 +25,6 @@ class FCFS(Policy):
         self.on_expired = self.queue.append  # type: ignore[method-assign, assignment]
         self.pick_next = self.queue.popleft  # type: ignore[method-assign]
 
-    def fixed_order(self, arrival_order: Sequence[int]) -> Sequence[int]:
+    def fixed_order(self, arrival_order: np.ndarray) -> np.ndarray:
         """Without preemption or I/O, FCFS runs jobs exactly in the order they arrive."""
         return arrival_order
