@@ -640,7 +640,9 @@ def _load_csv(data: bytes, label: str, stem: str, limits: _Limits) -> Workload:
     end = len(data)
     while end and data[end - 1] in b"\r\n":
         end -= 1
-    lines = max(data.count(b"\n", 0, end), data.count(b"\r", 0, end)) + 1
+    newlines = data.count(b"\n", 0, end)
+    returns = data.count(b"\r", 0, end) if b"\r" in data else 0
+    lines = max(newlines, returns) + 1
     if lines - 1 > limits.processes:  # the header, then (at most) one process per line
         raise WorkloadError(
             f"{label}: {lines - 1:,} data lines, over the limit of {limits.processes:,} "
@@ -724,7 +726,8 @@ def _csv_columns(data: bytes, label: str) -> tuple[list[str], list[Column], _Csv
     line has as many fields as the header, and cuts out each column's bytes, so numbers are
     parsed without creating a Python object per field.  Quoted files go through the csv
     module."""
-    _decode(data, label)
+    if not data.isascii():  # ASCII is valid UTF-8: only other files need the full check
+        _decode(data, label)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b'"' in data:
@@ -745,7 +748,7 @@ def _csv_columns(data: bytes, label: str) -> tuple[list[str], list[Column], _Csv
     raw = np.frombuffer(data, dtype=np.uint8)[header_end + 1 : end + 1]
     separators = np.flatnonzero((raw == ord(",")) | (raw == ord("\n")))
     width = len(header)
-    rows = data.count(b"\n", header_end + 1, end + 1)
+    rows = int(np.count_nonzero(raw[separators] == ord("\n")))
     if len(separators) != rows * width or not bool(
         np.all(raw[separators[width - 1 :: width]] == ord("\n"))
     ):
@@ -797,19 +800,20 @@ class _CsvFields:
         if self.empty_fields:
             return {}
         keep = [index for index in range(self.width) if index not in skip]
-        skipped = np.zeros(len(self.raw), dtype=np.bool_)
-        for index in skip:
-            skipped |= self.mask(index)
         if self.padded:  # spaces are fine inside the skipped text columns only
+            skipped = np.zeros(len(self.raw), dtype=np.bool_)
+            for index in skip:
+                skipped |= self.mask(index)
             blank = (self.raw == ord(" ")) | (self.raw == ord("\t"))
             if bool(np.any(blank & ~skipped)):
                 return {}
         text = self.raw.copy()
-        text[skipped] = ord(" ")
+        for index in skip:
+            np.copyto(text, ord(" "), where=self.mask(index))
         text[self.separators] = ord(" ")
         text.flags.writeable = False
         count = self.rows * len(keep)
-        values = _parse_tokens(text, count, integer=True)
+        values = _parse_tokens(text, count, integer=True)  # stops at the first non-integer
         if values is not None:
             block = values.reshape(self.rows, len(keep))
             return {index: block[:, position] for position, index in enumerate(keep)}
@@ -817,9 +821,20 @@ class _CsvFields:
         if values is None:
             return {}
         block = values.reshape(self.rows, len(keep))
-        marks = ((text == ord(".")) | (text == ord("e")) | (text == ord("E"))).view(np.uint8)
-        written_float = np.maximum.reduceat(marks, self.starts.ravel())
-        float_columns = np.any(written_float.reshape(self.rows, self.width), axis=0).tolist()
+        # A finite value with a fractional part can only be written with a dot or an
+        # exponent, so such a column is written as floats without looking at its text.
+        with np.errstate(invalid="ignore"):  # inf - inf: not fractional
+            fractional = [
+                bool(np.any(block[:, position] - np.floor(block[:, position]) > 0))
+                for position in range(len(keep))
+            ]
+        float_columns = [False] * self.width
+        for position, index in enumerate(keep):
+            float_columns[index] = fractional[position]
+        if not all(fractional):
+            marks = ((text == ord(".")) | (text == ord("e")) | (text == ord("E"))).view(np.uint8)
+            written_float = np.maximum.reduceat(marks, self.starts.ravel())
+            float_columns = np.any(written_float.reshape(self.rows, self.width), axis=0).tolist()
         parsed: dict[int, np.ndarray] = {}
         for position, index in enumerate(keep):
             values = block[:, position]
