@@ -322,6 +322,43 @@ def draw_gantt(
     return drawn.legend_handles(schedule, view)
 
 
+def _slices_and_switches(
+    axes: Any,
+    schedule: Schedule,
+    chosen: np.ndarray,
+    row: int,
+    name: str,
+    colours: np.ndarray,
+    edges: bool,
+    drawn: _Drawn,
+) -> None:
+    """One row's slices (``gid`` ``slices:NAME``) and the switch time before each
+    (``switch:NAME``), in both views."""
+    _bars(
+        axes,
+        schedule.start[chosen],
+        schedule.end[chosen],
+        row,
+        facecolors=colours[chosen],
+        gid=f"slices:{name}",
+        edgecolor="white" if edges else "none",
+        linewidth=0.6 if edges else 0,
+        zorder=3,
+    )
+    switching = chosen[schedule.dispatched[chosen] < schedule.start[chosen]]
+    if len(switching):
+        drawn.switches = True
+        _bars(
+            axes,
+            schedule.dispatched[switching],
+            schedule.start[switching],
+            row,
+            facecolors=SWITCH_COLOUR,
+            gid=f"switch:{name}",
+            zorder=3,
+        )
+
+
 class _Drawn:
     """What a chart ended up showing, for its legend."""
 
@@ -404,29 +441,7 @@ def _draw_process_rows(
     for job, pid in enumerate(schedule.pids):
         colour = process_colour(job)
         chosen = slice_order[slice_bounds[job] : slice_bounds[job + 1]]
-        _bars(
-            axes,
-            schedule.start[chosen],
-            schedule.end[chosen],
-            job,
-            facecolors=colours[chosen],
-            gid=f"slices:{pid}",
-            edgecolor="white" if edges else "none",
-            linewidth=0.6 if edges else 0,
-            zorder=3,
-        )
-        switching = chosen[schedule.dispatched[chosen] < schedule.start[chosen]]
-        if len(switching):
-            drawn.switches = True
-            _bars(
-                axes,
-                schedule.dispatched[switching],
-                schedule.start[switching],
-                job,
-                facecolors=SWITCH_COLOUR,
-                gid=f"switch:{pid}",
-                zorder=3,
-            )
+        _slices_and_switches(axes, schedule, chosen, job, pid, colours, edges, drawn)
         in_io = io_order[io_bounds[job] : io_bounds[job + 1]]
         if len(in_io):
             drawn.io = True
@@ -500,29 +515,7 @@ def _draw_cpu_rows(
     edges = len(schedule) <= 2000
     for cpu in range(schedule.cpus):
         chosen = np.flatnonzero(schedule.cpu == cpu)
-        _bars(
-            axes,
-            schedule.start[chosen],
-            schedule.end[chosen],
-            cpu,
-            facecolors=colours[chosen],
-            gid=f"slices:cpu{cpu}",
-            edgecolor="white" if edges else "none",
-            linewidth=0.6 if edges else 0,
-            zorder=3,
-        )
-        switching = chosen[schedule.dispatched[chosen] < schedule.start[chosen]]
-        if len(switching):
-            drawn.switches = True
-            _bars(
-                axes,
-                schedule.dispatched[switching],
-                schedule.start[switching],
-                cpu,
-                facecolors=SWITCH_COLOUR,
-                gid=f"switch:cpu{cpu}",
-                zorder=3,
-            )
+        _slices_and_switches(axes, schedule, chosen, cpu, f"cpu{cpu}", colours, edges, drawn)
         idle_starts, idle_ends = schedule.idle_periods(cpu)
         if len(idle_starts):
             drawn.idle = True
