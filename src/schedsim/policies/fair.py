@@ -44,7 +44,7 @@ from schedsim.clock import Clock
 from schedsim.errors import WorkloadError
 from schedsim.options import time_option
 from schedsim.policies.base import JobsView, Policy, Time
-from schedsim.policies.stride import exact_quotient
+from schedsim.policies.stride import exact_quotient, lowest_virtual_time
 
 NICE_0_WEIGHT = 1024
 NICE_MIN, NICE_MAX = -20, 19
@@ -157,17 +157,15 @@ class Fair(Policy):
     def _min_vruntime(self, also: Time | None = None) -> Time:
         """The lowest vruntime among runnable jobs (and ``also``), never moving backwards;
         the last value when none is runnable."""
-        lowest = self.heap[0][0] if self.heap else None
-        if also is not None and (lowest is None or also < lowest):
-            lowest = also
-        remaining_now = self.jobs.remaining_now
-        for job, remaining_at_dispatch in self.on_cpu.items():
-            used = remaining_at_dispatch - remaining_now(job)
-            current = self.vruntime[job] + (self._virtual(job, used) if used else 0)
-            if lowest is None or current < lowest:
-                lowest = current
-        if lowest is not None and lowest > self.min_vruntime:
-            self.min_vruntime = lowest
+        self.min_vruntime = lowest_virtual_time(
+            self.heap,
+            self.on_cpu,
+            self.vruntime,
+            self._virtual,
+            self.jobs,
+            also,
+            floor=self.min_vruntime,
+        )
         return self.min_vruntime
 
     def longest_slice(self) -> Time:

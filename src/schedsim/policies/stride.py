@@ -26,6 +26,8 @@ ratios exact to 16 digits, so shares still match the tickets).
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -46,6 +48,32 @@ def exact_quotient(numerator: Time, denominator: Time) -> Time:
         if rest == 0:
             return whole
     return numerator / denominator
+
+
+def lowest_virtual_time(
+    heap: list[tuple[Any, ...]],
+    on_cpu: dict[int, Time],
+    value: list[Time],
+    advance: Callable[[int, Time], Time],
+    jobs: JobsView,
+    also: Time | None,
+    *,
+    floor: Time,
+) -> Time:
+    """Stride's global pass and fair share's minimum vruntime, computed the same way: the
+    lowest virtual time among ready jobs (the heap's head), running jobs (counting the part
+    of their slice run so far) and ``also``; never below ``floor``, the previous value, so
+    it does not move backwards (and stays put when nothing is runnable)."""
+    lowest = heap[0][0] if heap else None
+    if also is not None and (lowest is None or also < lowest):
+        lowest = also
+    remaining_now = jobs.remaining_now
+    for job, remaining_at_dispatch in on_cpu.items():
+        used = remaining_at_dispatch - remaining_now(job)
+        current = value[job] + (advance(job, used) if used else 0)
+        if lowest is None or current < lowest:
+            lowest = current
+    return lowest if lowest is not None and lowest > floor else floor
 
 
 class Stride(Policy):
@@ -104,17 +132,15 @@ class Stride(Policy):
     def _global_pass(self, also: Time | None = None) -> Time:
         """The lowest pass among runnable jobs (and ``also``), never moving backwards; the
         last value when none is runnable."""
-        lowest = self.heap[0][0] if self.heap else None
-        if also is not None and (lowest is None or also < lowest):
-            lowest = also
-        remaining_now = self.jobs.remaining_now
-        for job, remaining_at_dispatch in self.on_cpu.items():
-            used = remaining_at_dispatch - remaining_now(job)
-            current = self.pass_value[job] + (self._advance(job, used) if used else 0)
-            if lowest is None or current < lowest:
-                lowest = current
-        if lowest is not None and lowest > self.global_pass:
-            self.global_pass = lowest
+        self.global_pass = lowest_virtual_time(
+            self.heap,
+            self.on_cpu,
+            self.pass_value,
+            self._advance,
+            self.jobs,
+            also,
+            floor=self.global_pass,
+        )
         return self.global_pass
 
     def longest_slice(self) -> Time:
