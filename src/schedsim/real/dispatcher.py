@@ -79,7 +79,7 @@ from schedsim.errors import ExecutionError, PolicyError, SchedsimError
 from schedsim.policies.base import JobsView, Policy, overrides, slice_source
 from schedsim.real.messages import GO, QUIT, unpack
 from schedsim.real.plan import CorePlan
-from schedsim.real.safety import describe_exit, reap, set_timer_slack, sigint_blocked
+from schedsim.real.safety import ParentSession, describe_exit, sigint_blocked
 from schedsim.real.worker import COOPERATIVE, SIGNALS, WorkerSpec, worker_main
 from schedsim.trace import BLOCKED, EXPIRED, FINISHED, PREEMPTED, RESLICED, Timeline, Trace
 from schedsim.workload import Workload
@@ -253,26 +253,15 @@ class Dispatcher:
     # -- the run ----------------------------------------------------------------------------
     def run(self) -> Trace:
         """Start the workers, run the schedule, collect the trace; always reap the workers."""
-        original_affinity = _affinity()
-        slack = None
+        session = ParentSession(self.processes, self.connections)
         try:
             self._start_workers()
-            if self.cores.dispatcher_core is not None and original_affinity is not None:
-                os.sched_setaffinity(0, {self.cores.dispatcher_core})
-            slack = set_timer_slack(1)
+            session.settle(self.cores.dispatcher_core)
             self._run_loop()
             self._collect_exits()
             return self._trace()
         finally:
-            with sigint_blocked():
-                if slack is not None:
-                    set_timer_slack(slack)
-                if original_affinity is not None:
-                    with contextlib.suppress(OSError):
-                        os.sched_setaffinity(0, original_affinity)
-                reap(self.processes)
-                for connection in self.connections:
-                    connection.close()
+            session.close()
 
     def _start_workers(self) -> None:
         context = _context()
@@ -1106,9 +1095,3 @@ def _context() -> Any:
     """``fork`` where it exists: fast start-up, and no semaphore tracker process."""
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
-def _affinity() -> set[int] | None:
-    if hasattr(os, "sched_getaffinity"):
-        return os.sched_getaffinity(0)
-    return None

@@ -38,10 +38,10 @@ import numpy as np
 
 from schedsim.errors import ExecutionError, OptionError
 from schedsim.policies import REGISTRY, Policy, make_policy
-from schedsim.real.dispatcher import STARTUP_SECONDS, _affinity, _context, summarize_ms
+from schedsim.real.dispatcher import STARTUP_SECONDS, _context, summarize_ms
 from schedsim.real.messages import GO, QUIT, unpack
 from schedsim.real.plan import CorePlan, format_unit
-from schedsim.real.safety import describe_exit, reap, set_timer_slack, sigint_blocked
+from schedsim.real.safety import ParentSession, describe_exit, sigint_blocked
 from schedsim.real.worker import KERNEL, WorkerSpec, worker_main
 from schedsim.trace import BLOCKED, FINISHED, PREEMPTED, Timeline, Trace
 from schedsim.workload import Workload
@@ -151,26 +151,15 @@ class KernelRun:
         self.t0 = 0.0
 
     def run(self) -> Trace:
-        original_affinity = _affinity()
-        slack = None
+        session = ParentSession(self.processes, self.connections)
         try:
             self._start_workers()
             self._set_scheduler()
-            if self.cores.dispatcher_core is not None and original_affinity is not None:
-                os.sched_setaffinity(0, {self.cores.dispatcher_core})
-            slack = set_timer_slack(1)
+            session.settle(self.cores.dispatcher_core)
             self._release_and_watch()
             return self._trace()
         finally:
-            with sigint_blocked():
-                if slack is not None:
-                    set_timer_slack(slack)
-                if original_affinity is not None:
-                    with contextlib.suppress(OSError):
-                        os.sched_setaffinity(0, original_affinity)
-                reap(self.processes)
-                for connection in self.connections:
-                    connection.close()
+            session.close()
 
     def _start_workers(self) -> None:
         context = _context()

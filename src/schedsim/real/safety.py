@@ -173,3 +173,34 @@ def describe_exit(exitcode: int | None) -> str:
     if exitcode < 0:
         return f"died with signal {-exitcode} ({signal_name(-exitcode)})"
     return f"exited with code {exitcode}"
+
+
+class ParentSession:
+    """The parent's side of a real run: its own core and a fine timer slack while the run
+    lasts, and on the way out — however the run ends — the old settings back, every worker
+    reaped and every pipe closed.  Used by both drivers (dispatch and kernel mode)."""
+
+    def __init__(self, processes: list[BaseProcess], connections: list[Any]) -> None:
+        self.processes = processes  # filled by the driver as it starts workers
+        self.connections = connections
+        self.original_affinity = (
+            os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+        )
+        self.slack: int | None = None
+
+    def settle(self, dispatcher_core: int | None) -> None:
+        """Move the parent to its own core (when it has one) and tighten its timer slack."""
+        if dispatcher_core is not None and self.original_affinity is not None:
+            os.sched_setaffinity(0, {dispatcher_core})
+        self.slack = set_timer_slack(1)
+
+    def close(self) -> None:
+        with sigint_blocked():
+            if self.slack is not None:
+                set_timer_slack(self.slack)
+            if self.original_affinity is not None:
+                with contextlib.suppress(OSError):
+                    os.sched_setaffinity(0, self.original_affinity)
+            reap(self.processes)
+            for connection in self.connections:
+                connection.close()
