@@ -83,7 +83,19 @@ class Distribution(ABC):
         return f"<{type(self).__name__} {self.spec}>"
 
 
-class Exponential(Distribution):
+class _PositiveUnbounded(Distribution):
+    """A distribution on (0, inf): exponential, lognormal, normal truncated at 0."""
+
+    @property
+    def low(self) -> float:
+        return 0.0
+
+    @property
+    def high(self) -> float:
+        return math.inf
+
+
+class Exponential(_PositiveUnbounded):
     """Exponential with the given mean (rate 1/mean)."""
 
     def __init__(self, mean: float) -> None:
@@ -96,14 +108,6 @@ class Exponential(Distribution):
     @property
     def mean(self) -> float:
         return self._mean
-
-    @property
-    def low(self) -> float:
-        return 0.0
-
-    @property
-    def high(self) -> float:
-        return math.inf
 
 
 class Uniform(Distribution):
@@ -167,7 +171,7 @@ class UniformInteger(Distribution):
         return True
 
 
-class Normal(Distribution):
+class Normal(_PositiveUnbounded):
     """Normal(mean, sd) truncated to values > 0.
 
     Values <= 0 are *rejected and drawn again* (not clipped), so the result is the normal
@@ -196,16 +200,8 @@ class Normal(Distribution):
         survival = 0.5 * math.erfc(a / math.sqrt(2))
         return self._location + self._sd * density / survival
 
-    @property
-    def low(self) -> float:
-        return 0.0
 
-    @property
-    def high(self) -> float:
-        return math.inf
-
-
-class LogNormal(Distribution):
+class LogNormal(_PositiveUnbounded):
     """Lognormal parameterised by the mean *of the distribution itself* and sigma.
 
     ``mean`` is E[X], not the mean of the underlying normal: the underlying normal has
@@ -227,14 +223,6 @@ class LogNormal(Distribution):
     @property
     def mean(self) -> float:
         return self._mean
-
-    @property
-    def low(self) -> float:
-        return 0.0
-
-    @property
-    def high(self) -> float:
-        return math.inf
 
 
 class Pareto(Distribution):
