@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from schedsim import Workload
+
+
+def exact(values: Any) -> list[Any]:
+    """A trace column as a list of Python numbers, whether the run returned a list (the
+    Python loops) or a numpy array (the compiled ones), for exact comparisons."""
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
 
 
 def workload(*specs: tuple[Any, ...], **attributes: list[Any]) -> Workload:

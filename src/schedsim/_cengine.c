@@ -8,12 +8,15 @@
  * order, so a float workload gives bit-identical results.  It is only used for float
  * workloads: integer workloads keep exact Python-integer arithmetic in the Python loop.
  *
- * What changes is where the bookkeeping lives: the per-job state only the engine reads
- * (status, slice counts, context-switch charges) in C arrays, the I/O heap as a C binary
- * heap with the same (io_done, io_start, job) order, the timeline gathered in C chunks and
- * copied into the Timeline's ``array`` columns with one ``frombytes`` per chunk.  The
- * state's lists are read in place and shared float objects are reused as the Python loop
- * reuses them, so a run needs no more memory than the Python loop's.
+ * What changes is where the bookkeeping lives: the workload is read in place from the
+ * state's numpy arrays; the per-job state only the engine reads (status, burst positions,
+ * slice counts, context-switch charges) is in C arrays; the trace's per-job columns are
+ * numpy arrays written in place; the I/O heap is a C binary heap with the same (io_done,
+ * io_start, job) order; the timeline is gathered in C chunks and copied into the Timeline's
+ * ``array`` columns with one ``frombytes`` per chunk.  A job's id object exists only while
+ * the job is in the system.  So a run creates no Python object per job that outlives the
+ * job, and its memory stays proportional to the jobs present at once: the cost per job at
+ * a million jobs is that at ten thousand.
  * Error messages come from the engine's own helpers (``_bad_pick``, ``_bad_slice``, ...), so
  * they cannot drift from the Python loop's.
  */
@@ -79,6 +82,7 @@ typedef struct {
     PyObject *max_slices;
     /* Owned references. */
     PyObject *engine;         /* schedsim.engine, for its error helpers */
+    PyObject *numpy;          /* for the trace's arrays */
     PyObject *policy_error;   /* schedsim.errors.PolicyError */
     PyObject *policy;
     PyObject *clock;
@@ -99,18 +103,26 @@ typedef struct {
     PyObject *timeline;       /* Timeline, or NULL when not recording */
     PyObject *columns[7];     /* its array columns */
     PyObject *io_periods;     /* list, or NULL when not recording */
-    PyObject *first_run;      /* the trace's lists, filled as the run goes */
-    PyObject *finish;
-    PyObject *values;         /* state.values: floats (checked), read in place */
-    PyObject *burst_pos;      /* state.burst_pos: ints (checked), advanced as in Python */
-    PyObject *burst_end;      /* state.burst_end: ints (checked) */
-    PyObject *arrival_order;  /* state.arrival_order: a permutation of 0..n-1 (checked) */
-    PyObject *arrival_times;  /* state.arrival_times: floats (checked) */
+    /* The workload, read in place from the state's numpy arrays (checked once). */
+    Py_buffer values_view, offsets_view, order_view, arrivals_view;
+    const double *values;         /* CPU, I/O, CPU, ... burst values of every job */
+    const int64_t *offsets;       /* job j's bursts are values[offsets[j]:offsets[j + 1]] */
+    const int64_t *arrival_order; /* the jobs in order of arrival: a permutation of 0..n-1 */
+    const double *arrival_times;  /* their arrival times */
+    Py_ssize_t *burst_pos;        /* each job's current burst: an index into values */
+    /* The trace's per-job columns: numpy arrays written in place as the run goes, so a run
+     * leaves no Python object per job behind. */
+    PyObject *first_run;      /* float64 */
+    PyObject *finish;         /* float64 */
+    PyObject *slice_counts;   /* int64 */
+    Py_buffer first_run_view, finish_view, slices_view;
+    double *first_run_at;
+    double *finish_at;
     PyObject *now;            /* float: the current instant, as clock.now holds it */
     PyObject *level;          /* the running slice's slice_level(), NULL for -1 */
     PyObject *zero;           /* int 0 */
     PyObject *one;            /* int 1 */
-    PyObject **ids;           /* ids[j] is the int j */
+    PyObject **ids;           /* ids[j] is the int j while job j is in the system, else NULL */
     /* Engine constants, read from the Python modules so they cannot drift. */
     int NEW, READY, RUNNING, BLOCKED_IO, DONE;
     int FINISHED, BLOCKED, EXPIRED, PREEMPTED, RESLICED;
@@ -120,7 +132,7 @@ typedef struct {
     Py_ssize_t n;
     Py_ssize_t n_values;
     unsigned char *status;
-    long long *slices;
+    int64_t *slices;          /* the data of slice_counts */
     /* switch_time: nothing for an int context_switch of 0 (all stay int 0); the number of
      * charges for another int; for a float, whether charged and the float sum. */
     long long *charges;
@@ -313,25 +325,6 @@ set_now(Sim *s, double t)
     return PyObject_SetAttr(s->clock, str_now, now);
 }
 
-/* ``clock.now = t`` at an arrival's time: the arrival's own float object, as in the Python
- * loop, so that first_run and finish times taken from it cost no new object. */
-static inline int
-set_now_arrival(Sim *s, double t, Py_ssize_t cursor)
-{
-    if (cursor >= s->n) {
-        return set_now(s, t);
-    }
-    PyObject *arrival = PyList_GET_ITEM(s->arrival_times, cursor);
-    double at = PyFloat_AS_DOUBLE(arrival);
-    if (memcmp(&t, &at, sizeof(double)) != 0) {
-        return set_now(s, t);
-    }
-    Py_INCREF(arrival);
-    Py_SETREF(s->now, arrival);
-    s->t = t;
-    return PyObject_SetAttr(s->clock, str_now, arrival);
-}
-
 /* ``list[index] = value`` (value stolen). */
 static inline int
 list_store(PyObject *list, Py_ssize_t index, PyObject *value)
@@ -342,36 +335,45 @@ list_store(PyObject *list, Py_ssize_t index, PyObject *value)
     return PyList_SetItem(list, index, value);
 }
 
-/* The state's read-only lists, checked when the run starts and never exposed to policies. */
+/* The workload's arrays, checked when the run starts and never exposed to policies. */
 static inline double
 value_at(Sim *s, Py_ssize_t position)
 {
-    return PyFloat_AS_DOUBLE(PyList_GET_ITEM(s->values, position));
+    return s->values[position];
 }
 
 /* ``arrival_times[cursor]``, infinite past the end (the Python loop's two sentinels). */
 static inline double
 arrival_at(Sim *s, Py_ssize_t cursor)
 {
-    return cursor < s->n ? PyFloat_AS_DOUBLE(PyList_GET_ITEM(s->arrival_times, cursor)) : HUGE_VAL;
+    return cursor < s->n ? s->arrival_times[cursor] : HUGE_VAL;
 }
 
+/* The job arriving at ``cursor``, which enters the system: its id object is made now and
+ * dropped when it finishes, so ids live only as long as their jobs (checked: no error). */
 static inline Py_ssize_t
 arriving_job(Sim *s, Py_ssize_t cursor)
 {
-    return PyLong_AsSsize_t(PyList_GET_ITEM(s->arrival_order, cursor)); /* checked: no error */
+    Py_ssize_t job = (Py_ssize_t)s->arrival_order[cursor];
+    if (s->ids[job] == NULL) {
+        s->ids[job] = PyLong_FromSsize_t(job);
+        if (s->ids[job] == NULL) {
+            return -1;
+        }
+    }
+    return job;
 }
 
 static inline Py_ssize_t
 burst_position(Sim *s, Py_ssize_t job)
 {
-    return PyLong_AsSsize_t(PyList_GET_ITEM(s->burst_pos, job)); /* checked: no error */
+    return s->burst_pos[job];
 }
 
 static inline Py_ssize_t
 burst_end_of(Sim *s, Py_ssize_t job)
 {
-    return PyLong_AsSsize_t(PyList_GET_ITEM(s->burst_end, job)); /* checked: no error */
+    return (Py_ssize_t)s->offsets[job + 1];
 }
 
 /* ``remaining[job]``, read from the shared list as the Python loop reads it. */
@@ -395,12 +397,11 @@ set_remaining(Sim *s, Py_ssize_t job, double value)
     return list_store(s->remaining, job, PyFloat_FromDouble(value));
 }
 
-/* ``remaining[job] = values[burst_pos[job]]``: the burst's own float object. */
+/* ``remaining[job] = values[burst_pos[job]]``. */
 static inline int
 start_burst(Sim *s, Py_ssize_t job)
 {
-    return list_store(s->remaining, job,
-                      Py_NewRef(PyList_GET_ITEM(s->values, burst_position(s, job))));
+    return list_store(s->remaining, job, PyFloat_FromDouble(s->values[s->burst_pos[job]]));
 }
 
 /* ``ran = remaining[job]; remaining[job] = 0``: the burst's last slice ran what was left. */
@@ -740,16 +741,58 @@ optional_hook(Sim *s, const char *name, PyObject **out)
     return 0;
 }
 
+/* ``state.<name>`` as a one-dimensional, C-contiguous array of ``length`` (any length when
+ * negative) 8-byte items: float64 for ``kind`` 'f', int64 for 'i'.  The buffer stays held in
+ * ``view`` for the whole run, so the array cannot be resized under the loop. */
 static int
-all_floats(PyObject *list)
+get_array(PyObject *owner, const char *name, char kind, Py_ssize_t length, Py_buffer *view)
 {
-    Py_ssize_t size = PyList_GET_SIZE(list);
-    for (Py_ssize_t i = 0; i < size; i++) {
-        if (!PyFloat_Check(PyList_GET_ITEM(list, i))) {
-            return 0;
-        }
+    PyObject *value = PyObject_GetAttrString(owner, name);
+    if (value == NULL) {
+        return -1;
     }
-    return 1;
+    int got = PyObject_GetBuffer(value, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT);
+    Py_DECREF(value);
+    if (got < 0) {
+        return -1;
+    }
+    const char *format = view->format != NULL ? view->format : "B";
+    if (*format == '@' || *format == '=' || *format == '<') {
+        format++;
+    }
+    int ok = view->ndim == 1 && view->itemsize == 8 && format[0] != '\0' && format[1] == '\0' &&
+             (kind == 'f' ? format[0] == 'd' : (format[0] == 'l' || format[0] == 'q')) &&
+             (length < 0 || view->len == length * 8);
+    if (!ok) {
+        PyBuffer_Release(view);
+        if (kind == 'f') {
+            PyErr_Format(PyExc_TypeError,
+                         "the compiled engine runs float workloads only: state.%s must be a "
+                         "float64 array%s",
+                         name, length < 0 ? "" : " of one item per job");
+        }
+        else {
+            PyErr_Format(PyExc_TypeError, "state.%s must be an int64 array of %zd items", name,
+                         length);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* ``numpy.zeros(n, dtype)``, with its buffer held in ``view`` for writing in place. */
+static PyObject *
+new_array(Sim *s, Py_ssize_t n, const char *dtype, Py_buffer *view)
+{
+    PyObject *array = PyObject_CallMethod(s->numpy, "zeros", "ns", n, dtype);
+    if (array == NULL) {
+        return NULL;
+    }
+    if (PyObject_GetBuffer(array, view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) {
+        Py_DECREF(array);
+        return NULL;
+    }
+    return array;
 }
 
 static int
@@ -761,6 +804,10 @@ sim_setup(Sim *s)
     int result = -1;
 
     s->engine = PyImport_ImportModule("schedsim.engine");
+    s->numpy = PyImport_ImportModule("numpy");
+    if (s->numpy == NULL) {
+        goto done;
+    }
     trace_module = PyImport_ImportModule("schedsim.trace");
     errors = PyImport_ImportModule("schedsim.errors");
     if (s->engine == NULL || trace_module == NULL || errors == NULL) {
@@ -834,25 +881,26 @@ sim_setup(Sim *s)
         goto done;
     }
 
-    /* The lists only the engine reads: checked once, then read in place. */
-    if ((s->values = get_list(s->state, "values", -1)) == NULL ||
-        (s->burst_end = get_list(s->state, "burst_end", n)) == NULL ||
-        (s->arrival_order = get_list(s->state, "arrival_order", n)) == NULL ||
-        (s->arrival_times = get_list(s->state, "arrival_times", n)) == NULL) {
+    /* The workload's arrays, only the engine reads: checked once, then read in place. */
+    Py_ssize_t n_values;
+    if (get_array(s->state, "burst_values", 'f', -1, &s->values_view) < 0 ||
+        get_array(s->state, "burst_offsets", 'i', n + 1, &s->offsets_view) < 0 ||
+        get_array(s->state, "arrival_order", 'i', n, &s->order_view) < 0 ||
+        get_array(s->state, "arrival_times", 'f', n, &s->arrivals_view) < 0) {
         goto done;
     }
-    s->n_values = PyList_GET_SIZE(s->values);
-    if (!all_floats(s->values) || !all_floats(s->arrival_times)) {
-        PyErr_SetString(PyExc_TypeError,
-                        "the compiled engine runs float workloads only (state.values and "
-                        "state.arrival_times must hold floats)");
-        goto done;
-    }
+    s->values = s->values_view.buf;
+    s->offsets = s->offsets_view.buf;
+    s->arrival_order = s->order_view.buf;
+    s->arrival_times = s->arrivals_view.buf;
+    n_values = s->values_view.len / (Py_ssize_t)sizeof(double);
 
     s->status = PyMem_Calloc((size_t)n + 1, 1);
-    s->slices = PyMem_Calloc((size_t)n + 1, sizeof(long long));
+    s->burst_pos = PyMem_Calloc((size_t)n + 1, sizeof(Py_ssize_t));
     s->ids = PyMem_Calloc((size_t)n + 1, sizeof(PyObject *));
-    if (s->status == NULL || s->slices == NULL || s->ids == NULL) {
+    unsigned char *seen = PyMem_Calloc((size_t)n + 1, 1);
+    if (s->status == NULL || s->burst_pos == NULL || s->ids == NULL || seen == NULL) {
+        PyMem_Free(seen);
         PyErr_NoMemory();
         goto done;
     }
@@ -861,6 +909,7 @@ sim_setup(Sim *s)
         s->switch_sum = PyMem_Calloc((size_t)n + 1, sizeof(double));
         if (s->charged == NULL || s->switch_sum == NULL) {
             PyErr_NoMemory();
+            PyMem_Free(seen);
             goto done;
         }
     }
@@ -868,61 +917,42 @@ sim_setup(Sim *s)
         s->charges = PyMem_Calloc((size_t)n + 1, sizeof(long long));
         if (s->charges == NULL) {
             PyErr_NoMemory();
+            PyMem_Free(seen);
             goto done;
         }
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         s->status[i] = (unsigned char)s->NEW;
-    }
-
-    if ((s->burst_pos = get_list(s->state, "burst_pos", n)) == NULL) {
-        goto done;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
         /* Bursts alternate CPU, I/O, CPU: an odd count within the values. */
-        PyObject *item = PyList_GET_ITEM(s->burst_pos, i);
-        Py_ssize_t start = PyLong_CheckExact(item) ? PyLong_AsSsize_t(item) : -1;
-        if (start == -1 && PyErr_Occurred()) {
-            goto done;
-        }
-        item = PyList_GET_ITEM(s->burst_end, i);
-        Py_ssize_t end = PyLong_CheckExact(item) ? PyLong_AsSsize_t(item) : -1;
-        if (end == -1 && PyErr_Occurred()) {
-            goto done;
-        }
-        if (start < 0 || end > s->n_values || start >= end || (end - start) % 2 != 1) {
+        int64_t start = s->offsets[i], end = s->offsets[i + 1];
+        if (start < 0 || end > n_values || start >= end || (end - start) % 2 != 1) {
             PyErr_Format(PyExc_ValueError,
-                         "process #%zd: bursts %zd..%zd are not an odd-length range of the %zd "
+                         "process #%zd: bursts %lld..%lld are not an odd-length range of the %zd "
                          "burst values",
-                         i, start, end, s->n_values);
+                         i, (long long)start, (long long)end, n_values);
+            PyMem_Free(seen);
             goto done;
         }
-    }
-
-    /* Job ids: the int objects of arrival_order, one per job, passed to every hook. */
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *id = PyList_GET_ITEM(s->arrival_order, i);
-        Py_ssize_t job = PyLong_CheckExact(id) ? PyLong_AsSsize_t(id) : -1;
-        if (job == -1 && PyErr_Occurred()) {
-            goto done;
-        }
-        if (job < 0 || job >= n || s->ids[job] != NULL) {
+        s->burst_pos[i] = (Py_ssize_t)start;
+        int64_t job = s->arrival_order[i];
+        if (job < 0 || job >= n || seen[job]) {
             PyErr_SetString(PyExc_ValueError, "state.arrival_order is not a permutation");
+            PyMem_Free(seen);
             goto done;
         }
-        s->ids[job] = Py_NewRef(id);
+        seen[job] = 1;
     }
+    PyMem_Free(seen);
 
-    /* The trace's per-job times, None until set (all are set by the end). */
-    s->first_run = PyList_New(n);
-    s->finish = PyList_New(n);
-    if (s->first_run == NULL || s->finish == NULL) {
+    /* The trace's per-job columns. */
+    if ((s->first_run = new_array(s, n, "float64", &s->first_run_view)) == NULL ||
+        (s->finish = new_array(s, n, "float64", &s->finish_view)) == NULL ||
+        (s->slice_counts = new_array(s, n, "int64", &s->slices_view)) == NULL) {
         goto done;
     }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyList_SET_ITEM(s->first_run, i, Py_NewRef(Py_None));
-        PyList_SET_ITEM(s->finish, i, Py_NewRef(Py_None));
-    }
+    s->first_run_at = s->first_run_view.buf;
+    s->finish_at = s->finish_view.buf;
+    s->slices = s->slices_view.buf;
 
     /* The hooks, looked up in the order the Python loop looks them up. */
     if ((s->on_ready = PyObject_GetAttrString(s->policy, "on_ready")) == NULL ||
@@ -1067,13 +1097,18 @@ sim_free(Sim *s)
         Py_XDECREF(s->columns[column]);
     }
     Py_XDECREF(s->io_periods);
+    PyBuffer_Release(&s->first_run_view);
+    PyBuffer_Release(&s->finish_view);
+    PyBuffer_Release(&s->slices_view);
     Py_XDECREF(s->first_run);
     Py_XDECREF(s->finish);
-    Py_XDECREF(s->values);
-    Py_XDECREF(s->burst_pos);
-    Py_XDECREF(s->burst_end);
-    Py_XDECREF(s->arrival_order);
-    Py_XDECREF(s->arrival_times);
+    Py_XDECREF(s->slice_counts);
+    PyBuffer_Release(&s->values_view);
+    PyBuffer_Release(&s->offsets_view);
+    PyBuffer_Release(&s->order_view);
+    PyBuffer_Release(&s->arrivals_view);
+    PyMem_Free(s->burst_pos);
+    Py_XDECREF(s->numpy);
     Py_XDECREF(s->now);
     Py_XDECREF(s->level);
     Py_XDECREF(s->zero);
@@ -1085,7 +1120,6 @@ sim_free(Sim *s)
         PyMem_Free(s->ids);
     }
     PyMem_Free(s->status);
-    PyMem_Free(s->slices);
     PyMem_Free(s->charges);
     PyMem_Free(s->charged);
     PyMem_Free(s->switch_sum);
@@ -1095,54 +1129,29 @@ sim_free(Sim *s)
 
 /* -- the result ------------------------------------------------------------------------------- */
 
+/* switch_time as a float64 array: 0 for a job never charged; otherwise the sum of its
+ * charges, count x context_switch for an int context_switch (the exact product, rounded
+ * once, as the Python loop's int becomes in the metrics) and the float sum, added in the
+ * same order, for a float one. */
 static PyObject *
-int_list(const long long *values, Py_ssize_t n)
+switch_time_array(Sim *s)
 {
-    PyObject *list = PyList_New(n);
-    if (list == NULL) {
+    Py_buffer view;
+    PyObject *array = new_array(s, s->n, "float64", &view);
+    if (array == NULL) {
         return NULL;
     }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *value = PyLong_FromLongLong(values[i]);
-        if (value == NULL) {
-            Py_DECREF(list);
-            return NULL;
-        }
-        PyList_SET_ITEM(list, i, value);
-    }
-    return list;
-}
-
-/* switch_time as the Python loop leaves it: int 0 for a job never charged; otherwise the
- * sum of its charges, an int (count x context_switch) for an int context_switch and the
- * float sum, added in the same order, for a float one. */
-static PyObject *
-switch_time_list(Sim *s)
-{
-    PyObject *list = PyList_New(s->n);
-    if (list == NULL) {
-        return NULL;
-    }
+    double *out = view.buf;
     for (Py_ssize_t i = 0; i < s->n; i++) {
-        PyObject *value;
         if (s->charged != NULL) {
-            value = s->charged[i] ? PyFloat_FromDouble(s->switch_sum[i]) : Py_NewRef(s->zero);
+            out[i] = s->charged[i] ? s->switch_sum[i] : 0.0;
         }
-        else if (s->charges != NULL && s->charges[i] != 0) {
-            PyObject *count = PyLong_FromLongLong(s->charges[i]);
-            value = count == NULL ? NULL : PyNumber_Multiply(count, s->context_switch);
-            Py_XDECREF(count);
+        else if (s->charges != NULL) {
+            out[i] = (double)s->charges[i] * s->cs;
         }
-        else {
-            value = Py_NewRef(s->zero);
-        }
-        if (value == NULL) {
-            Py_DECREF(list);
-            return NULL;
-        }
-        PyList_SET_ITEM(list, i, value);
     }
-    return list;
+    PyBuffer_Release(&view);
+    return array;
 }
 
 static PyObject *
@@ -1175,10 +1184,8 @@ build_trace(Sim *s, long long switches)
     } while (0)
     PUT("first_run", Py_NewRef(s->first_run));
     PUT("finish", Py_NewRef(s->finish));
-    PUT("slices", int_list(s->slices, s->n));
-    PyMem_Free(s->slices); /* each array goes as soon as its list is built */
-    s->slices = NULL;
-    PUT("switch_time", switch_time_list(s));
+    PUT("slices", Py_NewRef(s->slice_counts));
+    PUT("switch_time", switch_time_array(s));
     PUT("context_switches", PyLong_FromLongLong(switches));
     PUT("timeline", Py_NewRef(s->timeline != NULL ? s->timeline : Py_None));
 #undef PUT
@@ -1287,9 +1294,7 @@ run_loop(Sim *s, int arrivals_first, int record, long long budget)
                 Py_ssize_t position = burst_position(s, job) + 1;
                 if (position < burst_end_of(s, job)) {
                     status[job] = (unsigned char)s->BLOCKED_IO;
-                    if (list_store(s->burst_pos, job, PyLong_FromSsize_t(position + 1)) < 0) {
-                        goto fail;
-                    }
+                    s->burst_pos[job] = position + 1;
                     double io_done = t + value_at(s, position);
                     if (io_push(s, io_done, t, job) < 0) {
                         goto fail;
@@ -1312,9 +1317,7 @@ run_loop(Sim *s, int arrivals_first, int record, long long budget)
                 }
                 else {
                     status[job] = (unsigned char)s->DONE;
-                    if (list_store(s->finish, job, Py_NewRef(s->now)) < 0) {
-                        goto fail;
-                    }
+                    s->finish_at[job] = t;
                     done++;
                     if (record &&
                         timeline_append(s, job, cur_dispatched, cur_start, t, s->FINISHED) < 0) {
@@ -1323,6 +1326,9 @@ run_loop(Sim *s, int arrivals_first, int record, long long budget)
                 }
                 if (finish_burst(s, job, &ran_object) < 0) {
                     goto fail;
+                }
+                if (status[job] == s->DONE) {
+                    Py_CLEAR(ids[job]); /* its last hook has run */
                 }
             }
             else {
@@ -1363,9 +1369,8 @@ run_loop(Sim *s, int arrivals_first, int record, long long budget)
                 else {
                     cur_start = t;
                 }
-                if (s->slices[job] == 0 &&
-                    list_store(s->first_run, job, time_object(s, cur_start)) < 0) {
-                    goto fail;
+                if (s->slices[job] == 0) {
+                    s->first_run_at[job] = cur_start;
                 }
                 if (get_remaining(s, job, &left) < 0) {
                     goto fail;
@@ -1414,10 +1419,13 @@ run_loop(Sim *s, int arrivals_first, int record, long long budget)
         if (t_arrival < cur_end && t_arrival < t_other && arrival_at(s, cursor + 1) != t_arrival) {
             /* One process arrives, and nothing else happens at this time. */
             t = t_arrival;
-            if (set_now_arrival(s, t, cursor) < 0) {
+            if (set_now(s, t) < 0) {
                 goto fail;
             }
             job = arriving_job(s, cursor);
+            if (job < 0) {
+                goto fail;
+            }
             cursor++;
             if (start_burst(s, job) < 0) {
                 goto fail;
@@ -1442,7 +1450,7 @@ run_loop(Sim *s, int arrivals_first, int record, long long budget)
                                   Py_BuildValue("(Onn)", s->policy, ready, n - done));
                 goto fail;
             }
-            if (set_now_arrival(s, t, cursor) < 0) {
+            if (set_now(s, t) < 0) {
                 goto fail;
             }
             Py_ssize_t expired = -1;
@@ -1461,10 +1469,7 @@ run_loop(Sim *s, int arrivals_first, int record, long long budget)
                     Py_ssize_t position = burst_position(s, job) + 1;
                     if (position < burst_end_of(s, job)) {
                         status[job] = (unsigned char)s->BLOCKED_IO;
-                        if (list_store(s->burst_pos, job, PyLong_FromSsize_t(position + 1)) <
-                            0) {
-                            goto fail;
-                        }
+                        s->burst_pos[job] = position + 1;
                         double io_done = t + value_at(s, position);
                         if (io_push(s, io_done, t, job) < 0) {
                             goto fail;
@@ -1482,14 +1487,15 @@ run_loop(Sim *s, int arrivals_first, int record, long long budget)
                     }
                     else {
                         status[job] = (unsigned char)s->DONE;
-                        if (list_store(s->finish, job, Py_NewRef(s->now)) < 0) {
-                            goto fail;
-                        }
+                        s->finish_at[job] = t;
                         done++;
                         reason = s->FINISHED;
                     }
                     if (finish_burst(s, job, &ran_object) < 0) {
                         goto fail;
+                    }
+                    if (status[job] == s->DONE) {
+                        Py_CLEAR(ids[job]); /* its last hook has run */
                     }
                 }
                 else {
@@ -1514,6 +1520,9 @@ run_loop(Sim *s, int arrivals_first, int record, long long budget)
             }
             while (arrival_at(s, cursor) == t) {
                 job = arriving_job(s, cursor);
+                if (job < 0) {
+                    goto fail;
+                }
                 cursor++;
                 if (start_burst(s, job) < 0) {
                     goto fail;
@@ -1670,9 +1679,8 @@ run_loop(Sim *s, int arrivals_first, int record, long long budget)
             else {
                 cur_start = t;
             }
-            if (s->slices[job] == 0 &&
-                list_store(s->first_run, job, time_object(s, cur_start)) < 0) {
-                goto fail;
+            if (s->slices[job] == 0) {
+                s->first_run_at[job] = cur_start;
             }
             if (get_remaining(s, job, &left) < 0) {
                 goto fail;
@@ -1764,6 +1772,96 @@ run_single(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         result = run_loop(&sim, arrivals_first, record, budget);
     }
     sim_free(&sim);
+    return result;
+}
+
+/* -- the fixed-order pass ------------------------------------------------------------------- */
+
+PyDoc_STRVAR(fixed_order_times_doc,
+             "fixed_order_times(arrivals, bursts, context_switch, dispatched, starts, ends)\n--\n\n"
+             "The loop of schedsim.engine._fixed_order_times for float64 arrays, compiled:\n"
+             "fills ``starts`` and ``ends`` (and ``dispatched`` unless it is None) in place.");
+
+/* One buffer argument: a one-dimensional C-contiguous float64 array of ``n`` items (any
+ * length when ``n`` is negative), writable when asked. */
+static int
+double_buffer(PyObject *object, Py_ssize_t n, int writable, Py_buffer *view, const char *what)
+{
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(object, view, flags) < 0) {
+        return -1;
+    }
+    const char *format = view->format != NULL ? view->format : "B";
+    if (*format == '@' || *format == '=' || *format == '<') {
+        format++;
+    }
+    if (view->ndim != 1 || view->itemsize != 8 || strcmp(format, "d") != 0 ||
+        (n >= 0 && view->len != n * 8)) {
+        PyBuffer_Release(view);
+        PyErr_Format(PyExc_TypeError, "fixed_order_times: %s must be a float64 array%s", what,
+                     n >= 0 ? " as long as arrivals" : "");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+fixed_order_times(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 6) {
+        PyErr_Format(PyExc_TypeError, "fixed_order_times() takes 6 arguments (%zd given)",
+                     nargs);
+        return NULL;
+    }
+    Py_buffer views[5];
+    memset(views, 0, sizeof(views));
+    PyObject *result = NULL;
+    double cs = PyFloat_AsDouble(args[2]);
+    if (cs == -1.0 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (double_buffer(args[0], -1, 0, &views[0], "arrivals") < 0) {
+        return NULL;
+    }
+    Py_ssize_t n = views[0].len / 8;
+    int sending = args[3] != Py_None;
+    if (double_buffer(args[1], n, 0, &views[1], "bursts") < 0 ||
+        (sending && double_buffer(args[3], n, 1, &views[2], "dispatched") < 0) ||
+        double_buffer(args[4], n, 1, &views[3], "starts") < 0 ||
+        double_buffer(args[5], n, 1, &views[4], "ends") < 0) {
+        goto done;
+    }
+    {
+        const double *arrivals = views[0].buf;
+        const double *bursts = views[1].buf;
+        double *sent = views[2].buf;
+        double *starts = views[3].buf;
+        double *ends = views[4].buf;
+        const int charging = cs != 0;
+        double now = -HUGE_VAL;
+        /* The same double operations in the same order as the Python loop. */
+        for (Py_ssize_t i = 0; i < n; i++) {
+            double arrived = arrivals[i];
+            if (arrived > now) {
+                now = arrived;
+            }
+            if (sending) {
+                sent[i] = now;
+            }
+            if (charging) {
+                now = now + cs;
+            }
+            starts[i] = now;
+            now = now + bursts[i];
+            ends[i] = now;
+        }
+    }
+    result = Py_NewRef(Py_None);
+done:
+    for (int i = 0; i < 5; i++) {
+        PyBuffer_Release(&views[i]);
+    }
     return result;
 }
 
@@ -2358,6 +2456,8 @@ static PyTypeObject MLFQCoreType = {
 
 static PyMethodDef methods[] = {
     {"run_single", (PyCFunction)(void (*)(void))run_single, METH_FASTCALL, run_single_doc},
+    {"fixed_order_times", (PyCFunction)(void (*)(void))fixed_order_times, METH_FASTCALL,
+     fixed_order_times_doc},
     {NULL, NULL, 0, NULL},
 };
 

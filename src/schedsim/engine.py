@@ -130,6 +130,8 @@ def run(
     that the specialised paths give identical results.
     """
     check_run_options(cpus, context_switch, ties, seed)
+    if context_switch == 0:
+        context_switch = 0  # a float 0.0 charges nothing either: integer times stay exact
     if engine not in ENGINES:
         raise OptionError(f"engine: must be one of {', '.join(ENGINES)}, got {engine!r}")
     if engine == "c" and _cengine is None:
@@ -185,22 +187,24 @@ def run(
 
 
 class _State:
-    """Per-run job state in flat lists, shared with the policy through a JobsView."""
+    """Per-run job state: the workload's arrays, which only the engine reads, and the flat
+    lists shared with the policy through a JobsView.
+
+    The workload stays in numpy arrays (the compiled loop reads them in place, so a run
+    creates no Python object per job up front); the Python loops take lists of them with
+    :meth:`workload_lists`."""
 
     def __init__(self, workload: Workload, policy: Policy, seed: int) -> None:
         n = len(workload)
         self.n = n
         self.policy = policy
-        self.values: list[Time] = workload.burst_values.tolist()
-        offsets: list[int] = workload.burst_offsets.tolist()
-        self.burst_pos: list[int] = offsets[:-1]
-        self.burst_end: list[int] = offsets[1:]
+        self.burst_values: np.ndarray = workload.burst_values
+        self.burst_offsets: np.ndarray = workload.burst_offsets
         self.remaining: list[Time] = [0] * n
         self.running_since: list[Time | None] = [None] * n
         self.burst_number: list[int] = [0] * n
-        order = np.argsort(workload.arrival, kind="stable")
-        self.arrival_order: list[int] = order.tolist()
-        self.arrival_times: list[Time] = workload.arrival[order].tolist()
+        self.arrival_order: np.ndarray = np.argsort(workload.arrival, kind="stable")
+        self.arrival_times: np.ndarray = workload.arrival[self.arrival_order]
         self.clock = SimulatedClock(0)
         self.view = JobsView(
             pid=workload.pid,
@@ -218,6 +222,20 @@ class _State:
 
     def slice_hook(self) -> tuple[Callable[[int], Time] | None, Time]:
         return slice_source(self.policy)
+
+    def workload_lists(
+        self,
+    ) -> tuple[list[Time], list[int], list[int], list[int], list[Time]]:
+        """Burst values, each job's first and past-the-last burst position, the arrival
+        order and the arrival times, as lists (Python ints stay exact)."""
+        offsets: list[int] = self.burst_offsets.tolist()
+        return (
+            self.burst_values.tolist(),
+            offsets[:-1],
+            offsets[1:],
+            self.arrival_order.tolist(),
+            self.arrival_times.tolist(),
+        )
 
     def hook(self, name: str) -> Callable[..., Any] | None:
         policy = self.policy
@@ -252,8 +270,8 @@ def _run_fixed_order(
     """One CPU, no I/O, a policy that runs jobs to completion in a known order: one pass.
 
     Each job is dispatched when both the CPU is free and it has arrived, exactly as the
-    event loop would (same arithmetic, in the same order, so floats match bit for bit).
-    Works on the workload's arrays directly — no per-job state lists — so it costs a few
+    event loop would (same arithmetic, in the same order, so floats match bit for bit; see
+    :func:`_fixed_order_times`).  Works on the workload's arrays directly, so it costs a few
     tens of nanoseconds a job.  None when the policy declines (the event loop then runs)."""
     n = len(workload)
     arrival_order = np.argsort(workload.arrival, kind="stable")
@@ -279,33 +297,18 @@ def _run_fixed_order(
         )
     if 0 < max_slices < n:
         raise _too_many_slices(max_slices, 0)
-    arrivals = workload.arrival[jobs].tolist()
-    bursts = workload.burst_values[workload.burst_offsets[:-1][jobs]].tolist()
-    starts: list[Time] = []
-    ends: list[Time] = []
-    sent: list[Time] = []  # dispatch times, kept apart only when a switch separates them
-    begin = starts.append
-    close = ends.append
-    send = sent.append if record and context_switch != 0 else None
-    charging = context_switch != 0
-    now: Time = -INF
-    for arrived, burst in zip(arrivals, bursts, strict=True):
-        if arrived > now:
-            now = arrived
-        if charging:
-            if send is not None:
-                send(now)
-            now = now + context_switch
-        begin(now)
-        now = now + burst
-        close(now)
+    arrivals = workload.arrival[jobs]
+    bursts = workload.burst_values[workload.burst_offsets[:-1][jobs]]
+    sent, starts, ends = _fixed_order_times(
+        arrivals, bursts, context_switch, record and context_switch != 0
+    )
     timeline = None
     if record:
         timeline = Timeline.from_arrays(
             {
                 "cpu": np.zeros(n, dtype=np.int16),
                 "job": jobs,
-                "dispatched": sent if send is not None else starts,
+                "dispatched": sent if sent is not None else starts,
                 "start": starts,
                 "end": ends,
                 "level": np.full(n, -1, dtype=np.int16),
@@ -315,20 +318,107 @@ def _run_fixed_order(
     return Trace(
         first_run=_scatter(starts, jobs),
         finish=_scatter(ends, jobs),
-        switch_time=[context_switch] * n,
-        slices=[1] * n,
+        # One dispatch each, charged as the event loop charges it (0 + switch; an int 0
+        # when there is no switch).
+        switch_time=np.full(n, context_switch) if context_switch != 0 else np.zeros(n, np.int64),
+        slices=np.ones(n, dtype=np.int64),
         context_switches=n,
         timeline=timeline,
     )
 
 
-def _scatter(values: list[Time], jobs: np.ndarray) -> list[Time]:
-    """``values[i]`` belongs to job ``jobs[i]``: put them back in job order (ints stay
-    ints, so integer workloads stay exact)."""
-    ordered = np.asarray(values)
-    out = np.empty_like(ordered)
-    out[jobs] = ordered
-    return out.tolist()
+FIXED_ORDER_METHODS = ("auto", "c", "numpy", "python")
+
+
+def _fixed_order_times(
+    arrivals: np.ndarray,
+    bursts: np.ndarray,
+    context_switch: Time,
+    dispatched: bool,
+    method: str = "auto",
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Dispatch (when ``dispatched``), start and end times of jobs run one after the other in
+    the given order: each is dispatched when the CPU is free and it has arrived, charged the
+    context switch, then runs its burst.
+
+    The Python loop is the definition.  Float times go through the compiled copy of that
+    loop (the same double operations in the same order, so the same bits); integer times
+    through its closed form, exact in int64 — with ``c_i = switch + burst_i`` and ``C`` their
+    prefix sums, ``end_i = C_i + max over j <= i of (arrival_j - C_(j-1))`` — unless the
+    sums could overflow, when the Python loop's unbounded ints take over.  ``method`` forces
+    one of them (tests compare them)."""
+    floats = arrivals.dtype.kind == "f" or (
+        isinstance(context_switch, float) and context_switch != 0
+    )
+    if method == "auto":
+        if floats:
+            compiled = _cengine is not None and os.environ.get(PURE_PYTHON) != "1"
+            method = "c" if compiled else "python"
+        else:
+            method = "numpy" if _fits_int64(arrivals, bursts, context_switch) else "python"
+    if method == "c":
+        assert _cengine is not None, "the compiled engine is not built"
+        arrivals = np.ascontiguousarray(arrivals, dtype=np.float64)
+        bursts = np.ascontiguousarray(bursts, dtype=np.float64)
+        starts = np.empty(len(arrivals))
+        ends = np.empty(len(arrivals))
+        sent = np.empty(len(arrivals)) if dispatched else None
+        _cengine.fixed_order_times(arrivals, bursts, context_switch, sent, starts, ends)
+        return sent, starts, ends
+    if method == "numpy":
+        assert not floats and _fits_int64(arrivals, bursts, context_switch)
+        charged = bursts.astype(np.int64) + int(context_switch)
+        total = np.cumsum(charged)
+        before = total - charged  # C_(j-1)
+        exact_ends = total + np.maximum.accumulate(arrivals.astype(np.int64) - before)
+        exact_starts = exact_ends - bursts
+        sent = exact_starts - int(context_switch) if dispatched else None
+        return sent, exact_starts, exact_ends
+    sent_list: list[Time] = []
+    start_list: list[Time] = []
+    end_list: list[Time] = []
+    begin = start_list.append
+    close = end_list.append
+    send = sent_list.append if dispatched else None
+    charging = context_switch != 0
+    now: Time = -INF
+    for arrived, burst in zip(arrivals.tolist(), bursts.tolist(), strict=True):
+        if arrived > now:
+            now = arrived
+        if send is not None:
+            send(now)
+        if charging:
+            now = now + context_switch
+        begin(now)
+        now = now + burst
+        close(now)
+    dtype = np.float64 if floats else None  # exact ints stay ints (object beyond int64)
+    return (
+        np.asarray(sent_list, dtype=dtype) if dispatched else None,
+        np.asarray(start_list, dtype=dtype),
+        np.asarray(end_list, dtype=dtype),
+    )
+
+
+def _fits_int64(arrivals: np.ndarray, bursts: np.ndarray, context_switch: Time) -> bool:
+    """Whether every sum the closed form takes stays far inside int64 (estimated in floats,
+    whose rounding is negligible next to the margin)."""
+    if not len(arrivals):
+        return True
+    largest = (
+        abs(float(arrivals.max()))
+        + abs(float(arrivals.min()))
+        + float(np.abs(bursts).sum(dtype=np.float64))
+        + abs(float(context_switch)) * len(arrivals)
+    )
+    return largest < 2.0**62
+
+
+def _scatter(values: np.ndarray, jobs: np.ndarray) -> np.ndarray:
+    """``values[i]`` belongs to job ``jobs[i]``: put them back in job order."""
+    out = np.empty_like(values)
+    out[jobs] = values
+    return out
 
 
 def _is_permutation(jobs: Any, n: int) -> bool:
@@ -397,14 +487,10 @@ def _run_general(
     policy = state.policy
     n = state.n
     clock = state.clock
-    values = state.values
-    burst_pos = state.burst_pos
-    burst_end = state.burst_end
+    values, burst_pos, burst_end, arrival_order, arrival_times = state.workload_lists()
     remaining = state.remaining
     running_since = state.running_since
     burst_number = state.burst_number
-    arrival_order = state.arrival_order
-    arrival_times = state.arrival_times
 
     status = [NEW] * n
     first_run: list[Time | None] = [None] * n
@@ -707,14 +793,11 @@ def _run_single(
     policy = state.policy
     n = state.n
     clock = state.clock
-    values = state.values
-    burst_pos = state.burst_pos
-    burst_end = state.burst_end
+    values, burst_pos, burst_end, arrival_order, arrival_times = state.workload_lists()
+    arrival_times += [INF, INF]  # sentinels spare bounds checks
     remaining = state.remaining
     running_since = state.running_since
     burst_number = state.burst_number
-    arrival_order = state.arrival_order
-    arrival_times = [*state.arrival_times, INF, INF]  # sentinels spare bounds checks
 
     status = [NEW] * n
     first_run: list[Time | None] = [None] * n

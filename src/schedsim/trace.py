@@ -90,6 +90,12 @@ class Timeline:
         return out
 
 
+Column = list[Any] | np.ndarray
+"""A per-job trace column: a list (the Python loops, whose Python ints keep integer
+workloads exact) or a numpy array (the compiled loop and the fixed-order pass, which create
+no Python object per job).  Readers take ``np.asarray`` of it."""
+
+
 @dataclass
 class Trace:
     """What a driver hands back: raw per-job times and the timeline, before any metrics.
@@ -98,10 +104,10 @@ class Trace:
     time charged to each job's dispatches; ``slices`` counts its dispatches.
     """
 
-    first_run: list[Any]
-    finish: list[Any]
-    switch_time: list[Any]
-    slices: list[int]
+    first_run: Column
+    finish: Column
+    switch_time: Column
+    slices: Column
     context_switches: int
     timeline: Timeline | None
     extra: dict[str, Any] = field(default_factory=dict)
