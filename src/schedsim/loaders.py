@@ -11,7 +11,8 @@ Formats:
   of processes is accepted too); see :mod:`schedsim.schema` for the fields.
 * CSV -- bulk: a header ``pid,arrival,burst`` (or ``bursts``, space-separated CPU, I/O,
   CPU, ... values) plus optional ``priority``, ``tickets``, ``nice`` columns in any order.
-  Parsed and checked column-wise, so a million rows load in well under a second.
+  Parsed and checked column-wise, so a million rows load in well under a second: big
+  unquoted files by pyarrow's CSV reader, anything it would read differently by numpy.
 * NPZ -- bulk: arrays ``pid``, ``arrival``, ``burst_offsets``, ``burst_values`` and optional
   ``priority``, ``tickets``, ``nice``, ``name``; always read with ``allow_pickle=False``.
 
@@ -46,8 +47,9 @@ import math
 import re
 import warnings
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, Final
@@ -629,8 +631,9 @@ _NUMBER = re.compile(r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*\Z
 _NON_FINITE = re.compile(r"\s*[+-]?(nan|inf|infinity)\s*\Z", re.IGNORECASE)
 
 
-Column = bytes | list[str] | np.ndarray
-"""A CSV column: field texts each ended by a newline (fast path), or a list of texts."""
+Column = bytes | list[str] | np.ndarray | tuple[np.ndarray, np.ndarray]
+"""A CSV column: field texts each ended by a newline (fast path), a list of texts, or one
+already parsed (numbers; bursts as CSR offsets and values)."""
 
 _TO_NEWLINE = bytes.maketrans(b",", b"\n")
 Locate = Callable[[str, int, "int | None"], str]
@@ -649,21 +652,8 @@ def _load_csv(data: bytes, label: str, stem: str, limits: _Limits) -> Workload:
             "processes; raise it with --max-processes"
         )
     header, listed, fields = _csv_columns(data, label)
-    names = [name.strip().lower() for name in header]
-    problems: list[str] = []
-    for name in names:
-        if name not in CSV_COLUMNS:
-            problems.append(f"{label}: header: {unknown_key_message(name, CSV_COLUMNS, 'column')}")
-    for name in sorted({name for name in names if names.count(name) > 1}):
-        problems.append(f"{label}: header: column {name!r} appears more than once")
-    for name in CSV_REQUIRED:
-        if name not in names:
-            problems.append(f"{label}: header: required column {name!r} is missing")
-    if ("burst" in names) == ("bursts" in names):
-        problems.append(
-            f"{label}: header: give exactly one of the columns 'burst' (one CPU burst) or "
-            "'bursts' (space-separated CPU, I/O, CPU, ... values)"
-        )
+    names = _column_names(header)
+    problems = _header_problems(names, label)
     if problems:
         raise WorkloadError(problems)
     column: dict[str, Column] = {}
@@ -719,13 +709,37 @@ def _load_csv(data: bytes, label: str, stem: str, limits: _Limits) -> Workload:
     return _build(pids, arrival, offsets, values, attributes, stem, label)
 
 
+def _column_names(header: Sequence[str]) -> list[str]:
+    return [name.strip().lower() for name in header]
+
+
+def _header_problems(names: Sequence[str], label: str) -> list[str]:
+    """Every problem with a CSV header's column names (already stripped and lower-cased)."""
+    problems: list[str] = []
+    for name in names:
+        if name not in CSV_COLUMNS:
+            problems.append(f"{label}: header: {unknown_key_message(name, CSV_COLUMNS, 'column')}")
+    for name in sorted({name for name in names if names.count(name) > 1}):
+        problems.append(f"{label}: header: column {name!r} appears more than once")
+    for name in CSV_REQUIRED:
+        if name not in names:
+            problems.append(f"{label}: header: required column {name!r} is missing")
+    if ("burst" in names) == ("bursts" in names):
+        problems.append(
+            f"{label}: header: give exactly one of the columns 'burst' (one CPU burst) or "
+            "'bursts' (space-separated CPU, I/O, CPU, ... values)"
+        )
+    return problems
+
+
 def _csv_columns(data: bytes, label: str) -> tuple[list[str], list[Column], _CsvFields | None]:
     """The header and either the columns (quoted files) or the field map (the fast path).
 
-    Files without quotes take a fast path: numpy finds every separator, checks that every
-    line has as many fields as the header, and cuts out each column's bytes, so numbers are
-    parsed without creating a Python object per field.  Quoted files go through the csv
-    module."""
+    Files without quotes take a fast path: pyarrow's CSV reader parses the whole body in C
+    (see :func:`_arrow_columns`); a body it cannot take exactly goes to numpy, which finds
+    every separator, checks that every line has as many fields as the header, and cuts out
+    each column's bytes, so numbers are parsed without creating a Python object per field
+    and every bad field is reported.  Quoted files go through the csv module."""
     if not data.isascii():  # ASCII is valid UTF-8: only other files need the full check
         _decode(data, label)
     if data.startswith(b"\xef\xbb\xbf"):
@@ -737,12 +751,17 @@ def _csv_columns(data: bytes, label: str) -> tuple[list[str], list[Column], _Csv
     end = len(data)
     while end and data[end - 1] == ord("\n"):
         end -= 1
-    if not data[:end].strip():
+    if not data or data.isspace():  # the same test as data[:end].strip(), without a copy
         raise WorkloadError(f"{label}: file is empty; expected a header such as pid,arrival,burst")
     header_end = data.find(b"\n", 0, end)
     if header_end < 0:
         raise WorkloadError(f"{label}: no rows after the header; give at least one process")
     header = data[:header_end].decode("utf-8").split(",")
+    names = _column_names(header)
+    if end - header_end - 1 >= ARROW_CSV_BYTES and not _header_problems(names, label):
+        columns = _arrow_columns(data, header_end + 1, end, names)
+        if columns is not None:
+            return header, columns, None
     if end == len(data):
         data += b"\n"
     raw = np.frombuffer(data, dtype=np.uint8)[header_end + 1 : end + 1]
@@ -756,6 +775,161 @@ def _csv_columns(data: bytes, label: str) -> tuple[list[str], list[Column], _Csv
         _raise_field_counts([line.count(b",") + 1 for line in lines], header, label)
     padded = b" " in data or b"\t" in data
     return header, [], _CsvFields(raw, separators, width, padded)
+
+
+ARROW_CSV_BYTES: float = 2 * 2**20
+"""Unquoted CSV bodies of at least this many bytes are read by pyarrow first: from about
+this size its speed pays for importing it (~0.02 s).  Smaller bodies -- and every body when
+set to ``math.inf`` -- are read by numpy alone; the tests set 0 and inf to compare the two."""
+
+_ARROW_BLOCK = 2**30
+_NUMBER_BYTES = b"0123456789+-.eE"
+_INTEGER_COLUMNS = frozenset(key for key, _ in ATTRIBUTES)
+_SPACE_TO_NEWLINE = bytes.maketrans(b" ", b"\n")
+
+
+def _arrow_columns(data: bytes, start: int, end: int, names: Sequence[str]) -> list[Column] | None:
+    """The columns of the unquoted CSV body ``data[start:end]`` as read by pyarrow, or None
+    when pyarrow would not read it exactly as the numpy path does.
+
+    pyarrow reads the pid and bursts columns as text and infers int64 or float64 for the
+    others; its float parsing is correctly rounded, as numpy's and Python's are, so every
+    value is bit-identical.  It is trusted only where its rules and the numpy path's
+    coincide: number fields hold only digits, signs, dots and exponents (so no hex integers,
+    padding, nan or inf), every number column is int64 or float64 (the integer-only ones
+    int64), and a float64 column has a field written with a dot or an exponent.  Any other
+    body -- a short row, an empty field, text in a number column -- gives None, and the
+    numpy path then reports each bad field."""
+    import pyarrow as arrow
+
+    keys = [str(index) for index in range(len(names))]
+    text = [index for index, name in enumerate(names) if name in ("pid", "bursts")]
+    body = arrow.py_buffer(data).slice(start, end - start)
+
+    def written(index: int) -> bytes:
+        return _string_bytes(_arrow_read(body, keys, [index], [index]).column(0).combine_chunks())
+
+    try:
+        table = _arrow_read(body, keys, range(len(keys)), text)
+        texts = {index: table.column(index).combine_chunks() for index in text}
+        # every byte other than a digit, sign, dot, exponent or separator lies in the
+        # header or a text column: none is in a number field
+        separators = _NUMBER_BYTES + b",\n"
+        stray = {
+            index: _string_bytes(texts[index]).translate(None, _NUMBER_BYTES) for index in text
+        }
+        outside = len(data.translate(None, separators))
+        within = len(data[:start].translate(None, separators)) + sum(map(len, stray.values()))
+        if outside != within:
+            return None
+        columns: list[Column] = []
+        for index, name in enumerate(names):
+            column: Column | None
+            if name == "pid":
+                column = texts[index].to_pylist()
+            elif name == "bursts":  # numbers and spaces only, else the numpy path reads it
+                plain_numbers = not stray[index].translate(None, b" ")
+                column = (plain_numbers and _arrow_bursts(texts[index])) or _newline_ended(
+                    texts[index]
+                )
+            else:
+                column = _arrow_numbers(
+                    table.column(index), name in _INTEGER_COLUMNS, partial(written, index)
+                )
+            if column is None:
+                return None
+            columns.append(column)
+    except arrow.ArrowException:  # a body it cannot parse, or one too big for its arrays
+        return None
+    return columns
+
+
+def _arrow_read(body: Any, keys: Sequence[str], columns: Iterable[int], text: Iterable[int]) -> Any:
+    """pyarrow's table of the header-less CSV ``body`` (a pyarrow buffer) whose columns
+    ``keys`` names: only ``columns``, those in ``text`` as strings and the others typed by
+    inference over the whole body; nothing is read as null."""
+    import pyarrow as arrow
+    from pyarrow import csv as arrow_csv
+
+    return arrow_csv.read_csv(
+        arrow.BufferReader(body),
+        # malloc hands large blocks back when freed; pyarrow's default pool would keep them
+        # resident for the whole simulation
+        memory_pool=arrow.system_memory_pool(),
+        read_options=arrow_csv.ReadOptions(
+            use_threads=False,  # a simulation gets one core
+            column_names=keys,
+            block_size=min(max(body.size, 1), _ARROW_BLOCK),  # one block: types seen whole
+        ),
+        parse_options=arrow_csv.ParseOptions(ignore_empty_lines=False),
+        convert_options=arrow_csv.ConvertOptions(
+            include_columns=[keys[index] for index in columns],
+            column_types={keys[index]: arrow.string() for index in text},
+            null_values=[],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _arrow_numbers(column: Any, integer: bool, written: Callable[[], bytes]) -> np.ndarray | None:
+    """A number column read by pyarrow, as the numpy path has it: int64 when every value is
+    written as an integer, else float64 (``integer``: only int64 will do); None when the
+    two paths could differ.  ``written()`` gives the column's text, needed only when every
+    float is a whole number."""
+    import pyarrow as arrow
+
+    if column.type == arrow.int64():
+        values = column.to_numpy()
+    elif column.type == arrow.float64() and not integer:
+        values = column.to_numpy()
+        with np.errstate(invalid="ignore"):  # inf - inf: not fractional
+            fractional = bool(np.any(values - np.floor(values) > 0))
+        # a fractional value can only be written with a dot or an exponent; whole values
+        # may be integers beyond int64 or written +5, which the numpy path reads otherwise
+        if not fractional and not any(mark in written() for mark in (b".", b"e", b"E")):
+            return None
+    else:
+        return None
+    return values if values.flags.writeable else values.copy()
+
+
+def _arrow_bursts(array: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """A bursts column of numbers and spaces (a pyarrow string array) as CSR offsets and
+    values, or None unless every field is numbers separated by single spaces."""
+    import pyarrow as arrow
+
+    text = _newline_ended(array)
+    raw = np.frombuffer(text, dtype=np.uint8)
+    spaces = np.flatnonzero(raw == ord(" "))
+    # one space between numbers: a field with k spaces holds k + 1 of them
+    lengths = np.diff(np.searchsorted(spaces, np.flatnonzero(raw == ord("\n"))), prepend=0) + 1
+    offsets = np.zeros(len(array) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    # one number a line; a stray space leaves an empty line, which is no number
+    tokens = arrow.py_buffer(text.translate(_SPACE_TO_NEWLINE))
+    values = _arrow_numbers(_arrow_read(tokens, ["0"], [0], []).column(0), False, lambda: text)
+    if values is None or len(values) != offsets[-1]:
+        return None
+    return offsets, values
+
+
+def _string_bytes(array: Any) -> bytes:
+    """The text of a pyarrow string array, every field run together."""
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)
+    first, last = int(offsets[array.offset]), int(offsets[array.offset + len(array)])
+    return array.buffers()[2].slice(first, last - first).to_pybytes()
+
+
+def _newline_ended(array: Any) -> bytes:
+    """A pyarrow string array as the numpy path's text column: newline-ended field texts."""
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)
+    offsets = offsets[array.offset : array.offset + len(array) + 1]
+    joined = np.full(int(offsets[-1] - offsets[0]) + len(array), ord("\n"), dtype=np.uint8)
+    keep = np.ones(len(joined), dtype=np.bool_)
+    keep[offsets[1:] - offsets[0] + np.arange(len(array))] = False
+    joined[keep] = np.frombuffer(_string_bytes(array), dtype=np.uint8)
+    return joined.tobytes()
 
 
 class _CsvFields:
@@ -840,7 +1014,9 @@ class _CsvFields:
             values = block[:, position]
             if float_columns[index]:
                 parsed[index] = values
-            elif bool(np.all(np.abs(values) <= 2**53)):  # exact in float64, so exact here
+            # only integers below 2**53 read as floats below it, and exactly (2**53 itself
+            # may be 2**53 + 1 rounded to even)
+            elif bool(np.all(np.abs(values) < 2**53)):
                 parsed[index] = values.astype(np.int64)
         return parsed
 
@@ -881,9 +1057,11 @@ def _csv_module_columns(text: str, label: str) -> tuple[list[str], list[Column]]
 def _texts(column: Column) -> list[str]:
     if isinstance(column, list):
         return column
-    if isinstance(column, np.ndarray):
-        return [str(value) for value in column.tolist()]
-    return column.decode("utf-8").split("\n")[:-1]
+    if isinstance(column, bytes):
+        return column.decode("utf-8").split("\n")[:-1]
+    if isinstance(column, tuple):
+        raise TypeError("a parsed bursts column has no field texts")
+    return [str(value) for value in column.tolist()]
 
 
 def _token_counts(column: bytes, count: int) -> np.ndarray:
@@ -905,7 +1083,7 @@ def _as_bytes(column: Column) -> bytes | None:
     """Newline-ended field bytes (None when a field itself holds a newline)."""
     if isinstance(column, bytes):
         return column
-    if isinstance(column, np.ndarray):
+    if not isinstance(column, list):  # already parsed
         return None
     if any("\n" in text for text in column):
         return None
@@ -988,6 +1166,8 @@ def _bursts_column(
     problems: list[tuple[int, str]],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Space-separated CPU, I/O, CPU, ... bursts per row -> CSR offsets and values."""
+    if isinstance(column, tuple):
+        return column
     encoded = _as_bytes(column)
     if encoded is not None:
         lengths = _token_counts(encoded, count)

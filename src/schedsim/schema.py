@@ -242,7 +242,7 @@ def _field_label(location: tuple[Any, ...]) -> str:
     if field == "bursts" and len(location) > 1 and isinstance(location[1], int):
         position = location[1]
         return f"bursts[{position}] ({'CPU' if position % 2 == 0 else 'I/O'})"
-    return field
+    return plain(field)  # an unknown key may hold a line break
 
 
 def validate_processes(processes: list[Any]) -> list[tuple[int, str]]:
@@ -320,6 +320,16 @@ def _bad_rows(
         problems.append((row, f"{locate(column, row, None)}: {rule}, got {describe(value)}"))
 
 
+def _may_repeat(pids: Sequence[str]) -> bool:
+    """False when the pids are certainly all different: their hashes are (equal strings
+    have equal hashes).  Sorting a million hashes is several times faster than building a
+    set of the strings; a repeated hash, real duplicate or not, sends the caller to the
+    exact check."""
+    hashes = np.fromiter(map(hash, pids), dtype=np.int64, count=len(pids))
+    hashes.sort()
+    return bool(np.any(hashes[1:] == hashes[:-1]))
+
+
 def check_columns(
     pids: Sequence[str],
     arrival: np.ndarray,
@@ -336,16 +346,15 @@ def check_columns(
     Columns must already have consistent lengths; values are checked here."""
     problems: list[tuple[int, str]] = []
     count = len(pids)
-    unique = set(pids)
     # str.split() stops at the first whitespace: a cheap test before looking at each pid
-    blank = "" in unique or (
-        len("\x00".join(pids).split(maxsplit=1)) > 1 and any(map(str.isspace, unique))
+    blank = "" in pids or (
+        len("\x00".join(pids).split(maxsplit=1)) > 1 and any(map(str.isspace, pids))
     )
     if blank:
         for row, pid in enumerate(pids):
             if not pid.strip():
                 problems.append((row, f"{locate('pid', row, None)}: must not be empty"))
-    if len(unique) != count:
+    if _may_repeat(pids):
         first_seen: dict[str, int] = {}
         for row, pid in enumerate(pids):
             if pid in first_seen and pid.strip():
