@@ -9,8 +9,9 @@ default) to a temporary directory, once, then measures:
 * **end to end**: ``schedsim run big.csv --policy rr --quantum 1 --summary-only`` as a child
   process — interpreter start-up, imports, loading, simulation and the summary included —
   best of ``--repeat`` wall-clock times (bar: under 3.5 s at 10^6 rows);
-* **peak memory** of that child: its ``ru_maxrss`` from ``os.wait4``, which reports on that
-  one child alone (bar: under 500 MB at 10^6 rows).
+* **peak memory** of that child: its ``ru_maxrss`` from ``os.wait4``, taken by a small
+  launcher interpreter so that this script's own peak is not carried into it (bar: under
+  500 MB at 10^6 rows).
 
 Usage:
     python benchmarks/end_to_end.py
@@ -28,7 +29,6 @@ import argparse
 import datetime
 import gc
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -94,32 +94,55 @@ def schedsim_command() -> list[str]:
     return [script] if script else [sys.executable, "-m", "schedsim"]
 
 
+# Runs the command and reports its wall-clock time and peak RSS.  It exists because Linux
+# carries a process's peak RSS over into the program it execs: a command started straight
+# from this script (which holds the big workload) would report this script's peak, not its
+# own.  Started from this small interpreter instead, the command's ru_maxrss is its own.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+report, command = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+child = subprocess.Popen(command)
+_, status, usage = os.wait4(child.pid, 0)
+elapsed = time.perf_counter() - start
+with open(report, "w") as out:
+    json.dump({"seconds": elapsed, "status": os.waitstatus_to_exitcode(status),
+               "maxrss": usage.ru_maxrss}, out)
+"""
+
+
 def time_cli(path: Path, repeat: int) -> dict[str, Any]:
     command = [*schedsim_command(), "run", str(path), *POLICY_ARGUMENTS]
     seconds: list[float] = []
     peaks: list[int] = []
     output = ""
-    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+    with (
+        tempfile.TemporaryFile("w+") as stdout,
+        tempfile.TemporaryFile("w+") as stderr,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
+        report = Path(scratch) / "report.json"
         for _ in range(repeat):
             stdout.seek(0)
             stdout.truncate()
             stderr.seek(0)
             stderr.truncate()
-            start = time.perf_counter()
-            child = subprocess.Popen(command, stdout=stdout, stderr=stderr)
-            _, status, usage = os.wait4(child.pid, 0)
-            elapsed = time.perf_counter() - start
-            child.returncode = os.waitstatus_to_exitcode(status)
+            launcher = [sys.executable, "-c", LAUNCHER, str(report), *command]
+            subprocess.run(launcher, stdout=stdout, stderr=stderr, check=False)
+            try:
+                measured = json.loads(report.read_text())
+            except (OSError, ValueError) as error:
+                return {"command": command, "error": f"launcher failed: {error}"}
             stdout.seek(0)
             output = stdout.read()
-            if child.returncode != 0:
+            if measured["status"] != 0:
                 stderr.seek(0)
                 return {
                     "command": command,
-                    "error": f"exit status {child.returncode}: {stderr.read().strip()[-500:]}",
+                    "error": f"exit status {measured['status']}: {stderr.read().strip()[-500:]}",
                 }
-            seconds.append(elapsed)
-            peaks.append(usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024))
+            seconds.append(measured["seconds"])
+            peaks.append(measured["maxrss"] * (1 if sys.platform == "darwin" else 1024))
     return {
         "command": command,
         "seconds": min(seconds),
