@@ -44,7 +44,7 @@ def render_table(result: Result, *, summary_only: bool = False, width: int | Non
         prediction = result.extra.get("prediction")
         if prediction:
             console.print(prediction_line(prediction))
-        console.print(provenance(result), style="dim")
+        console.print(provenance(result), style="dim", soft_wrap=True)  # one line to copy
     return capture.get()
 
 
