@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from typing import Any
 
 from rich.console import Console
@@ -139,16 +140,40 @@ def summary_table(result: Result) -> Table:
     return table
 
 
+CSV_CHUNK_ROWS = 65_536
+
+
 def jobs_csv(result: Result) -> str:
     """Per-process records, after one ``#`` comment line that says how they were made."""
-    buffer = io.StringIO()
-    buffer.write(f"# {provenance(result)}\n")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["pid", *JOB_COLUMNS])
-    columns = [result.jobs[name].tolist() for name in JOB_COLUMNS]
-    for i, pid in enumerate(result.pids):
-        writer.writerow([pid, *(column[i] for column in columns)])
-    return buffer.getvalue()
+    return "".join(jobs_csv_chunks(result))
+
+
+def jobs_csv_chunks(result: Result) -> Iterator[str]:
+    """:func:`jobs_csv` in pieces of up to 65,536 rows, so that a million records are
+    written without holding all their text at once.
+
+    Numbers are written as :mod:`csv` writes them (``repr``: shortest round-trip floats,
+    exact integers), one ``%`` format per row rather than a ``writerow`` call, and pids are
+    quoted by the csv module's minimal rule, plus one: a pid holding a carriage return is
+    quoted too (``csv.writer`` with a ``\\n`` terminator leaves it bare, and readers would
+    take it for a line break)."""
+    header = io.StringIO()
+    header.write(f"# {provenance(result)}\n")
+    csv.writer(header, lineterminator="\n").writerow(["pid", *JOB_COLUMNS])
+    yield header.getvalue()
+    row = "%s" + ",%r" * len(JOB_COLUMNS) + "\n"
+    pids = [_csv_field(pid) for pid in result.pids]
+    for start in range(0, len(pids), CSV_CHUNK_ROWS):
+        stop = start + CSV_CHUNK_ROWS
+        columns = [result.jobs[name][start:stop].tolist() for name in JOB_COLUMNS]
+        yield "".join(map(row.__mod__, zip(pids[start:stop], *columns, strict=True)))
+
+
+def _csv_field(text: str) -> str:
+    """``text`` as csv.writer's minimal quoting writes it (one field among several)."""
+    if any(mark in text for mark in (",", '"', "\r", "\n")):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _join(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,8 @@ from schedsim.cli.common import (
 )
 from schedsim.cli.gantt import ChartRequest, chart_options
 from schedsim.errors import OptionError
-from schedsim.output import check_writable, write_atomic
-from schedsim.report import jobs_csv, render_table
+from schedsim.output import AtomicFile, check_writable
+from schedsim.report import jobs_csv, jobs_csv_chunks, render_table
 
 
 @click.command()
@@ -100,17 +101,21 @@ def run(
     keep_timeline = not (summary_only or no_timeline) or output_format == "json" or charts.wanted
     result = simulate(workload, policy, timeline=keep_timeline, max_slices=max_slices, **settings)
     # Everything is rendered before anything is written: a failure leaves no file changed.
-    saved = None
-    if output is not None:
-        saved = result.to_json() if output.lower().endswith(".json") else jobs_csv(result)
-    chart = charts.prepare(result, separated=output_format == "table")
-    if output_format == "json":
-        shown = result.to_json()
-    elif output_format == "csv":
-        shown = jobs_csv(result)
-    else:
-        shown = render_table(result, summary_only=summary_only)
-    if output is not None and saved is not None:
-        write_atomic(output, saved)
+    # (Per-process records go straight into the output's temporary file, which becomes the
+    # output only when the block completes: a million records need not sit in memory.)
+    with contextlib.ExitStack() as pending:
+        if output is not None:
+            saved = pending.enter_context(AtomicFile(output))
+            if output.lower().endswith(".json"):
+                saved.write(result.to_json())
+            else:
+                saved.writelines(jobs_csv_chunks(result))
+        chart = charts.prepare(result, separated=output_format == "table")
+        if output_format == "json":
+            shown = result.to_json()
+        elif output_format == "csv":
+            shown = jobs_csv(result)
+        else:
+            shown = render_table(result, summary_only=summary_only)
     chart.save()
     click.echo(shown + chart.text, nl=False)
