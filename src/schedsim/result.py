@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 import numpy as np
@@ -116,6 +118,18 @@ class Result:
     # -- JSON -------------------------------------------------------------------------------------
     def to_dict(self, *, include_timeline: bool = True) -> dict[str, Any]:
         convert = _time_converter(self.integer_times)
+        out = self._outline(include_timeline)
+        out["jobs"] = self.job_records()
+        if "timeline" in out:
+            out["timeline"] = self.timeline_records()
+            out["io"] = [
+                {"pid": self.pids[job], "start": convert(start), "end": convert(end)}
+                for job, start, end in self.io_periods
+            ]
+        return out
+
+    def _outline(self, include_timeline: bool) -> dict[str, Any]:
+        """The JSON form's keys in order, with None for the lists of records."""
         out: dict[str, Any] = {
             "schedsim": self.version,
             "format": FORMAT_VERSION,
@@ -125,21 +139,112 @@ class Result:
             "settings": self.settings,
             "workload": self.workload,
             "workload_file": self.source,
-            "jobs": self.job_records(),
+            "jobs": None,
             "summary": {key: _json_number(value) for key, value in self.summary.items()},
         }
         if include_timeline and self.timeline is not None:
-            out["timeline"] = self.timeline_records()
-            out["io"] = [
-                {"pid": self.pids[job], "start": convert(start), "end": convert(end)}
-                for job, start, end in self.io_periods
-            ]
+            out["timeline"] = out["io"] = None
         if self.extra:
             out["extra"] = self.extra
         return out
 
-    def to_json(self, *, include_timeline: bool = True, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(include_timeline=include_timeline), indent=indent) + "\n"
+    def to_json(self, *, include_timeline: bool = True) -> str:
+        """The JSON form (see :meth:`json_chunks` for its layout)."""
+        return "".join(self.json_chunks(include_timeline=include_timeline))
+
+    def json_chunks(self, *, include_timeline: bool = True) -> Iterator[str]:
+        """The JSON form of :meth:`to_dict` in pieces, for writing without holding it all.
+
+        Laid out with two-space indents and one record per line, which keeps a million
+        records readable and diffable, and lets them be formatted with one ``%`` per record
+        (json's indenting encoder is pure Python and holds every fragment of the document
+        at once: gigabytes at a million records)."""
+        document = self._outline(include_timeline)
+        records: dict[str, Callable[[], Iterator[str]]] = {
+            "jobs": self._job_lines,
+            "timeline": self._slice_lines,
+            "io": self._io_lines,
+        }
+        yield "{"
+        for index, (key, value) in enumerate(document.items()):
+            yield ",\n  " if index else "\n  "
+            yield json.dumps(key) + ": "
+            lines = records.get(key)
+            if lines is None:
+                yield json.dumps(value, indent=2).replace("\n", "\n  ")
+                continue
+            empty = True
+            for chunk in lines():
+                yield ("[\n    " if empty else ",\n    ") + chunk
+                empty = False
+            yield "[]" if empty else "\n  ]"
+        yield "\n}\n"
+
+    def _job_lines(self) -> Iterator[str]:
+        columns = [self.jobs[name] for name in JOB_COLUMNS]
+        pids = list(map(encode_basestring_ascii, self.pids))
+        # pids go in already encoded (%s); numbers as repr, which is JSON's spelling (%r)
+        template = '{"pid": %s' + "".join(f', "{name}": %r' for name in JOB_COLUMNS) + "}"
+        for start in range(0, len(pids), RECORD_CHUNK):
+            stop = start + RECORD_CHUNK
+            values = [column[start:stop] for column in columns]
+            if all(np.all(np.isfinite(column)) for column in values):
+                rows = zip(pids[start:stop], *(column.tolist() for column in values), strict=True)
+                yield ",\n    ".join(map(template.__mod__, rows))
+            else:  # json's own spelling of non-finite numbers
+                lists = [column.tolist() for column in values]
+                yield ",\n    ".join(
+                    json.dumps(
+                        {"pid": self.pids[start + i], **dict(zip(JOB_COLUMNS, row, strict=True))}
+                    )
+                    for i, row in enumerate(zip(*lists, strict=True))
+                )
+
+    def _slice_lines(self) -> Iterator[str]:
+        assert self.timeline is not None
+        ordered = self.timeline.sorted_by_start().arrays()
+        pids = list(map(encode_basestring_ascii, self.pids))
+        reasons = [encode_basestring_ascii(name) for name in REASON_NAMES]
+        template = (
+            '{"cpu": %r, "pid": %s, "dispatched": %r, "start": %r, "end": %r, '
+            '"level": %r, "reason": %s}'
+        )
+        for start in range(0, len(ordered["job"]), RECORD_CHUNK):
+            stop = start + RECORD_CHUNK
+            times = [
+                self._json_times(ordered[name][start:stop])
+                for name in ("dispatched", "start", "end")
+            ]
+            rows = zip(
+                ordered["cpu"][start:stop].tolist(),
+                [pids[job] for job in ordered["job"][start:stop].tolist()],
+                *times,
+                ordered["level"][start:stop].tolist(),
+                [reasons[reason] for reason in ordered["reason"][start:stop].tolist()],
+                strict=True,
+            )
+            yield ",\n    ".join(map(template.__mod__, rows))
+
+    def _io_lines(self) -> Iterator[str]:
+        convert = _time_converter(self.integer_times)
+        for start in range(0, len(self.io_periods), RECORD_CHUNK):
+            yield ",\n    ".join(
+                json.dumps({"pid": self.pids[job], "start": convert(begin), "end": convert(end)})
+                for job, begin, end in self.io_periods[start : start + RECORD_CHUNK]
+            )
+
+    def _json_times(self, values: np.ndarray) -> list[Any]:
+        """Timeline times as to_dict writes them: whole numbers as ints in an integer-time
+        result, floats otherwise; JSON's spelling for non-finite values."""
+        if not bool(np.all(np.isfinite(values))):
+            return [_RawJson(json.dumps(value)) for value in values.tolist()]
+        if not self.integer_times:
+            return values.tolist()
+        whole = values == np.floor(values)
+        if bool(np.all(whole)) and bool(np.all(np.abs(values) < 2**63)):
+            return values.astype(np.int64).tolist()
+        convert = _time_converter(True)
+        return [convert(value) for value in values.tolist()]
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "<result>") -> Result:
@@ -431,6 +536,17 @@ def _show(value: Any) -> str:
 
 def _short(text: str) -> str:
     return plain(text)
+
+
+# Records formatted per chunk when a result is written as JSON.
+RECORD_CHUNK = 65_536
+
+
+class _RawJson(str):
+    """Text already spelled as JSON (a non-finite number), which ``%r`` writes as it is."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def _time_converter(integer: bool) -> Any:

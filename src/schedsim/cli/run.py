@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from schedsim.cli.common import (
 from schedsim.cli.gantt import ChartRequest, chart_options
 from schedsim.errors import OptionError
 from schedsim.output import AtomicFile, check_writable
-from schedsim.report import jobs_csv, jobs_csv_chunks, render_table
+from schedsim.report import jobs_csv_chunks, render_table
 
 
 @click.command()
@@ -107,15 +108,18 @@ def run(
         if output is not None:
             saved = pending.enter_context(AtomicFile(output))
             if output.lower().endswith(".json"):
-                saved.write(result.to_json())
+                saved.writelines(result.json_chunks())
             else:
                 saved.writelines(jobs_csv_chunks(result))
         chart = charts.prepare(result, separated=output_format == "table")
+        shown: Iterable[str]
         if output_format == "json":
-            shown = result.to_json()
+            shown = result.json_chunks()  # formatted as it is printed: no copy in memory
         elif output_format == "csv":
-            shown = jobs_csv(result)
+            shown = jobs_csv_chunks(result)
         else:
-            shown = render_table(result, summary_only=summary_only)
+            shown = [render_table(result, summary_only=summary_only)]
     chart.save()
-    click.echo(shown + chart.text, nl=False)
+    for piece in shown:
+        click.echo(piece, nl=False)
+    click.echo(chart.text, nl=False)

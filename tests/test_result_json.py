@@ -1,0 +1,68 @@
+"""The JSON form of a result, written in pieces: the same document as ``to_dict``, with
+the same number types, whatever the policy, the times or where the pieces are cut."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from schedsim import load_workload, result, simulate
+from schedsim.policies import REGISTRY
+from schedsim.result import Result
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKLOADS = sorted((ROOT / "workloads").glob("*.yaml"))
+
+
+def same_document(text: str, expected: dict) -> None:
+    """Equal values *and* types: json.dumps spells 3 and 3.0 differently, == does not."""
+    assert json.dumps(json.loads(text)) == json.dumps(expected)
+
+
+@pytest.mark.parametrize("workload", WORKLOADS, ids=lambda path: path.stem)
+@pytest.mark.parametrize("policy", sorted(REGISTRY))
+def test_the_written_form_is_to_dict(monkeypatch, workload, policy):
+    monkeypatch.setattr(result, "RECORD_CHUNK", 2)  # records cut across several pieces
+    work = load_workload(workload)
+    for switch in (0, 0.5):
+        run = simulate(work, policy, context_switch=switch, cpus=2 if policy == "rr" else 1)
+        same_document(run.to_json(), run.to_dict())
+        same_document(run.to_json(include_timeline=False), run.to_dict(include_timeline=False))
+
+
+def test_records_are_one_a_line_under_a_readable_outline():
+    run = simulate(load_workload(ROOT / "workloads" / "classic.yaml"), "rr", quantum=4)
+    lines = run.to_json().splitlines()
+    assert lines[0] == "{" and lines[-1] == "}"
+    jobs = lines.index('  "jobs": [')
+    assert [json.loads(line.strip().rstrip(","))["pid"] for line in lines[jobs + 1 : jobs + 4]] == [
+        "P1",
+        "P2",
+        "P3",
+    ]
+    assert lines[jobs + 4] == "  ],"
+    assert '  "policy": "rr",' in lines
+
+
+def test_non_finite_numbers_are_spelled_as_json_spells_them():
+    """A hand-made or measured result may hold them; the fast path must not write ``inf``."""
+    run = simulate(load_workload(ROOT / "workloads" / "classic.yaml"), "fcfs")
+    jobs = {name: column.astype(np.float64) for name, column in run.jobs.items()}
+    jobs["waiting"][1] = np.inf
+    jobs["response"][2] = np.nan
+    odd = Result(**{**run.__dict__, "jobs": jobs})
+    assert odd.timeline is not None
+    odd.timeline.end[0] = float("inf")
+    text = odd.to_json()
+    assert "Infinity" in text and "NaN" in text
+    assert json.dumps(json.loads(text)) == json.dumps(odd.to_dict())
+
+
+def test_an_empty_timeline_is_an_empty_list():
+    run = simulate(load_workload(ROOT / "workloads" / "classic.yaml"), "fcfs")
+    empty = Result(**{**run.__dict__, "timeline": type(run.timeline)()})
+    document = json.loads(empty.to_json())
+    assert document["timeline"] == [] and document["io"] == []
