@@ -242,3 +242,27 @@ def test_a_predicting_sjf_reports_its_prediction_error():
     assert "Burst prediction (exp, alpha=0.5, tau0=10): 14 bursts" in result.output
     oracle = invoke("run", str(ROOT / "workloads" / "interactive_batch.yaml"), "-p", "sjf")
     assert "Burst prediction" not in oracle.output
+
+
+def test_a_command_loads_only_what_it_needs():
+    """``schedsim --version`` must not import numpy, pydantic or the engine (a tenth of a
+    second instead of half a second); ``schedsim run`` loads no other command's module."""
+    probe = (
+        "import sys\n"
+        "from schedsim.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(name for name in ('numpy', 'pydantic', 'schedsim.engine',\n"
+        "    'schedsim.cli.measure', 'schedsim.cli.sweep', 'matplotlib') if name in sys.modules))\n"
+    )
+
+    def loaded(*args: str) -> str:
+        completed = subprocess.run(
+            [sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True
+        )
+        return completed.stdout.strip().splitlines()[-1]
+
+    assert loaded("--version") == "[]"
+    assert loaded("run", CLASSIC, "--summary-only") == "['numpy', 'pydantic', 'schedsim.engine']"

@@ -7,6 +7,7 @@ code; Ctrl-C exits 130; anything unexpected is a bug and exits 70 with a one-lin
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -18,8 +19,33 @@ from schedsim.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SchedsimError
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+# Each command's module is imported only when that command runs (or help lists them all),
+# so a command does not pay for the others' imports (matplotlib, asyncio, dask, ...).
+COMMANDS = {
+    "run": "schedsim.cli.run:run",
+    "policies": "schedsim.cli.info:policies",
+    "generate": "schedsim.cli.generate:generate",
+    "gantt": "schedsim.cli.gantt:gantt",
+    "compare": "schedsim.cli.compare:compare",
+    "sweep": "schedsim.cli.sweep:sweep",
+    "measure": "schedsim.cli.measure:measure_command",
+    "validate": "schedsim.cli.validate:validate",
+}
+
+
 class SchedsimGroup(click.Group):
-    """Turns every failure into one line and an exit code — never a traceback."""
+    """Turns every failure into one line and an exit code — never a traceback — and loads
+    each command's module when that command is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module, attribute = COMMANDS[cmd_name].split(":")
+            command = getattr(importlib.import_module(module), attribute)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -70,16 +96,5 @@ def main() -> None:
       schedsim policies
     """
 
-
-from schedsim.cli import compare, gantt, generate, info, measure, run, sweep, validate  # noqa: E402
-
-main.add_command(run.run)
-main.add_command(info.policies)
-main.add_command(generate.generate)
-main.add_command(gantt.gantt)
-main.add_command(compare.compare)
-main.add_command(sweep.sweep)
-main.add_command(measure.measure_command)
-main.add_command(validate.validate)
 
 __all__ = ["main"]
