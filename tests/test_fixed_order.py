@@ -113,3 +113,24 @@ def test_a_long_run_keeps_textbook_fcfs_arithmetic():
     assert finish.dtype == np.int64
     assert np.array_equal(start[1:], np.maximum(arrival[1:], finish[:-1]))
     assert np.array_equal(finish, start + burst)
+
+
+def test_a_job_that_never_waited_has_a_waiting_of_exactly_zero():
+    """finish - arrival - burst in floats is +-1e-16 for a job run on arrival (finish =
+    start + burst is rounded): such residues are zero waits, and a real wait of 1e-4 at
+    time 10^4 is kept."""
+    rng = np.random.default_rng(11)
+    arrival = np.cumsum(rng.uniform(20.0, 30.0, 2000)).round(4)  # gaps longer than bursts
+    burst = rng.uniform(0.1, 10.0, 2000).round(4)
+    pairs = zip(arrival.tolist(), burst.tolist(), strict=True)
+    processes = [(f"P{i}", a, b) for i, (a, b) in enumerate(pairs)]
+    processes.append(("late", float(arrival[-1]), 1.0))  # waits for the last job's burst
+    work = workload(*processes)
+    jobs = simulate(work, "fcfs", timeline=False).jobs
+    assert np.all(jobs["waiting"][:-1] == 0.0)
+    raw = jobs["turnaround"] - jobs["cpu_time"]
+    assert np.any(raw[:-1] != 0.0)  # without the rule some would be +-1e-16
+    assert jobs["waiting"][-1] == pytest.approx(burst[-1], rel=1e-12)
+
+    tiny = workload(("A", 10_000.0, 0.0001), ("B", 10_000.0, 1.0))
+    assert simulate(tiny, "fcfs").jobs["waiting"].tolist() == [0.0, pytest.approx(0.0001)]

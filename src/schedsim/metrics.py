@@ -7,6 +7,8 @@ Per process:
                  context switch)
     waiting    = time spent ready but not running
                = turnaround - CPU time - I/O time - its context-switch share
+                 (with float times, a residue of that subtraction within a few ulps of the
+                 times involved is the rounding of a zero wait, and is written as 0)
 Summary: mean / median / p95 / max of each, throughput (processes per time unit over the
 makespan), CPU utilisation (CPU time / (makespan x CPUs)), makespan (last finish - first
 arrival), context switches and the time they cost.
@@ -46,12 +48,19 @@ def job_columns(workload: Workload, trace: Trace) -> dict[str, np.ndarray]:
     cpu_time = workload.cpu_total().astype(dtype)
     io_time = workload.io_total().astype(dtype)
     turnaround = finish - arrival
+    waiting = turnaround - cpu_time - io_time - switch_time
+    if waiting.dtype.kind == "f":
+        # A job dispatched the moment it arrived gets finish = start + burst, rounded, and
+        # finish - arrival - burst is then +-1e-16 rather than 0: a "waiting" a reader
+        # would take for a bug (or a negative wait).
+        residue = 8 * np.spacing(np.maximum(np.abs(finish), np.abs(arrival)))
+        waiting[np.abs(waiting) <= residue] = 0.0
     return {
         "arrival": arrival,
         "first_run": first_run,
         "finish": finish,
         "turnaround": turnaround,
-        "waiting": turnaround - cpu_time - io_time - switch_time,
+        "waiting": waiting,
         "response": first_run - arrival,
         "cpu_time": cpu_time,
         "io_time": io_time,
