@@ -318,16 +318,11 @@ def _run_fixed_order(
     return Trace(
         first_run=_scatter(starts, jobs),
         finish=_scatter(ends, jobs),
-        # One dispatch each, charged as the event loop charges it (0 + switch; an int 0
-        # when there is no switch).
-        switch_time=np.full(n, context_switch) if context_switch != 0 else np.zeros(n, np.int64),
+        switch_time=np.full(n, context_switch),  # one dispatch each (run() made a 0 an int)
         slices=np.ones(n, dtype=np.int64),
         context_switches=n,
         timeline=timeline,
     )
-
-
-FIXED_ORDER_METHODS = ("auto", "c", "numpy", "python")
 
 
 def _fixed_order_times(
@@ -346,7 +341,7 @@ def _fixed_order_times(
     through its closed form, exact in int64 — with ``c_i = switch + burst_i`` and ``C`` their
     prefix sums, ``end_i = C_i + max over j <= i of (arrival_j - C_(j-1))`` — unless the
     sums could overflow, when the Python loop's unbounded ints take over.  ``method`` forces
-    one of them (tests compare them)."""
+    one of them: ``"c"``, ``"numpy"`` or ``"python"`` (tests compare them)."""
     floats = arrivals.dtype.kind == "f" or (
         isinstance(context_switch, float) and context_switch != 0
     )
