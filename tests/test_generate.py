@@ -146,6 +146,23 @@ def test_io_fraction_count_and_burst_order() -> None:
     assert workload.bursts(doing_io) == (5, 20, 5, 20, 5)
 
 
+def test_io_count_drawn_per_process_from_a_distribution() -> None:
+    """count=uniform:1..4: each chosen process gets its own number of I/O bursts, 1 to 4, all
+    four happen among 300 processes, and the choice of processes and the bursts are the
+    same as with a fixed count (each has its own stream)."""
+    spec = dict(processes=1000, arrivals="batch", bursts="constant:5", seed=2)
+    varied = generate_workload(**spec, io="fraction=0.3,bursts=constant:20,count=uniform:1..4")
+    fixed = generate_workload(**spec, io="fraction=0.3,bursts=constant:20,count=2")
+    io_counts = (lengths(varied) - 1) // 2
+    assert (io_counts > 0).sum() == 300
+    assert set(io_counts[io_counts > 0].tolist()) == {1, 2, 3, 4}
+    assert np.array_equal(io_counts > 0, lengths(fixed) > 1)
+    doing_io = int(np.flatnonzero(io_counts == 3)[0])
+    assert varied.bursts(doing_io) == (5, 20, 5, 20, 5, 20, 5)
+    again = generate_workload(**spec, io="fraction=0.3,bursts=constant:20,count=uniform:1..4")
+    assert np.array_equal(again.burst_offsets, varied.burst_offsets)
+
+
 def test_io_defaults_fraction_one_count_one() -> None:
     workload = generate_workload(
         processes=10, arrivals="batch", bursts="constant:1", io="bursts=constant:2", seed=0
@@ -342,8 +359,25 @@ BASE = {"processes": 10, "arrivals": "batch", "bursts": "constant:1", "seed": 0}
         ),
         (
             {"io": "bursts=constant:1,count=0"},
-            "--io 'bursts=constant:1,count=0': count must be a whole number from 1 to 10,000, "
-            "got '0'",
+            "--io 'bursts=constant:1,count=0': count must be a whole number from 1 to 10,000 "
+            "or a distribution of them (e.g. uniform:1..5), got '0'",
+        ),
+        (
+            {"io": "bursts=constant:1,count=exponential:mean=2"},
+            "--io 'bursts=constant:1,count=exponential:mean=2': count must be a whole number "
+            "from 1 to 10,000 or a distribution of them (e.g. uniform:1..5), but "
+            "'exponential:mean=2' can give values that are not whole numbers",
+        ),
+        (
+            {"io": "bursts=constant:1,count=uniform:0..3"},
+            "--io 'bursts=constant:1,count=uniform:0..3': count must be a whole number from 1 "
+            "to 10,000 or a distribution of them (e.g. uniform:1..5), but 'uniform:0..3' can "
+            "give values from 0 to 3",
+        ),
+        (
+            {"io": "bursts=constant:1,count=2,foo=1"},
+            "--io 'bursts=constant:1,count=2,foo=1': unknown key 'foo'; the keys are "
+            "fraction, bursts and count",
         ),
         (
             {"io": "fracton=0.5,bursts=constant:1"},
@@ -618,10 +652,16 @@ def test_cli_help_documents_every_preset_and_distribution() -> None:
         ),
         (
             ["--io", "fraction=1,bursts=constant:1,count=1000000000"],
-            "count must be a whole number from 1 to 10,000, got '1000000000'",
+            "count must be a whole number from 1 to 10,000 or a distribution of them (e.g. "
+            "uniform:1..5), got '1000000000'",
         ),
         (
             ["-n", "100000", "--io", "fraction=1,bursts=constant:1,count=1000"],
+            "--io: 100,000 processes with up to 1,000 I/O bursts each would be more than "
+            "50,000,000 bursts in all",
+        ),
+        (
+            ["-n", "100000", "--io", "fraction=1,bursts=constant:1,count=uniform:1..1000"],
             "--io: 100,000 processes with up to 1,000 I/O bursts each would be more than "
             "50,000,000 bursts in all",
         ),

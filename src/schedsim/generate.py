@@ -67,16 +67,25 @@ STREAMS = (
     "priority",
     "tickets",
     "nice",
+    "io_count",  # appended: the streams before it (and so older workloads) are unchanged
 )
 
 
 @dataclass(frozen=True)
 class IOSpec:
-    """Which processes do I/O and how much: ``fraction=0.3,bursts=exponential:mean=5,count=2``."""
+    """Which processes do I/O and how much: ``fraction=0.3,bursts=exponential:mean=5,count=2``.
+
+    ``count`` is the number of I/O bursts of each chosen process: a whole number, or a
+    distribution of whole numbers (``count=uniform:1..5``) drawn for each process."""
 
     fraction: float
     bursts: Distribution
-    count: int = 1
+    count: int | Distribution = 1
+
+    @property
+    def most(self) -> int:
+        """The largest number of I/O bursts a process can get."""
+        return self.count if isinstance(self.count, int) else int(self.count.high)
 
     def __str__(self) -> str:
         return f"fraction={self.fraction:g},bursts={self.bursts},count={self.count}"
@@ -238,7 +247,7 @@ def parse_io(spec: str | IOSpec | None, *, option: str = "--io") -> IOSpec | Non
             raise OptionError(f"{where}: {key} is given twice")
         values[key] = text[match.end() : end].strip()
     for key in ("fraction", "count"):
-        if key in values and "," in values[key]:
+        if key in values and "," in values[key] and not (key == "count" and ":" in values[key]):
             extra = values[key].split(",", 1)[1].partition("=")[0].strip()
             raise OptionError(
                 f"{where}: unknown key {extra!r}; the keys are fraction, bursts and count"
@@ -255,20 +264,39 @@ def parse_io(spec: str | IOSpec | None, *, option: str = "--io") -> IOSpec | Non
             raise OptionError(
                 f"{where}: fraction must be a number from 0 to 1, got {values['fraction']!r}"
             )
-    count = 1
+    count: int | Distribution = 1
     if "count" in values:
-        try:
-            count = int(values["count"])
-        except ValueError:
-            count = 0
-        if not 1 <= count <= MAX_IO_COUNT:
-            raise OptionError(
-                f"{where}: count must be a whole number from 1 to {MAX_IO_COUNT:,}, "
-                f"got {values['count']!r}"
-            )
+        count = _io_count(values["count"], where)
     bursts = parse_distribution(values["bursts"], option=f"{option} bursts")
     _check_positive(bursts, f"{option} bursts", "I/O bursts")
     return IOSpec(fraction, bursts, count)
+
+
+def _io_count(text: str, where: str) -> int | Distribution:
+    """``count=``: a whole number, or a distribution of whole numbers, from 1 to 10,000."""
+    rule = (
+        f"count must be a whole number from 1 to {MAX_IO_COUNT:,} or a distribution of them "
+        "(e.g. uniform:1..5)"
+    )
+    if ":" not in text:
+        try:
+            count = int(text)
+        except ValueError:
+            count = 0
+        if not 1 <= count <= MAX_IO_COUNT:
+            raise OptionError(f"{where}: {rule}, got {text!r}")
+        return count
+    counts = parse_distribution(text, option=f"{where} count")
+    if not counts.integer or counts.low < 1 or counts.high > MAX_IO_COUNT:
+        raise OptionError(
+            f"{where}: {rule}, but {counts.spec!r} can give "
+            + (
+                "values that are not whole numbers"
+                if not counts.integer
+                else f"values from {counts.low:g} to {counts.high:g}"
+            )
+        )
+    return counts
 
 
 def _check_positive(distribution: Distribution, option: str, what: str) -> None:
@@ -444,7 +472,7 @@ def _plan(
         if spec is not None
     }
     if count is not None:  # bound the bursts a workload may need before sampling any
-        most_io = max((io_spec.count for _, _, io_spec in classes if io_spec), default=0)
+        most_io = max((io_spec.most for _, _, io_spec in classes if io_spec), default=0)
         if count * (2 * most_io + 1) > MAX_BURSTS:
             problems.append(
                 f"--io: {count:,} processes with up to {most_io:,} I/O bursts each would be "
@@ -480,7 +508,10 @@ def _sample(plan: _Plan, *, seed: int, integer: bool) -> Workload:
         members = np.flatnonzero(class_of == index)
         chosen_count = math.floor(io_spec.fraction * len(members) + 0.5)
         picked = streams["io_choice"].choice(members, size=chosen_count, replace=False)
-        io_count[np.sort(picked)] = io_spec.count
+        if isinstance(io_spec.count, int):
+            io_count[np.sort(picked)] = io_spec.count
+        else:
+            io_count[np.sort(picked)] = io_spec.count.sample(streams["io_count"], chosen_count)
 
     lengths = 2 * io_count + 1
     offsets = np.zeros(count + 1, dtype=np.int64)

@@ -85,7 +85,8 @@ def _presets_help() -> str:
     metavar="SPEC",
     default=None,
     help="'fraction=F,bursts=DIST,count=K': round(F*n) processes get K I/O bursts each "
-    "(F and K default to 1); 'none' for no I/O",
+    "(F and K default to 1; K may be a whole-number distribution such as uniform:1..5, drawn "
+    "per process); 'none' for no I/O",
 )
 @click.option("--priorities", metavar="DIST", default=None, help="priority, whole numbers")
 @click.option("--tickets", metavar="DIST", default=None, help="lottery tickets, whole numbers >= 1")
