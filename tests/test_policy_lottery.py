@@ -11,8 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schedsim import OptionError, Workload, WorkloadError, simulate
+from schedsim.clock import SimulatedClock
 from schedsim.policies import make_policy
-from schedsim.policies.lottery import TicketTree
+from schedsim.policies.base import overrides, standalone_view
+from schedsim.policies.lottery import MAX_COMPENSATION, TicketTree
 
 
 def _cpu_bound(tickets: list[int], burst: int) -> Workload:
@@ -109,6 +111,76 @@ def test_thousands_of_ready_jobs() -> None:
     result = simulate(workload, "lottery", seed=1, timeline=False)
     assert result.summary["slices"] == 15_000
     assert result.jobs["finish"].max() == 15_000
+
+
+def _io_bound_and_two_cpu_bound(bursts: int) -> Workload:
+    """P1 does 1 unit of CPU then 1 of I/O, ``bursts`` times; P2 and P3 never block."""
+    pattern = [1, 1] * (bursts - 1) + [1]
+    return Workload.from_processes(
+        [
+            {"pid": "P1", "arrival": 0, "bursts": pattern},
+            {"pid": "P2", "arrival": 0, "bursts": [100_000]},
+            {"pid": "P3", "arrival": 0, "bursts": [100_000]},
+        ]
+    )
+
+
+def _holder(ready: list[tuple[str, int]], ticket: int) -> str:
+    """Who holds ticket number ``ticket``, counting the ready jobs' tickets in file order."""
+    for pid, count in ready:
+        if ticket < count:
+            return pid
+        ticket -= count
+    raise AssertionError(f"ticket {ticket} is past the last one")
+
+
+def test_compensation_tickets_follow_waldspurger_and_weihl() -> None:
+    """Quantum 4: P1 uses 1/4 of a quantum and blocks, so until it next wins it draws with
+    4 x 100 tickets (Waldspurger & Weihl, OSDI 1994, compensation tickets).  The reference:
+    replay the seeded draws over the ready jobs in file order, P1 holding 400 tickets after
+    each of its bursts and 100 again once it wins; P1's I/O (1 unit) always ends inside the
+    next winner's quantum (4 units), so no two events share an instant."""
+    seed = 5
+    workload = _io_bound_and_two_cpu_bound(bursts=30)
+    result = simulate(workload, "lottery", quantum=4, compensate=True, seed=seed)
+    picked = [row["pid"] for row in result.timeline_records()[:60]]
+
+    rng = np.random.default_rng(seed)
+    expected: list[str] = []
+    now, p1_back, p1_tickets, p1_left = 0, 0, 100, 30
+    while len(expected) < 60:
+        ready = [("P1", p1_tickets)] if p1_left and p1_back <= now else []
+        ready += [("P2", 100), ("P3", 100)]
+        pid = _holder(ready, int(rng.integers(sum(count for _, count in ready))))
+        expected.append(pid)
+        if pid == "P1":
+            now, p1_back, p1_tickets, p1_left = now + 1, now + 2, 400, p1_left - 1
+        else:
+            now += 4
+    assert picked == expected
+    assert result.policy == "lottery" and result.options["compensate"] is True
+
+
+def test_compensation_gives_an_io_bound_job_its_share() -> None:
+    """Without compensation P1 wins a third of the draws but runs a quarter quantum each
+    time; with it, P1 wins about two thirds of the draws it takes part in, so its 200 bursts
+    finish far sooner (seeded, five seeds)."""
+    workload = _io_bound_and_two_cpu_bound(bursts=200)
+    for seed in range(5):
+        plain = simulate(workload, "lottery", quantum=4, seed=seed, timeline=False)
+        fair = simulate(workload, "lottery", quantum=4, compensate=True, seed=seed, timeline=False)
+        assert fair.jobs["finish"][0] < 0.7 * plain.jobs["finish"][0], seed
+
+
+def test_compensation_is_capped_and_off_by_default() -> None:
+    lottery = make_policy("lottery", compensate=True)
+    lottery.reset(standalone_view([1.0, 1.0]), SimulatedClock(), np.random.default_rng(0))
+    lottery.on_burst_end(0, 1e-12)  # a few ulps of a quantum: capped at 1000 x
+    lottery.on_burst_end(1, 1.0)  # the whole quantum: nothing to compensate
+    assert lottery.holding == [100 * MAX_COMPENSATION, 100]
+    assert make_policy("lottery").describe() == "lottery(quantum=1)"
+    assert lottery.describe() == "lottery(quantum=1, compensate=True)"
+    assert not overrides(make_policy("lottery"), "on_burst_end")  # plain lottery: no hook
 
 
 def test_zero_tickets_are_rejected() -> None:

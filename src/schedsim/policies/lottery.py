@@ -8,20 +8,27 @@ share of the tickets — probabilistically: the error after n draws shrinks like
 zero, which is what :mod:`stride` fixes.
 
 The draw uses the run's random generator (``--seed``), so a run is reproducible.  A job
-that blocks for I/O before its quantum ends simply loses the rest of it (no compensation
-tickets).
+that blocks for I/O before its quantum ends loses the rest of it, so by default an I/O-bound
+job gets less CPU than its tickets say.  ``--compensate`` gives it Waldspurger & Weihl's
+compensation tickets: a job that used only a fraction f of its quantum draws with its
+tickets inflated by 1/f (rounded; at most ``MAX_COMPENSATION`` times) until it next wins.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 from schedsim.clock import Clock
 from schedsim.errors import WorkloadError
-from schedsim.options import time_option
+from schedsim.options import Option, parse_flag, time_option
 from schedsim.policies.base import JobsView, Policy, Time
 
 DEFAULT_QUANTUM = 1
+# Compensation never inflates tickets more than this: a burst that ends a few ulps into its
+# quantum would otherwise swamp every other job's tickets (and the draw's integer range).
+MAX_COMPENSATION = 1000
 
 
 class Lottery(Policy):
@@ -35,27 +42,58 @@ class Lottery(Policy):
 
     name = "lottery"
     title = "lottery scheduling: random draw weighted by tickets, one quantum per win"
-    options = (time_option("quantum", DEFAULT_QUANTUM, "length of a time slice (default 1)"),)
+    options = (
+        time_option("quantum", DEFAULT_QUANTUM, "length of a time slice (default 1)"),
+        Option(
+            "compensate",
+            parse_flag,
+            False,
+            "compensation tickets: a job that used a fraction f of its quantum before I/O "
+            "draws with 1/f times its tickets until it next wins",
+            flag=True,
+        ),
+    )
 
     quantum: Time
+    compensate: bool
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """``compensate`` is shown only when on: plain lottery reads as it always has."""
+        values = super().settings
+        if not self.compensate:
+            values.pop("compensate", None)
+        return values
 
     def reset(self, jobs: JobsView, clock: Clock, rng: np.random.Generator) -> None:
         super().reset(jobs, clock, rng)
         self.tickets = ticket_counts(jobs, self.name)
+        # what each job draws with now: its tickets, or more while compensated
+        self.holding = list(self.tickets)
         self.tree = TicketTree(len(jobs))
         self.ready = 0
+        if self.compensate:  # only then do burst ends matter (the engine skips the hook)
+            self.on_burst_end = self._compensate  # type: ignore[method-assign]
 
     def on_ready(self, job: int) -> None:
-        self.tree.add(job, self.tickets[job])
+        self.tree.add(job, self.holding[job])
         self.ready += 1
 
     def pick_next(self) -> int:
         tree = self.tree
         winner = 0 if self.ready == 1 else int(self.rng.integers(tree.total))
         job = tree.owner(winner)
-        tree.add(job, -self.tickets[job])
+        tree.add(job, -self.holding[job])
+        self.holding[job] = self.tickets[job]  # compensation lasts until the next win
         self.ready -= 1
         return job
+
+    def _compensate(self, job: int, ran: Time) -> None:
+        """The burst ended after ``ran`` of a quantum: inflate the job's tickets by
+        quantum / ran for its next draw (nothing when it used the whole quantum)."""
+        if 0 < ran < self.quantum:
+            factor = min(self.quantum / ran, MAX_COMPENSATION)
+            self.holding[job] = max(self.tickets[job], round(self.tickets[job] * factor))
 
     def time_slice(self, job: int) -> Time:
         return self.quantum
