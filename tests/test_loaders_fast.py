@@ -1,6 +1,6 @@
 """The pyarrow CSV path reads every file exactly as the numpy path does.
 
-Rule under test (schedsim.loaders): an unquoted CSV body of ``ARROW_CSV_BYTES`` or more is
+Rule under test (schedsim.loaders.csv_files): an unquoted CSV body of ``ARROW_CSV_BYTES`` or more is
 read by pyarrow; a body that pyarrow would not read exactly as numpy does (hex integers,
 padding, nan, empty fields, short rows, integers beyond int64, ...) goes to the numpy path.
 Either way the workload -- pids, every array's dtype and bits -- and every error message
@@ -24,8 +24,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schedsim import loaders, schema
+from schedsim import schema
 from schedsim.errors import WorkloadError
+from schedsim.loaders import csv_files as csv_loader
 from schedsim.loaders import load_workload
 from schedsim.workload import Workload
 
@@ -36,11 +37,11 @@ Outcome = Workload | list[str]
 
 
 class Recorder:
-    """Wraps ``loaders._arrow_columns``, noting whether pyarrow read each file itself."""
+    """Wraps ``csv_loader._arrow_columns``, noting whether pyarrow read each file itself."""
 
     def __init__(self) -> None:
         self.read: list[bool] = []
-        self.real: Callable[..., Any] = loaders._arrow_columns
+        self.real: Callable[..., Any] = csv_loader._arrow_columns
 
     def __call__(self, *args: Any) -> Any:
         columns = self.real(*args)
@@ -52,8 +53,8 @@ def outcome(path: Path, threshold: float) -> tuple[Outcome, list[bool]]:
     """The workload read from ``path`` (or its problems), and whether pyarrow read it."""
     recorder = Recorder()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(loaders, "ARROW_CSV_BYTES", threshold)
-        patch.setattr(loaders, "_arrow_columns", recorder)
+        patch.setattr(csv_loader, "ARROW_CSV_BYTES", threshold)
+        patch.setattr(csv_loader, "_arrow_columns", recorder)
         try:
             return load_workload(path), recorder.read
         except WorkloadError as error:
@@ -218,10 +219,10 @@ def test_small_files_are_read_by_numpy_alone(tmp_path: Path) -> None:
     small.write_text("pid,arrival,burst\nP1,0,3\n")
     recorder = Recorder()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(loaders, "_arrow_columns", recorder)
+        patch.setattr(csv_loader, "_arrow_columns", recorder)
         load_workload(small)
         assert recorder.read == []
-        patch.setattr(loaders, "ARROW_CSV_BYTES", len("P1,0,3"))
+        patch.setattr(csv_loader, "ARROW_CSV_BYTES", len("P1,0,3"))
         load_workload(small)
         assert recorder.read == [True]
 
@@ -232,7 +233,7 @@ def test_a_big_file_takes_the_fast_path_by_default(tmp_path: Path) -> None:
     arrival = np.cumsum(np.random.default_rng(3).exponential(0.5, rows)).tolist()
     lines = (f"P{index},{value!r},{index % 7 + 1}\n" for index, value in enumerate(arrival))
     path.write_text("pid,arrival,burst\n" + "".join(lines))
-    fast, read = outcome(path, loaders.ARROW_CSV_BYTES)
+    fast, read = outcome(path, csv_loader.ARROW_CSV_BYTES)
     slow, _ = outcome(path, NUMPY)
     assert read == [True]
     assert_same(fast, slow)
@@ -285,7 +286,7 @@ def test_pyarrow_rounds_floats_as_python_does() -> None:
     texts = [*HARD_FLOATS, *random_floats(3000)]
     body = "".join(f"P{index},{text},1\n" for index, text in enumerate(texts)).encode()
     data = b"pid,arrival,burst\n" + body
-    columns = loaders._arrow_columns(data, 18, len(data) - 1, ["pid", "arrival", "burst"])
+    columns = csv_loader._arrow_columns(data, 18, len(data) - 1, ["pid", "arrival", "burst"])
     assert columns is not None
     arrival = columns[1]
     assert isinstance(arrival, np.ndarray) and arrival.dtype == np.float64

@@ -1,0 +1,125 @@
+"""Reading and writing workload files: YAML, JSON, CSV and NPZ, chosen by extension.
+
+Every loader validates fully and reports *every* problem it finds in one
+:class:`~schedsim.errors.WorkloadError`, each phrased ``file: process #3 (pid P4): field:
+message`` (YAML, JSON), ``file: row 17 (pid P17): field: message`` (CSV; row N is the N-th
+data row, i.e. line N + 1 of the file) or ``file: array[index] (pid P): message`` (NPZ).
+
+One module per format -- :mod:`~schedsim.loaders.documents` (YAML and JSON),
+:mod:`~schedsim.loaders.csv_files`, :mod:`~schedsim.loaders.npz_files` -- plus
+:mod:`~schedsim.loaders.writers` for saving and :mod:`~schedsim.loaders.common` for the
+limits and the Workload they all build.
+
+Formats:
+
+* YAML / JSON -- a mapping with an optional ``name`` and a ``processes`` list (a bare list
+  of processes is accepted too); see :mod:`schedsim.schema` for the fields.
+* CSV -- bulk: a header ``pid,arrival,burst`` (or ``bursts``, space-separated CPU, I/O,
+  CPU, ... values) plus optional ``priority``, ``tickets``, ``nice`` columns in any order.
+  Parsed and checked column-wise, so a million rows load in well under a second: big
+  unquoted files by pyarrow's CSV reader, anything it would read differently by numpy.
+* NPZ -- bulk: arrays ``pid``, ``arrival``, ``burst_offsets``, ``burst_values`` and optional
+  ``priority``, ``tickets``, ``nice``, ``name``; always read with ``allow_pickle=False``.
+
+Limits, so that no file -- hostile or mistaken -- can exhaust memory or time.  Each is
+checked before the expensive work it guards (size before reading, counts while parsing):
+
+* YAML and JSON build one Python object per value, so they are meant for hand-written
+  files: at most :data:`MAX_BYTES` (64 MiB), :data:`MAX_PROCESSES` (200,000) processes and
+  :data:`BURSTS_PER_PROCESS` (10) times as many burst values in all (2,000,000); at most
+  :data:`MAX_KEYS` keys in a mapping and :data:`NODES_PER_PROCESS` values per process
+  allowed overall, so a document cannot hide millions of values inside one process.
+* CSV and NPZ (bulk): at most :data:`MAX_BULK_BYTES` (512 MiB; for NPZ the size of the
+  arrays once decompressed, so a "zip bomb" is refused before inflating) and
+  :data:`MAX_BULK_PROCESSES` (10,000,000) processes, counted from the lines before parsing.
+* YAML anchors, aliases and tags are rejected (workloads need none, aliases make "billion
+  laughs" documents possible, and tags such as ``!!python/object`` would run code in an
+  unsafe loader), as is nesting deeper than :data:`MAX_DEPTH` levels.
+
+``load_workload(path, max_bytes=..., max_processes=...)`` overrides the byte and process
+limits for any format (None lifts them; the burst and value budgets scale with the process
+limit).
+Whole-number times stay integers: the workload's time dtype is int64 unless some arrival
+or burst is written as a non-integer, in which case it is float64.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from schedsim.errors import WorkloadError
+from schedsim.loaders.common import (
+    FORMAT_DEFAULT,
+    MAX_BULK_BYTES,
+    MAX_BULK_PROCESSES,
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_PROCESSES,
+    SUPPORTED_EXTENSIONS,
+    Limit,
+    decode,
+    format_of,
+    limits_for,
+    read_file,
+)
+from schedsim.loaders.csv_files import load_csv
+from schedsim.loaders.documents import check_pid_keys, from_document, parse_json, parse_yaml
+from schedsim.loaders.npz_files import load_npz
+from schedsim.loaders.writers import (
+    save_workload,
+    workload_to_csv,
+    workload_to_json,
+    workload_to_npz,
+    workload_to_yaml,
+)
+from schedsim.schema import workload_json_schema
+from schedsim.workload import Workload
+
+__all__ = [
+    "FORMAT_DEFAULT",
+    "MAX_BULK_BYTES",
+    "MAX_BULK_PROCESSES",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_PROCESSES",
+    "SUPPORTED_EXTENSIONS",
+    "load_workload",
+    "save_workload",
+    "workload_json_schema",
+    "workload_to_csv",
+    "workload_to_json",
+    "workload_to_npz",
+    "workload_to_yaml",
+]
+
+
+def load_workload(
+    path: str | Path,
+    *,
+    max_bytes: Limit = FORMAT_DEFAULT,
+    max_processes: Limit = FORMAT_DEFAULT,
+) -> Workload:
+    """Read a workload file, fully validated (format chosen by extension).
+
+    ``max_bytes`` and ``max_processes`` bound the file (defaults: 64 MiB and 200,000 for
+    YAML and JSON, 512 MiB and 10,000,000 for CSV and NPZ; None: no bound)."""
+    target = Path(path)
+    label = str(path)
+    if target.is_dir():
+        raise WorkloadError(f"{label}: is a directory, not a workload file")
+    suffix = format_of(target)
+    bulk = suffix in (".csv", ".npz")
+    limits = limits_for(bulk, max_bytes, max_processes)
+    data = read_file(target, label, limits.bytes, bulk)
+    if suffix == ".csv":
+        return load_csv(data, label, target.stem, limits)
+    if suffix == ".npz":
+        return load_npz(data, label, target.stem, limits)
+    text = decode(data, label)
+    check_pid_keys(text, label, limits, suffix == ".json")
+    if suffix == ".json":
+        document: Any = parse_json(text, label, limits)
+    else:
+        document = parse_yaml(text, label, limits)
+    return from_document(document, label, target.stem, limits)

@@ -1,0 +1,148 @@
+"""NPZ workloads (bulk): numpy arrays, read with ``allow_pickle=False`` and checked before
+anything is inflated."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+
+import numpy as np
+
+from schedsim.errors import WorkloadError
+from schedsim.loaders.common import (
+    ATTRIBUTES,
+    Limits,
+    build_workload,
+)
+from schedsim.schema import (
+    INT64_MAX,
+    check_columns,
+    describe,
+    plain,
+    unknown_key_message,
+)
+from schedsim.workload import Workload
+
+NPZ_REQUIRED = ("pid", "arrival", "burst_offsets", "burst_values")
+NPZ_ARRAYS = (*NPZ_REQUIRED, "priority", "tickets", "nice", "name")
+
+
+def load_npz(data: bytes, label: str, stem: str, limits: Limits) -> Workload:
+    if data.startswith(b"\x93NUMPY"):
+        raise WorkloadError(f"{label}: a single .npy array, not an .npz archive of arrays")
+    if not data.startswith(b"PK"):
+        raise WorkloadError(f"{label}: not an .npz archive (not a zip file)")
+    try:
+        archive = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+        raise WorkloadError(f"{label}: not a readable .npz archive: {error}") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise WorkloadError(f"{label}: not an .npz archive (a single .npy array?)")
+    with archive:
+        members = archive.zip.infolist() if archive.zip is not None else []
+        inflated = sum(member.file_size for member in members)
+        if inflated > limits.bytes:  # checked before inflating anything: no zip bombs
+            raise WorkloadError(
+                f"{label}: arrays of {inflated:,} bytes once decompressed, over the "
+                f"{limits.bytes:,}-byte limit for CSV and NPZ; raise it with --max-file-size"
+            )
+        problems: list[str] = []
+        for key in archive.files:
+            if key not in NPZ_ARRAYS:
+                problems.append(f"{label}: {unknown_key_message(key, NPZ_ARRAYS, 'array')}")
+        for key in NPZ_REQUIRED:
+            if key not in archive.files:
+                problems.append(f"{label}: required array {key!r} is missing")
+        if problems:
+            raise WorkloadError(problems)
+        arrays: dict[str, np.ndarray] = {}
+        for key in archive.files:
+            try:
+                arrays[key] = archive[key]
+            except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+                problems.append(
+                    f"{label}: {key}: cannot be read: {error} (object arrays are never "
+                    "loaded; save strings as a str array, numbers as int or float arrays)"
+                )
+        if problems:
+            raise WorkloadError(problems)
+    return _npz_workload(arrays, label, stem, limits)
+
+
+def _npz_workload(arrays: dict[str, np.ndarray], label: str, stem: str, limits: Limits) -> Workload:
+    problems: list[str] = []
+
+    def shape_problem(key: str, kinds: str, what: str, length: int | None) -> bool:
+        array = arrays[key]
+        if array.ndim != 1 or array.dtype.kind not in kinds:
+            problems.append(
+                f"{label}: {key}: must be a 1-D array of {what}, got {array.ndim}-D {array.dtype}"
+            )
+            return True
+        if length is not None and len(array) != length:
+            problems.append(f"{label}: {key}: must have {length} entries, got {len(array)}")
+            return True
+        return False
+
+    if shape_problem("pid", "UiuS", "strings", None):
+        raise WorkloadError(problems)
+    pid_array = arrays["pid"]
+    if pid_array.dtype.kind == "S":
+        pid_array = np.char.decode(pid_array, "utf-8", errors="replace")
+    if len(pid_array) > limits.processes:
+        raise WorkloadError(
+            f"{label}: pid: {len(pid_array):,} processes, over the limit of "
+            f"{limits.processes:,}; raise it with --max-processes"
+        )
+    pids = [str(pid) for pid in pid_array.tolist()]
+    count = len(pids)
+    if count == 0:
+        raise WorkloadError(f"{label}: pid: must not be empty; give at least one process")
+    shape_problem("arrival", "iuf", "numbers", count)
+    shape_problem("burst_offsets", "iu", "integers", count + 1)
+    shape_problem("burst_values", "iuf", "numbers", None)
+    attributes: dict[str, np.ndarray] = {}
+    for key, _ in ATTRIBUTES:
+        if key in arrays and not shape_problem(key, "iu", "integers", count):
+            column = arrays[key]
+            if column.dtype.kind == "u" and len(column) and int(column.max()) > INT64_MAX:
+                problems.append(f"{label}: {key}: values must fit in int64")
+            attributes[key] = column.astype(np.int64)
+    name = stem
+    if "name" in arrays:
+        given = arrays["name"]
+        if given.dtype.kind != "U" or given.size != 1:
+            problems.append(f"{label}: name: must be a single string, got {given.dtype}")
+        else:
+            name = str(given.reshape(()).item())
+    if problems:
+        raise WorkloadError(problems)
+    offsets = arrays["burst_offsets"].astype(np.int64)
+    values = arrays["burst_values"]
+    if offsets[0] != 0 or offsets[-1] != len(values) or bool(np.any(np.diff(offsets) < 0)):
+        raise WorkloadError(
+            f"{label}: burst_offsets: must start at 0, never decrease, and end at "
+            f"len(burst_values) = {len(values)}; got {describe(offsets[0].item())} .. "
+            f"{describe(offsets[-1].item())}"
+        )
+    arrival = arrays["arrival"]
+    floating = arrival.dtype.kind == "f" or values.dtype.kind == "f"
+    dtype = np.float64 if floating else np.int64
+    arrival, values = arrival.astype(dtype), values.astype(dtype)
+
+    def locate(field: str, row: int, position: int | None) -> str:
+        pid = f" (pid {plain(pids[row])})" if pids[row].strip() else ""
+        if field != "bursts":
+            return f"{label}: {field}[{row}]{pid}"
+        if position is None:
+            return f"{label}: burst_offsets[{row}:{row + 2}]{pid}: bursts"
+        kind = "CPU" if position % 2 == 0 else "I/O"
+        where = f"pid {plain(pids[row])}, " if pid else ""
+        return f"{label}: burst_values[{int(offsets[row]) + position}] ({where}{kind} burst)"
+
+    refer: Callable[[int], str] = lambda row: f"pid[{row}]"  # noqa: E731
+    found = check_columns(pids, arrival, offsets, values, attributes, locate, refer)
+    if found:
+        raise WorkloadError([message for _, message in found])
+    return build_workload(pids, arrival, offsets, values, attributes, name, label)
