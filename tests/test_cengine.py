@@ -496,3 +496,148 @@ def test_a_hundred_thousand_jobs_finish_alike(cengine, name, options):
 def test_slice_limit_error_is_a_limit_error(cengine):
     with pytest.raises(LimitError):
         engine.run(FLOATS, make_policy("rr", quantum=0.5), engine="c", max_slices=3)
+
+
+# -- the multi-CPU loop ----------------------------------------------------------------------------
+# The compiled run_general against the Python _run_general: traces, failures and every hook
+# call with the state it saw, on 2 and 3 CPUs (where preemption picks among running jobs,
+# dispatch prefers a job's last CPU, and several CPUs release at one instant).
+CPU_COUNTS = st.sampled_from([2, 3])
+
+
+def run_general_both(
+    work: Workload, make: Any, cpus: int, **kwargs: Any
+) -> dict[str, Trace | tuple[type, str]]:
+    return outcomes(
+        {
+            loop: lambda loop=loop: engine.run(work, make(), engine=loop, cpus=cpus, **kwargs)
+            for loop in ("c", "general")
+        }
+    )
+
+
+@given(
+    float_workloads,
+    configurations,
+    st.sampled_from([0, 0.5]),
+    st.sampled_from(engine.TIES),
+    st.booleans(),
+    CPU_COUNTS,
+)
+def test_the_compiled_multi_cpu_loop_gives_the_python_loops_trace(
+    cengine, work, configuration, switch, ties, record, cpus
+):
+    name, options = configuration
+    results = run_general_both(
+        work,
+        lambda: make_policy(name, **options),
+        cpus,
+        context_switch=switch,
+        ties=ties,
+        record_timeline=record,
+        max_slices=SMALL_LIMIT,
+    )
+    assert_same_outcome(results["c"], results["general"])
+
+
+@given(
+    float_workloads,
+    configurations,
+    st.sampled_from([0, 0.5]),
+    st.sampled_from(engine.TIES),
+    CPU_COUNTS,
+)
+def test_the_multi_cpu_loops_call_the_same_hooks_with_the_same_state(
+    cengine, work, configuration, switch, ties, cpus
+):
+    name, options = configuration
+    logs: dict[str, list[tuple[Any, ...]]] = {"c": [], "general": []}
+    results = outcomes(
+        {
+            loop: lambda loop=loop: engine.run(
+                work,
+                instrumented(name, options, logs[loop]),
+                engine=loop,
+                cpus=cpus,
+                context_switch=switch,
+                ties=ties,
+                max_slices=SMALL_LIMIT,
+            )
+            for loop in logs
+        }
+    )
+    assert logs["c"] == logs["general"]
+    assert_same_outcome(results["c"], results["general"])
+
+
+THREE = workload(("A", 0.0, 3.0), ("B", 0.0, 3.0), ("C", 1.0, 3.0))
+
+
+@pytest.mark.parametrize(
+    ("policy_class", "fault", "message"),
+    [
+        (Stubborn, "future", "picked job 2 at time 0.0, but it has not arrived"),
+        (Stubborn, "zero", "gave job 0 a time slice of 0 at time 0.0; a slice must be > 0"),
+        (Stubborn, "nan", "gave job 0 a time slice of nan at time 0.0"),
+        (Stubborn, "none", "TypeError: '>' not supported between instances of 'NoneType'"),
+        (Stubborn, "text", "TypeError: list indices must be integers or slices, not str"),
+        (Stubborn, "beyond", "IndexError: list index out of range"),
+        (Stubborn, "twice", "picked job 0 at time 0.0, but it is already running"),
+        (Stubborn, "raises", "failed at time 1.0: ValueError: no room for job 2"),
+        (Stubborn, "level-float", "'float' object cannot be interpreted as an integer"),
+        (Forgetful, "ok", "IndexError: pop from an empty deque"),
+        (BadPreempt, "victim", "asked to preempt job 99 at time 1.0, which is not running"),
+        (BadPreempt, "placed", "at time 1.0, which it placed on a CPU at this same instant"),
+        (BadPreempt, "repick", "preempted job 0 at time 1.0 and then picked it again"),
+        (BadTimer, "ok", "asked for a timer at 0.5, not after now (1.0)"),
+        (BadTimer, "timer-text", "'<' not supported between instances of 'str' and 'float'"),
+    ],
+)
+def test_a_broken_policy_fails_alike_on_two_cpus(cengine, policy_class, fault, message):
+    results = run_general_both(THREE, lambda: policy_class(fault), 2)
+    assert results["c"] == results["general"]
+    assert isinstance(results["c"], tuple) and message in results["c"][1]
+
+
+def test_numpy_job_ids_and_numpy_victims_are_accepted_on_two_cpus(cengine):
+    class NumpyPreempt(BadPreempt):
+        def preempt(self, running: Any) -> Any:
+            if self.clock.now != 1.0 or getattr(self, "preempted", False):
+                return None
+            self.preempted = True  # once: then it would be the job just placed
+            return np.int64(running[-1])
+
+    results = run_general_both(THREE, lambda: NumpyPreempt("numpy"), 2, record_timeline=True)
+    assert isinstance(results["c"], Trace)
+    assert_same_outcome(results["c"], results["general"])
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [("rr", {"quantum": 1}), ("mlfq", {"levels": 3, "quantum": "1,2,4"}), ("srtf", {})],
+)
+def test_a_hundred_thousand_jobs_on_four_cpus_finish_alike(cengine, name, options):
+    work = poisson_workload(100_000, seed=7)
+    compiled = engine.run(work, make_policy(name, **options), engine="c", cpus=4)
+    python = engine.run(work, make_policy(name, **options), engine="general", cpus=4)
+    assert_same_trace(compiled, python)
+    assert compiled.timeline is not None and len(compiled.timeline) > len(work)
+
+
+def test_auto_runs_multi_cpu_float_workloads_compiled(cengine, monkeypatch):
+    calls: list[int] = []
+    original = engine._run_general
+
+    def counting(*args: Any) -> Trace:
+        calls.append(args[1])
+        return original(*args)
+
+    monkeypatch.setattr(engine, "_run_general", counting)
+    monkeypatch.delenv(engine.PURE_PYTHON, raising=False)
+    engine.run(FLOATS, make_policy("rr", quantum=1), cpus=2)
+    assert calls == []
+    engine.run(INTEGERS, make_policy("rr", quantum=1), cpus=2)  # exact ints: Python
+    assert calls == [2]
+    monkeypatch.setenv(engine.PURE_PYTHON, "1")
+    engine.run(FLOATS, make_policy("rr", quantum=1), cpus=2)
+    assert calls == [2, 2]

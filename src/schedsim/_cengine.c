@@ -1,7 +1,8 @@
-/* The one-CPU event loop of schedsim.engine, compiled.
+/* The event loops of schedsim.engine, compiled.
  *
  * ``run_single(state, context_switch, arrivals_first, record, max_slices)`` is a line-for-line
- * translation of ``schedsim.engine._run_single``, which remains the specification: the same
+ * translation of ``schedsim.engine._run_single`` (and ``run_general(state, cpus, ...)`` of
+ * ``_run_general``, further down), which remains the specification: the same
  * hooks are called in the same order with the same arguments, the shared state a policy
  * reads (``remaining``, ``running_since``, ``burst_number``, ``clock.now``) is written at the
  * same moments, and every time is computed with the same IEEE double operations in the same
@@ -558,6 +559,8 @@ ask_timer(Sim *s, double *timer_at, int first)
 /* ``job = pick_next()`` and ``if status[job] != READY: raise _bad_pick(...)``.  Returns the
  * job's index, or -1 with an exception set; ``*picked`` receives the returned object (a new
  * reference) for messages that quote it. */
+static Py_ssize_t pick_check(Sim *s, PyObject *job);
+
 static Py_ssize_t
 pick(Sim *s, PyObject **picked)
 {
@@ -566,6 +569,15 @@ pick(Sim *s, PyObject **picked)
     if (job == NULL) {
         return -1;
     }
+    return pick_check(s, job);
+}
+
+/* ``if status[job] != READY or job < 0: raise _bad_pick(...)`` for an object pick_next
+ * returned, with the errors Python's list indexing gives; its index, or -1 with an
+ * exception set. */
+static Py_ssize_t
+pick_check(Sim *s, PyObject *job)
+{
     Py_ssize_t index;
     if (PyLong_CheckExact(job)) {
         index = PyLong_AsSsize_t(job);
@@ -636,14 +648,15 @@ timeline_flush(Sim *s)
     return 0;
 }
 
-/* ``timeline.append(0, job, dispatched, start, end, level, reason)``; the level is converted
- * here, as ``array('h').append`` would, with its errors. */
+/* ``timeline.append(cpu, job, dispatched, start, end, level, reason)``; the level (NULL for
+ * -1) is converted here, as ``array('h').append`` would, with its errors. */
 static int
-timeline_append(Sim *s, Py_ssize_t job, double dispatched, double start, double end, int reason)
+timeline_put(Sim *s, int cpu, PyObject *level_object, Py_ssize_t job, double dispatched,
+             double start, double end, int reason)
 {
     long level = -1;
-    if (s->level != NULL) {
-        level = PyLong_AsLong(s->level);
+    if (level_object != NULL) {
+        level = PyLong_AsLong(level_object);
         if (level == -1 && PyErr_Occurred()) {
             return -1;
         }
@@ -658,7 +671,7 @@ timeline_append(Sim *s, Py_ssize_t job, double dispatched, double start, double 
     }
     TimelineChunk *chunk = s->chunk;
     Py_ssize_t i = chunk->used;
-    chunk->cpu[i] = 0;
+    chunk->cpu[i] = (int16_t)cpu;
     chunk->job[i] = (int64_t)job;
     chunk->dispatched[i] = dispatched;
     chunk->start[i] = start;
@@ -670,6 +683,13 @@ timeline_append(Sim *s, Py_ssize_t job, double dispatched, double start, double 
         return timeline_flush(s);
     }
     return 0;
+}
+
+/* The one CPU's slice: ``timeline.append(0, job, ..., level, reason)``. */
+static inline int
+timeline_append(Sim *s, Py_ssize_t job, double dispatched, double start, double end, int reason)
+{
+    return timeline_put(s, 0, s->level, job, dispatched, start, end, reason);
 }
 
 /* ``level = slice_level(job)`` when recording. */
@@ -1775,6 +1795,600 @@ run_single(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return result;
 }
 
+/* -- the multi-CPU loop ------------------------------------------------------------------------ *
+ *
+ * ``run_general(state, cpus, context_switch, arrivals_first, record, max_slices)`` translates
+ * ``schedsim.engine._run_general`` as ``run_single`` translates ``_run_single``: the same
+ * hooks in the same order with the same arguments, the shared state written at the same
+ * moments, the same double operations in the same order.  Per-CPU state lives in C arrays. */
+
+typedef struct {
+    int cpus;
+    Py_ssize_t *job;        /* running job, -1 when idle */
+    double *end;            /* when its slice ends (INF when idle) */
+    double *start;          /* when the job started executing (after any switch) */
+    double *dispatched;     /* when it was dispatched */
+    double *slice;          /* the slice it was granted */
+    unsigned char *completes;
+    Py_ssize_t *last;       /* the job it ran last */
+    PyObject **level;       /* slice_level() of the running slice, NULL for -1 */
+    Py_ssize_t *last_cpu;   /* per job: the CPU it ran on last, -1 if none */
+} Cpus;
+
+static void
+cpus_free(Cpus *c)
+{
+    if (c->level != NULL) {
+        for (int cpu = 0; cpu < c->cpus; cpu++) {
+            Py_XDECREF(c->level[cpu]);
+        }
+    }
+    PyMem_Free(c->job);
+    PyMem_Free(c->end);
+    PyMem_Free(c->start);
+    PyMem_Free(c->dispatched);
+    PyMem_Free(c->slice);
+    PyMem_Free(c->completes);
+    PyMem_Free(c->last);
+    PyMem_Free(c->level);
+    PyMem_Free(c->last_cpu);
+}
+
+static int
+cpus_setup(Cpus *c, int cpus, Py_ssize_t n)
+{
+    size_t k = (size_t)cpus;
+    c->cpus = cpus;
+    c->job = PyMem_Calloc(k, sizeof(Py_ssize_t));
+    c->end = PyMem_Calloc(k, sizeof(double));
+    c->start = PyMem_Calloc(k, sizeof(double));
+    c->dispatched = PyMem_Calloc(k, sizeof(double));
+    c->slice = PyMem_Calloc(k, sizeof(double));
+    c->completes = PyMem_Calloc(k, 1);
+    c->last = PyMem_Calloc(k, sizeof(Py_ssize_t));
+    c->level = PyMem_Calloc(k, sizeof(PyObject *));
+    c->last_cpu = PyMem_Calloc((size_t)n + 1, sizeof(Py_ssize_t));
+    if (c->job == NULL || c->end == NULL || c->start == NULL || c->dispatched == NULL ||
+        c->slice == NULL || c->completes == NULL || c->last == NULL || c->level == NULL ||
+        c->last_cpu == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int cpu = 0; cpu < cpus; cpu++) {
+        c->job[cpu] = -1;
+        c->end[cpu] = HUGE_VAL;
+        c->last[cpu] = -1;
+    }
+    for (Py_ssize_t j = 0; j < n; j++) {
+        c->last_cpu[j] = -1;
+    }
+    return 0;
+}
+
+/* ``level = slice_level(job)`` for one CPU (the general loop asks even when not recording). */
+static inline int
+take_cpu_level(Sim *s, Cpus *c, int cpu, Py_ssize_t job)
+{
+    if (s->slice_level == NULL) {
+        return 0;
+    }
+    PyObject *level = PyObject_CallOneArg(s->slice_level, s->ids[job]);
+    if (level == NULL) {
+        return -1;
+    }
+    Py_XSETREF(c->level[cpu], level);
+    return 0;
+}
+
+/* ``dispatch(cpu, job, now)`` of the Python loop. */
+static int
+general_dispatch(Sim *s, Cpus *c, int cpu, Py_ssize_t job, double now, long long *switches,
+                 long long *budget)
+{
+    double granted, left, start;
+    s->status[job] = (unsigned char)s->RUNNING;
+    if (grant(s, job, &granted) < 0) {
+        return -1;
+    }
+    if (c->last[cpu] != job) {
+        (*switches)++;
+        start = now + s->cs;
+        charge_switch(s, job);
+    }
+    else {
+        start = now;
+    }
+    if (s->slices[job] == 0) {
+        s->first_run_at[job] = start;
+    }
+    if (get_remaining(s, job, &left) < 0) {
+        return -1;
+    }
+    if (granted >= left || left - granted <= s->sliver * left) {
+        c->end[cpu] = start + left;
+        c->completes[cpu] = 1;
+    }
+    else {
+        c->end[cpu] = start + granted;
+        c->completes[cpu] = 0;
+    }
+    c->job[cpu] = job;
+    c->start[cpu] = start;
+    c->dispatched[cpu] = now;
+    c->slice[cpu] = granted;
+    c->last[cpu] = job;
+    c->last_cpu[job] = cpu;
+    if (set_running_since(s, job, start) < 0 || take_cpu_level(s, c, cpu, job) < 0) {
+        return -1;
+    }
+    s->slices[job]++;
+    if (--(*budget) == 0) {
+        raise_from_helper(s, "_too_many_slices", PyTuple_Pack(2, s->max_slices, s->now));
+        return -1;
+    }
+    return 0;
+}
+
+/* ``reslice(now)``: restart the slice of every running job (the policy asked for it). */
+static int
+general_reslice(Sim *s, Cpus *c, double now, int record)
+{
+    double left, granted;
+    for (int cpu = 0; cpu < c->cpus; cpu++) {
+        Py_ssize_t job = c->job[cpu];
+        if (job < 0) {
+            continue;
+        }
+        double ran = now - c->start[cpu];
+        if (ran > 0) {
+            if (get_remaining(s, job, &left) < 0 || set_remaining(s, job, left - ran) < 0) {
+                return -1;
+            }
+            if (record && timeline_put(s, cpu, c->level[cpu], job, c->dispatched[cpu],
+                                       c->start[cpu], now, s->RESLICED) < 0) {
+                return -1;
+            }
+            c->dispatched[cpu] = now;
+            c->start[cpu] = now;
+        }
+        if (grant(s, job, &granted) < 0 || get_remaining(s, job, &left) < 0) {
+            return -1;
+        }
+        double start = c->start[cpu];
+        int completes = granted >= left || left - granted <= s->sliver * left;
+        c->completes[cpu] = (unsigned char)completes;
+        c->end[cpu] = start + (completes ? left : granted);
+        c->slice[cpu] = granted;
+        if (set_running_since(s, job, start) < 0 || take_cpu_level(s, c, cpu, job) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ``cpu = last_cpu[victim]`` for the object preempt() returned (already known to equal a
+ * running job): its index, with Python's list-indexing errors for other types. */
+static Py_ssize_t
+victim_index(Sim *s, PyObject *victim)
+{
+    Py_ssize_t index;
+    if (PyLong_Check(victim) || PyIndex_Check(victim)) {
+        index = PyNumber_AsSsize_t(victim, PyExc_IndexError);
+        if (index == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+    }
+    else {
+        PyErr_Format(PyExc_TypeError, "list indices must be integers or slices, not %.200s",
+                     Py_TYPE(victim)->tp_name);
+        return -1;
+    }
+    if (index < 0) {
+        index += s->n;
+    }
+    if (index < 0 || index >= s->n) {
+        PyErr_SetString(PyExc_IndexError, "list index out of range");
+        return -1;
+    }
+    return index;
+}
+
+/* The Python loop's preemption step: while more jobs are ready than CPUs are free, ask
+ * preempt() for a victim, take it off its CPU and put the policy's next pick there. */
+static int
+general_preempt(Sim *s, Cpus *c, double t, Py_ssize_t ready, long long *switches,
+                long long *budget, int record)
+{
+    int free_cpus = 0;
+    for (int cpu = 0; cpu < c->cpus; cpu++) {
+        free_cpus += c->job[cpu] == -1;
+    }
+    PyObject *placed = PySet_New(NULL);
+    PyObject *running = NULL, *victim = NULL, *picked = NULL;
+    int result = -1;
+    if (placed == NULL) {
+        return -1;
+    }
+    while (ready > free_cpus) {
+        Py_CLEAR(running);
+        running = PyList_New(0);
+        if (running == NULL) {
+            goto done;
+        }
+        for (int cpu = 0; cpu < c->cpus; cpu++) {
+            if (c->job[cpu] >= 0 && PyList_Append(running, s->ids[c->job[cpu]]) < 0) {
+                goto done;
+            }
+        }
+        if (PyList_GET_SIZE(running) == 0) {
+            break;
+        }
+        Py_CLEAR(victim);
+        victim = PyObject_CallOneArg(s->preempt, running);
+        if (victim == NULL) {
+            goto done;
+        }
+        if (victim == Py_None) {
+            break;
+        }
+        int is_running = PySequence_Contains(running, victim);
+        if (is_running < 0) {
+            goto done;
+        }
+        int was_placed = is_running ? PySet_Contains(placed, victim) : 0;
+        if (was_placed < 0) {
+            goto done;
+        }
+        if (!is_running || was_placed) {
+            if (!was_placed) { /* the message asks again, as the Python loop does */
+                was_placed = PySet_Contains(placed, victim);
+                if (was_placed < 0) {
+                    goto done;
+                }
+            }
+            raise_policy_error(s, "asked to preempt job %R at time %S, %s", victim, s->now,
+                               was_placed ? "which it placed on a CPU at this same instant"
+                                          : "which is not running");
+            goto done;
+        }
+        Py_ssize_t gone = victim_index(s, victim);
+        if (gone < 0) {
+            goto done;
+        }
+        int cpu = (int)c->last_cpu[gone];
+        double ran = t - c->start[cpu];
+        int ran_is_int = 0;
+        if (ran < 0) { /* preempted while the context switch was still in progress */
+            ran = 0;
+            ran_is_int = 1; /* the Python loop passes the int 0 */
+        }
+        double left;
+        if (get_remaining(s, gone, &left) < 0) {
+            goto done;
+        }
+        left = left - ran;
+        if (left > 0 && set_remaining(s, gone, left) < 0) {
+            goto done;
+        }
+        if (record && timeline_put(s, cpu, c->level[cpu], gone, c->dispatched[cpu],
+                                   t < c->start[cpu] ? t : c->start[cpu], t, s->PREEMPTED) < 0) {
+            goto done;
+        }
+        if (clear_running_since(s, gone) < 0) {
+            goto done;
+        }
+        s->status[gone] = (unsigned char)s->READY;
+        c->job[cpu] = -1;
+        c->end[cpu] = HUGE_VAL;
+        if (call_job_ran(s->on_preempted, victim,
+                         ran_is_int ? Py_NewRef(s->zero) : PyFloat_FromDouble(ran)) < 0) {
+            goto done;
+        }
+        Py_CLEAR(picked);
+        picked = PyObject_CallNoArgs(s->pick_next);
+        if (picked == NULL) {
+            goto done;
+        }
+        int again = PyObject_RichCompareBool(picked, victim, Py_EQ);
+        if (again < 0) {
+            goto done;
+        }
+        if (again) {
+            raise_policy_error(s, "preempted job %S at time %S and then picked it again", victim,
+                               s->now);
+            goto done;
+        }
+        Py_ssize_t job = pick_check(s, picked);
+        if (job < 0) {
+            goto done;
+        }
+        if (general_dispatch(s, c, cpu, job, t, switches, budget) < 0) {
+            goto done;
+        }
+        if (PySet_Add(placed, picked) < 0) {
+            goto done;
+        }
+    }
+    result = 0;
+done:
+    Py_XDECREF(placed);
+    Py_XDECREF(running);
+    Py_XDECREF(victim);
+    Py_XDECREF(picked);
+    return result;
+}
+
+static PyObject *
+run_general_loop(Sim *s, Cpus *c, int arrivals_first, int record, long long budget)
+{
+    const Py_ssize_t n = s->n;
+    const int cpus = c->cpus;
+    const double INF = HUGE_VAL;
+    unsigned char *const status = s->status;
+    PyObject **const ids = s->ids;
+    PyObject *ran_object = NULL;
+    Py_ssize_t *expired = PyMem_Calloc((size_t)cpus, sizeof(Py_ssize_t));
+    Py_ssize_t ready = 0, done = 0, cursor = 0;
+    long long switches = 0;
+    double timer_at = INF;
+    double left;
+
+    if (expired == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    if (s->next_timer != NULL && ask_timer(s, &timer_at, 1) < 0) {
+        goto fail;
+    }
+    while (done < n) {
+        /* -- the next instant -------------------------------------------------------------- */
+        double t = arrival_at(s, cursor);
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            if (c->end[cpu] < t) {
+                t = c->end[cpu];
+            }
+        }
+        if (s->heap_len && s->heap[0].done < t) {
+            t = s->heap[0].done;
+        }
+        if (timer_at < t) {
+            t = timer_at;
+        }
+        if (t == INF) {
+            raise_from_helper(s, "_stuck", Py_BuildValue("(Onn)", s->policy, ready, n - done));
+            goto fail;
+        }
+        if (set_now(s, t) < 0) {
+            goto fail;
+        }
+
+        /* -- 1. CPUs release ------------------------------------------------------------- */
+        int expired_count = 0;
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            if (c->end[cpu] != t) {
+                continue;
+            }
+            Py_ssize_t job = c->job[cpu];
+            int reason;
+            if (clear_running_since(s, job) < 0) {
+                goto fail;
+            }
+            c->job[cpu] = -1;
+            c->end[cpu] = INF;
+            if (c->completes[cpu]) {
+                if ((ran_object = take_remaining(s, job)) == NULL) {
+                    goto fail;
+                }
+                Py_ssize_t position = burst_position(s, job) + 1;
+                if (position < burst_end_of(s, job)) {
+                    status[job] = (unsigned char)s->BLOCKED_IO;
+                    s->burst_pos[job] = position + 1;
+                    double io_done = t + value_at(s, position);
+                    if (io_push(s, io_done, t, job) < 0) {
+                        goto fail;
+                    }
+                    if (record) {
+                        PyObject *period = Py_BuildValue("(OON)", ids[job], s->now,
+                                                         PyFloat_FromDouble(io_done));
+                        if (period == NULL || PyList_Append(s->io_periods, period) < 0) {
+                            Py_XDECREF(period);
+                            goto fail;
+                        }
+                        Py_DECREF(period);
+                    }
+                    reason = s->BLOCKED;
+                }
+                else {
+                    status[job] = (unsigned char)s->DONE;
+                    s->finish_at[job] = t;
+                    done++;
+                    reason = s->FINISHED;
+                }
+                if (finish_burst(s, job, &ran_object) < 0) {
+                    goto fail;
+                }
+            }
+            else {
+                if (get_remaining(s, job, &left) < 0 ||
+                    set_remaining(s, job, left - c->slice[cpu]) < 0) {
+                    goto fail;
+                }
+                status[job] = (unsigned char)s->READY;
+                expired[expired_count++] = job;
+                reason = s->EXPIRED;
+            }
+            if (record && timeline_put(s, cpu, c->level[cpu], job, c->dispatched[cpu],
+                                       c->start[cpu], t, reason) < 0) {
+                goto fail;
+            }
+            if (status[job] == s->DONE) {
+                Py_CLEAR(ids[job]); /* its last hook has run */
+            }
+        }
+
+        /* -- 2. jobs become ready ------------------------------------------------------- */
+        int became_ready = 0;
+        if (expired_count && !arrivals_first) {
+            for (int i = 0; i < expired_count; i++) {
+                if (call_job(s->on_expired, ids[expired[i]]) < 0) {
+                    goto fail;
+                }
+            }
+            ready += expired_count;
+            became_ready = 1;
+        }
+        while (cursor < n && arrival_at(s, cursor) == t) {
+            Py_ssize_t job = arriving_job(s, cursor);
+            if (job < 0) {
+                goto fail;
+            }
+            cursor++;
+            if (start_burst(s, job) < 0) {
+                goto fail;
+            }
+            status[job] = (unsigned char)s->READY;
+            if (call_job(s->on_ready, ids[job]) < 0) {
+                goto fail;
+            }
+            ready++;
+            became_ready = 1;
+        }
+        while (s->heap_len && s->heap[0].done == t) {
+            Py_ssize_t job = io_pop(s);
+            if (start_burst(s, job) < 0 || bump_burst_number(s, job) < 0) {
+                goto fail;
+            }
+            status[job] = (unsigned char)s->READY;
+            if (call_job(s->on_ready, ids[job]) < 0) {
+                goto fail;
+            }
+            ready++;
+            became_ready = 1;
+        }
+        if (expired_count && arrivals_first) {
+            for (int i = 0; i < expired_count; i++) {
+                if (call_job(s->on_expired, ids[expired[i]]) < 0) {
+                    goto fail;
+                }
+            }
+            ready += expired_count;
+            became_ready = 1;
+        }
+        if (timer_at == t) {
+            if (--budget == 0) { /* timer events count against the limit like slices */
+                raise_from_helper(s, "_too_many_slices", PyTuple_Pack(2, s->max_slices, s->now));
+                goto fail;
+            }
+            PyObject *restart = PyObject_CallNoArgs(s->on_timer);
+            if (restart == NULL) {
+                goto fail;
+            }
+            int truth = PyObject_IsTrue(restart);
+            Py_DECREF(restart);
+            if (truth < 0 || (truth && general_reslice(s, c, t, record) < 0)) {
+                goto fail;
+            }
+            became_ready = 1;
+        }
+
+        /* -- 3. preemption ----------------------------------------------------------------- */
+        if (s->preempt != NULL && became_ready && ready &&
+            general_preempt(s, c, t, ready, &switches, &budget, record) < 0) {
+            goto fail;
+        }
+
+        /* -- 4. dispatch ------------------------------------------------------------------- */
+        while (ready) {
+            int cpu = -1;
+            for (int k = 0; k < cpus; k++) {
+                if (c->job[k] == -1) {
+                    cpu = k;
+                    break;
+                }
+            }
+            if (cpu < 0) {
+                break;
+            }
+            PyObject *picked = NULL;
+            Py_ssize_t job = pick(s, &picked);
+            Py_XDECREF(picked);
+            if (job < 0) {
+                goto fail;
+            }
+            ready--;
+            Py_ssize_t before = c->last_cpu[job];
+            if (before >= 0 && c->job[before] == -1) {
+                cpu = (int)before;
+            }
+            if (general_dispatch(s, c, cpu, job, t, &switches, &budget) < 0) {
+                goto fail;
+            }
+        }
+
+        if (s->next_timer != NULL && ask_timer(s, &timer_at, 0) < 0) {
+            goto fail;
+        }
+    }
+    PyMem_Free(expired);
+    return build_trace(s, switches);
+
+fail:
+    PyMem_Free(expired);
+    Py_XDECREF(ran_object);
+    return NULL;
+}
+
+PyDoc_STRVAR(run_general_doc,
+             "run_general(state, cpus, context_switch, arrivals_first, record, max_slices)\n--\n\n"
+             "schedsim.engine._run_general for a float workload, compiled: identical results.");
+
+static PyObject *
+run_general(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 6) {
+        PyErr_Format(PyExc_TypeError, "run_general() takes 6 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    long cpus = PyLong_AsLong(args[1]);
+    if (cpus == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (cpus < 1 || cpus > INT16_MAX) {
+        PyErr_Format(PyExc_ValueError, "run_general(): cpus must be from 1 to %d", INT16_MAX);
+        return NULL;
+    }
+    int arrivals_first = PyObject_IsTrue(args[3]);
+    int record = PyObject_IsTrue(args[4]);
+    if (arrivals_first < 0 || record < 0) {
+        return NULL;
+    }
+    int overflow = 0;
+    long long budget = PyLong_AsLongLongAndOverflow(args[5], &overflow);
+    if (budget == -1 && !overflow && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (overflow || budget <= 0) {
+        budget = -1;
+    }
+
+    Sim sim;
+    memset(&sim, 0, sizeof(sim));
+    sim.state = args[0];
+    sim.context_switch = args[2];
+    sim.max_slices = args[5];
+    Cpus c;
+    memset(&c, 0, sizeof(c));
+    PyObject *result = NULL;
+    if (sim_setup(&sim) == 0 && optional_hook(&sim, "slice_level", &sim.slice_level) == 0 &&
+        (!record || sim_setup_timeline(&sim) == 0) && cpus_setup(&c, (int)cpus, sim.n) == 0) {
+        result = run_general_loop(&sim, &c, arrivals_first, record, budget);
+    }
+    cpus_free(&c);
+    sim_free(&sim);
+    return result;
+}
+
 /* -- the fixed-order pass ------------------------------------------------------------------- */
 
 PyDoc_STRVAR(fixed_order_times_doc,
@@ -2456,6 +3070,7 @@ static PyTypeObject MLFQCoreType = {
 
 static PyMethodDef methods[] = {
     {"run_single", (PyCFunction)(void (*)(void))run_single, METH_FASTCALL, run_single_doc},
+    {"run_general", (PyCFunction)(void (*)(void))run_general, METH_FASTCALL, run_general_doc},
     {"fixed_order_times", (PyCFunction)(void (*)(void))fixed_order_times, METH_FASTCALL,
      fixed_order_times_doc},
     {NULL, NULL, 0, NULL},
@@ -2464,7 +3079,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module_definition = {
     PyModuleDef_HEAD_INIT,
     "schedsim._cengine",
-    "The one-CPU event loop of schedsim.engine, compiled (used for float workloads).",
+    "The event loops of schedsim.engine, compiled (used for float workloads).",
     -1,
     methods,
     NULL,
