@@ -609,10 +609,7 @@ def _run_general(
         if timer_at < t:
             t = timer_at
         if t == INF:
-            raise PolicyError(
-                f"policy {policy.name!r} holds {ready} ready job(s) it never picks "
-                f"({n - done} job(s) unfinished)"
-            )
+            raise _stuck(policy, ready, n - done)
         clock.now = t
 
         # -- 1. CPUs release ------------------------------------------------------------------
@@ -759,9 +756,7 @@ def _run_general(
             upcoming = next_timer()
             timer_at = INF if upcoming is None else upcoming
             if timer_at <= t:
-                raise PolicyError(
-                    f"policy {policy.name!r} asked for a timer at {upcoming}, not after now ({t})"
-                )
+                raise _bad_timer(policy, upcoming, t)
 
     return Trace(
         first_run=first_run,
