@@ -134,7 +134,9 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         sum(seconds) < float(spec.get("min_time", 0)) and len(seconds) < MAX_RUNS
     ):
         if spec["engine"] == "schedsim":
-            elapsed, figures = _run_schedsim(workload, case, bool(spec["timeline"]))
+            elapsed, figures = _run_schedsim(
+                workload, case, bool(spec["timeline"]), int(spec.get("cpus", 1))
+            )
         else:
             elapsed, figures = _run_simpy(workload, case)
         seconds.append(elapsed)
@@ -156,13 +158,15 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _run_schedsim(workload: Any, case: PolicyCase, timeline: bool) -> tuple[float, dict[str, Any]]:
+def _run_schedsim(
+    workload: Any, case: PolicyCase, timeline: bool, cpus: int = 1
+) -> tuple[float, dict[str, Any]]:
     from schedsim.engine import run
     from schedsim.policies import make_policy
 
     policy = make_policy(case.name, **case.schedsim_options)
     start = time.perf_counter()
-    trace = run(workload, policy, record_timeline=timeline)
+    trace = run(workload, policy, record_timeline=timeline, cpus=cpus)
     elapsed = time.perf_counter() - start
     figures: dict[str, Any] = {
         "finish": np.asarray(trace.finish, dtype=np.float64),
@@ -223,16 +227,17 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
                 "seed": args.seed,
                 "repeat": args.repeat,
                 "min_time": args.min_time,
+                "cpus": args.cpus,
             }
             row = run_child({**base, "engine": "schedsim", "timeline": False})
             report_progress(row)
-            if args.simpy and size <= args.simpy_max_size:
+            if args.simpy and size <= args.simpy_max_size and args.cpus == 1:
                 reference = run_child({**base, "engine": "simpy", "timeline": False})
                 report_progress(reference)
                 row["simpy"] = reference
                 row["agrees"] = agrees(row, reference)
             rows.append(row)
-        if size == largest and "rr" in args.policies and args.timeline_variant:
+        if size == largest and "rr" in args.policies and args.timeline_variant and args.cpus == 1:
             base = {"policy": "rr", "size": size, "seed": args.seed, "repeat": 1, "min_time": 0}
             row = run_child({**base, "engine": "schedsim", "timeline": True})
             report_progress(row)
@@ -246,6 +251,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
             "bursts": f"exponential, mean {MEAN_BURST}",
             "load": ARRIVAL_RATE * MEAN_BURST,
             "seed": args.seed,
+            "cpus": args.cpus,
         },
         "repeat": args.repeat,
         "min_time": args.min_time,
@@ -334,7 +340,8 @@ def render(results: dict[str, Any]) -> str:
         f"{machine['implementation']} {machine['python']}, numpy {machine['numpy']}, "
         f"SimPy {machine['simpy']}; schedsim {machine['schedsim']} ({machine['commit']}).",
         f"Workload: Poisson arrivals (rate {ARRIVAL_RATE}), exponential bursts (mean "
-        f"{MEAN_BURST:g}), load 0.9, one CPU, seed {results['workload']['seed']}; best of "
+        f"{MEAN_BURST:g}), load 0.9 of one CPU, {_cpus_text(results)}, seed "
+        f"{results['workload']['seed']}; best of "
         f"{results['repeat']}+ runs (small sizes repeated to {results['min_time']:g} s); "
         "each measurement in a fresh process.",
         f"Command: {results['command']}",
@@ -359,7 +366,7 @@ def render(results: dict[str, Any]) -> str:
             agreement = "✓" if row["agrees"] else "✗"
             simpy_cells = f"{simpy_row['jobs_per_second']:,.0f} | {speedup:.1f}x | {agreement}"
         target = ""
-        if row["size"] == TARGET_SIZE and not row.get("timeline"):
+        if row["size"] == TARGET_SIZE and not row.get("timeline") and row.get("cpus", 1) == 1:
             passed = row["jobs_per_second"] >= case.target_jobs_per_second
             target = f"≥ {case.target_jobs_per_second:,} {mark(passed)}"
         lines.append(
@@ -402,10 +409,15 @@ def render_scaling(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _cpus_text(results: dict[str, Any]) -> str:
+    cpus = int(results["workload"].get("cpus", 1))
+    return "simulated on one CPU" if cpus == 1 else f"simulated on {cpus} CPUs"
+
+
 def render_targets(rows: list[dict[str, Any]]) -> list[str]:
-    lines = ["Targets at 10^6 processes:"]
+    lines = ["Targets at 10^6 processes (one simulated CPU):"]
     for row in rows:
-        if row["size"] != TARGET_SIZE or "error" in row:
+        if row["size"] != TARGET_SIZE or "error" in row or row.get("cpus", 1) != 1:
             continue
         case = CASES[row["policy"]]
         if row.get("timeline"):
@@ -538,6 +550,13 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="workload seed")
     parser.add_argument(
+        "--cpus",
+        type=int,
+        default=1,
+        help="simulated CPUs (default 1; the issue's targets, SimPy and the timeline variant "
+        "are for one CPU)",
+    )
+    parser.add_argument(
         "--profile",
         metavar="POLICY",
         choices=list(CASES),
@@ -554,6 +573,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error(f"--repeat must be >= 1, got {args.repeat}")
+    if args.cpus < 1:
+        parser.error(f"--cpus must be >= 1, got {args.cpus}")
     args.started = datetime.datetime.now().isoformat(timespec="seconds")
     return args
 
