@@ -61,6 +61,15 @@ def test_non_finite_numbers_are_spelled_as_json_spells_them():
     assert json.dumps(json.loads(text)) == json.dumps(odd.to_dict())
 
 
+def test_a_non_finite_time_in_an_integer_result_keeps_the_other_times_whole():
+    run = simulate(load_workload(ROOT / "workloads" / "classic.yaml"), "rr", quantum=4)
+    assert run.integer_times and run.timeline is not None
+    run.timeline.end[1] = float("inf")
+    text = run.to_json()
+    assert json.dumps(json.loads(text)) == json.dumps(run.to_dict())
+    assert '"start": 4, "end": Infinity' in text
+
+
 def test_an_empty_timeline_is_an_empty_list():
     run = simulate(load_workload(ROOT / "workloads" / "classic.yaml"), "fcfs")
     empty = Result(**{**run.__dict__, "timeline": type(run.timeline)()})

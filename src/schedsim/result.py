@@ -237,7 +237,8 @@ class Result:
         """Timeline times as to_dict writes them: whole numbers as ints in an integer-time
         result, floats otherwise; JSON's spelling for non-finite values."""
         if not bool(np.all(np.isfinite(values))):
-            return [_RawJson(json.dumps(value)) for value in values.tolist()]
+            convert = _time_converter(self.integer_times)
+            return [_RawJson(json.dumps(convert(value))) for value in values.tolist()]
         if not self.integer_times:
             return values.tolist()
         whole = values == np.floor(values)
