@@ -1229,6 +1229,37 @@ done:
 
 /* -- the loop ------------------------------------------------------------------------------- */
 
+/* The CPU burst ``job`` was running ended at ``t``: it blocks for its next I/O burst
+ * (``*io_done`` says until when) or, after its last burst, finishes (``*io_done`` INF).
+ * Returns the slice's end reason (BLOCKED or FINISHED), or -1 with an exception set. */
+static int
+end_burst(Sim *s, Py_ssize_t job, double t, int record, double *io_done)
+{
+    Py_ssize_t position = burst_position(s, job) + 1;
+    if (position >= burst_end_of(s, job)) {
+        s->status[job] = (unsigned char)s->DONE;
+        s->finish_at[job] = t;
+        *io_done = HUGE_VAL;
+        return s->FINISHED;
+    }
+    s->status[job] = (unsigned char)s->BLOCKED_IO;
+    s->burst_pos[job] = position + 1;
+    *io_done = t + value_at(s, position);
+    if (io_push(s, *io_done, t, job) < 0) {
+        return -1;
+    }
+    if (record) {
+        PyObject *period =
+            Py_BuildValue("(OON)", s->ids[job], s->now, PyFloat_FromDouble(*io_done));
+        if (period == NULL || PyList_Append(s->io_periods, period) < 0) {
+            Py_XDECREF(period);
+            return -1;
+        }
+        Py_DECREF(period);
+    }
+    return s->BLOCKED;
+}
+
 /* ``on_burst_end(job, ran)`` if the policy has it; ``*ran`` (owned) is consumed. */
 static int
 finish_burst(Sim *s, Py_ssize_t job, PyObject **ran)
@@ -1311,38 +1342,19 @@ run_loop(Sim *s, int arrivals_first, int record, long long budget)
                 if ((ran_object = take_remaining(s, job)) == NULL) {
                     goto fail;
                 }
-                Py_ssize_t position = burst_position(s, job) + 1;
-                if (position < burst_end_of(s, job)) {
-                    status[job] = (unsigned char)s->BLOCKED_IO;
-                    s->burst_pos[job] = position + 1;
-                    double io_done = t + value_at(s, position);
-                    if (io_push(s, io_done, t, job) < 0) {
-                        goto fail;
-                    }
-                    if (io_done < t_next) {
-                        t_next = io_done;
-                    }
-                    if (record) {
-                        PyObject *period = Py_BuildValue("(OON)", ids[job], s->now,
-                                                         PyFloat_FromDouble(io_done));
-                        if (period == NULL || PyList_Append(s->io_periods, period) < 0) {
-                            Py_XDECREF(period);
-                            goto fail;
-                        }
-                        Py_DECREF(period);
-                        if (timeline_append(s, job, cur_dispatched, cur_start, t, s->BLOCKED) < 0) {
-                            goto fail;
-                        }
-                    }
+                double io_done;
+                int reason = end_burst(s, job, t, record, &io_done);
+                if (reason < 0) {
+                    goto fail;
                 }
-                else {
-                    status[job] = (unsigned char)s->DONE;
-                    s->finish_at[job] = t;
+                if (reason == s->FINISHED) {
                     done++;
-                    if (record &&
-                        timeline_append(s, job, cur_dispatched, cur_start, t, s->FINISHED) < 0) {
-                        goto fail;
-                    }
+                }
+                else if (io_done < t_next) {
+                    t_next = io_done;
+                }
+                if (record && timeline_append(s, job, cur_dispatched, cur_start, t, reason) < 0) {
+                    goto fail;
                 }
                 if (finish_burst(s, job, &ran_object) < 0) {
                     goto fail;
@@ -1486,30 +1498,13 @@ run_loop(Sim *s, int arrivals_first, int record, long long budget)
                     if ((ran_object = take_remaining(s, job)) == NULL) {
                         goto fail;
                     }
-                    Py_ssize_t position = burst_position(s, job) + 1;
-                    if (position < burst_end_of(s, job)) {
-                        status[job] = (unsigned char)s->BLOCKED_IO;
-                        s->burst_pos[job] = position + 1;
-                        double io_done = t + value_at(s, position);
-                        if (io_push(s, io_done, t, job) < 0) {
-                            goto fail;
-                        }
-                        if (record) {
-                            PyObject *period = Py_BuildValue("(OON)", ids[job], s->now,
-                                                             PyFloat_FromDouble(io_done));
-                            if (period == NULL || PyList_Append(s->io_periods, period) < 0) {
-                                Py_XDECREF(period);
-                                goto fail;
-                            }
-                            Py_DECREF(period);
-                        }
-                        reason = s->BLOCKED;
+                    double io_done;
+                    reason = end_burst(s, job, t, record, &io_done);
+                    if (reason < 0) {
+                        goto fail;
                     }
-                    else {
-                        status[job] = (unsigned char)s->DONE;
-                        s->finish_at[job] = t;
+                    if (reason == s->FINISHED) {
                         done++;
-                        reason = s->FINISHED;
                     }
                     if (finish_burst(s, job, &ran_object) < 0) {
                         goto fail;
@@ -2179,30 +2174,13 @@ run_general_loop(Sim *s, Cpus *c, int arrivals_first, int record, long long budg
                 if ((ran_object = take_remaining(s, job)) == NULL) {
                     goto fail;
                 }
-                Py_ssize_t position = burst_position(s, job) + 1;
-                if (position < burst_end_of(s, job)) {
-                    status[job] = (unsigned char)s->BLOCKED_IO;
-                    s->burst_pos[job] = position + 1;
-                    double io_done = t + value_at(s, position);
-                    if (io_push(s, io_done, t, job) < 0) {
-                        goto fail;
-                    }
-                    if (record) {
-                        PyObject *period = Py_BuildValue("(OON)", ids[job], s->now,
-                                                         PyFloat_FromDouble(io_done));
-                        if (period == NULL || PyList_Append(s->io_periods, period) < 0) {
-                            Py_XDECREF(period);
-                            goto fail;
-                        }
-                        Py_DECREF(period);
-                    }
-                    reason = s->BLOCKED;
+                double io_done;
+                reason = end_burst(s, job, t, record, &io_done);
+                if (reason < 0) {
+                    goto fail;
                 }
-                else {
-                    status[job] = (unsigned char)s->DONE;
-                    s->finish_at[job] = t;
+                if (reason == s->FINISHED) {
                     done++;
-                    reason = s->FINISHED;
                 }
                 if (finish_burst(s, job, &ran_object) < 0) {
                     goto fail;
