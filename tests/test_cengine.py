@@ -218,14 +218,24 @@ def instrumented(name: str, options: dict[str, Any], log: list[tuple[Any, ...]])
     st.sampled_from(engine.TIES),
 )
 def test_hooks_are_called_alike_and_see_the_same_state(cengine, work, configuration, switch, ties):
+    assert_same_hook_calls(work, configuration, switch, ties, cpus=1)
+
+
+def assert_same_hook_calls(
+    work: Workload, configuration: tuple[str, dict[str, Any]], switch: Any, ties: str, cpus: int
+) -> None:
+    """The compiled loop and the Python loop for ``cpus`` (one-CPU or general) make the
+    same hook calls, each seeing the same state, and end alike."""
     name, options = configuration
-    logs: dict[str, list[tuple[Any, ...]]] = {"c": [], "single": []}
+    python = "single" if cpus == 1 else "general"
+    logs: dict[str, list[tuple[Any, ...]]] = {"c": [], python: []}
     results = outcomes(
         {
             loop: lambda loop=loop: engine.run(
                 work,
                 instrumented(name, options, logs[loop]),
                 engine=loop,
+                cpus=cpus,
                 context_switch=switch,
                 ties=ties,
                 max_slices=SMALL_LIMIT,
@@ -233,8 +243,8 @@ def test_hooks_are_called_alike_and_see_the_same_state(cengine, work, configurat
             for loop in logs
         }
     )
-    assert logs["c"] == logs["single"]
-    assert_same_outcome(results["c"], results["single"])
+    assert logs["c"] == logs[python]
+    assert_same_outcome(results["c"], results[python])
 
 
 # -- broken policies -----------------------------------------------------------------------------
@@ -550,24 +560,7 @@ def test_the_compiled_multi_cpu_loop_gives_the_python_loops_trace(
 def test_the_multi_cpu_loops_call_the_same_hooks_with_the_same_state(
     cengine, work, configuration, switch, ties, cpus
 ):
-    name, options = configuration
-    logs: dict[str, list[tuple[Any, ...]]] = {"c": [], "general": []}
-    results = outcomes(
-        {
-            loop: lambda loop=loop: engine.run(
-                work,
-                instrumented(name, options, logs[loop]),
-                engine=loop,
-                cpus=cpus,
-                context_switch=switch,
-                ties=ties,
-                max_slices=SMALL_LIMIT,
-            )
-            for loop in logs
-        }
-    )
-    assert logs["c"] == logs["general"]
-    assert_same_outcome(results["c"], results["general"])
+    assert_same_hook_calls(work, configuration, switch, ties, cpus=cpus)
 
 
 THREE = workload(("A", 0.0, 3.0), ("B", 0.0, 3.0), ("C", 1.0, 3.0))
