@@ -1752,6 +1752,33 @@ PyDoc_STRVAR(run_single_doc,
              "run_single(state, context_switch, arrivals_first, record, max_slices)\n--\n\n"
              "schedsim.engine._run_single for a float workload, compiled: identical results.");
 
+/* The arguments both loops take after their own: ``context_switch, arrivals_first, record,
+ * max_slices`` (``args[0..3]``) into ``sim`` (zeroed first) and the flags; the budget is
+ * max_slices if > 0 else -1, a budget that never reaches 0. */
+static int
+loop_arguments(PyObject *state, PyObject *const *args, Sim *sim, int *arrivals_first,
+               int *record, long long *budget)
+{
+    *arrivals_first = PyObject_IsTrue(args[1]);
+    *record = PyObject_IsTrue(args[2]);
+    if (*arrivals_first < 0 || *record < 0) {
+        return -1;
+    }
+    int overflow = 0;
+    *budget = PyLong_AsLongLongAndOverflow(args[3], &overflow);
+    if (*budget == -1 && !overflow && PyErr_Occurred()) {
+        return -1;
+    }
+    if (overflow || *budget <= 0) {
+        *budget = -1;
+    }
+    memset(sim, 0, sizeof(*sim));
+    sim->state = state;
+    sim->context_switch = args[0];
+    sim->max_slices = args[3];
+    return 0;
+}
+
 static PyObject *
 run_single(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1760,26 +1787,12 @@ run_single(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_Format(PyExc_TypeError, "run_single() takes 5 arguments (%zd given)", nargs);
         return NULL;
     }
-    int arrivals_first = PyObject_IsTrue(args[2]);
-    int record = PyObject_IsTrue(args[3]);
-    if (arrivals_first < 0 || record < 0) {
-        return NULL;
-    }
-    /* budget = max_slices if max_slices > 0 else -1 (a budget that never reaches 0). */
-    int overflow = 0;
-    long long budget = PyLong_AsLongLongAndOverflow(args[4], &overflow);
-    if (budget == -1 && !overflow && PyErr_Occurred()) {
-        return NULL;
-    }
-    if (overflow || budget <= 0) {
-        budget = -1;
-    }
-
     Sim sim;
-    memset(&sim, 0, sizeof(sim));
-    sim.state = args[0];
-    sim.context_switch = args[1];
-    sim.max_slices = args[4];
+    int arrivals_first, record;
+    long long budget;
+    if (loop_arguments(args[0], args + 1, &sim, &arrivals_first, &record, &budget) < 0) {
+        return NULL;
+    }
     PyObject *result = NULL;
     if (sim_setup(&sim) == 0 &&
         (!record || optional_hook(&sim, "slice_level", &sim.slice_level) == 0) &&
@@ -2336,25 +2349,12 @@ run_general(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_Format(PyExc_ValueError, "run_general(): cpus must be from 1 to %d", INT16_MAX);
         return NULL;
     }
-    int arrivals_first = PyObject_IsTrue(args[3]);
-    int record = PyObject_IsTrue(args[4]);
-    if (arrivals_first < 0 || record < 0) {
-        return NULL;
-    }
-    int overflow = 0;
-    long long budget = PyLong_AsLongLongAndOverflow(args[5], &overflow);
-    if (budget == -1 && !overflow && PyErr_Occurred()) {
-        return NULL;
-    }
-    if (overflow || budget <= 0) {
-        budget = -1;
-    }
-
     Sim sim;
-    memset(&sim, 0, sizeof(sim));
-    sim.state = args[0];
-    sim.context_switch = args[2];
-    sim.max_slices = args[5];
+    int arrivals_first, record;
+    long long budget;
+    if (loop_arguments(args[0], args + 2, &sim, &arrivals_first, &record, &budget) < 0) {
+        return NULL;
+    }
     Cpus c;
     memset(&c, 0, sizeof(c));
     PyObject *result = NULL;
