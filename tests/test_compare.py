@@ -54,6 +54,17 @@ def test_ostep_fifo_turnaround_110_sjf_50():
     assert comparison.best("response") == ["sjf", "rr(quantum=10)"]  # both 10: a tie
 
 
+def test_a_summary_only_comparison_ranks_and_renders_alike():
+    """records=False (the CLI without --plot) drops each run's per-process columns, and
+    nothing shown depends on them."""
+    full = compare(OSTEP, "fcfs,sjf,rr:quantum=10,mlfq")
+    lean = compare(OSTEP, "fcfs,sjf,rr:quantum=10,mlfq", timeline=False, records=False)
+    assert lean.to_json() == full.to_json() and lean.to_csv() == full.to_csv()
+    assert comparison_table(lean) == comparison_table(full)
+    assert all(len(result.jobs["finish"]) == 0 and not result.pids for _, result in lean.results)
+    assert all(result.integer_times for _, result in lean.results)
+
+
 def test_equal_values_share_a_rank():
     comparison = compare(SILBERSCHATZ_SJF, "fcfs,sjf,srtf")
     assert comparison.ranks("waiting") == [3, 1, 1]

@@ -22,7 +22,7 @@ import io
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -186,11 +186,15 @@ def compare(
     ties: str = "arrivals-first",
     seed: int = 0,
     timeline: bool = True,
+    records: bool = True,
 ) -> Comparison:
     """Run each policy spec on ``workload`` with the same engine settings.
 
     ``specs`` is a spec string (``"fcfs,rr:quantum=2"``, see :mod:`schedsim.policy_spec`),
     parsed specs, or already built policies; ``defaults`` fill in options specs leave unset.
+    ``records=False`` keeps only each result's summary (its per-process columns are emptied
+    as soon as it is summarised), so comparing many policies on a million processes needs
+    the memory of one run, not of all of them.
     """
     rank_key = metric(rank_by).key
     policies = _labelled_policies(specs, defaults)
@@ -200,15 +204,24 @@ def compare(
         "ties": ties,
         "seed": seed,
     }
-    entries = [
-        Entry(
-            labelled.label,
-            labelled.spec,
-            simulate(workload, labelled.policy, timeline=timeline, **settings),
-        )
-        for labelled in policies
-    ]
+    entries = []
+    for labelled in policies:
+        result = simulate(workload, labelled.policy, timeline=timeline, **settings)
+        if not records:
+            result = _summary_only(result)
+        entries.append(Entry(labelled.label, labelled.spec, result))
     return Comparison(workload.name, workload.source, settings, entries, rank_key)
+
+
+def _summary_only(result: Result) -> Result:
+    """``result`` without its per-process records (empty columns of the same types)."""
+    return replace(
+        result,
+        jobs={name: column[:0].copy() for name, column in result.jobs.items()},
+        pids=[],
+        timeline=None,
+        io_periods=[],
+    )
 
 
 def _labelled_policies(

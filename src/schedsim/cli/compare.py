@@ -97,8 +97,9 @@ def compare(
     if plot is not None:
         rows = chart_rows(plot_by or "cpu", len(workload), settings["cpus"])
         check_chart_size(rows * len(policies))
+    charted = plot is not None
     comparison = run_comparison(
-        workload, policies, rank_by=rank_key, timeline=plot is not None, **settings
+        workload, policies, rank_by=rank_key, timeline=charted, records=charted, **settings
     )
     if plot is not None:
         save_comparison_plot(comparison, plot, by=plot_by)
