@@ -634,3 +634,30 @@ def test_auto_runs_multi_cpu_float_workloads_compiled(cengine, monkeypatch):
     monkeypatch.setenv(engine.PURE_PYTHON, "1")
     engine.run(FLOATS, make_policy("rr", quantum=1), cpus=2)
     assert calls == [2, 2]
+
+
+def test_a_small_float_csv_runs_compiled(cengine, tmp_path):
+    """The numpy CSV path hands over columns of one parsed block (strided views); the
+    workload makes them contiguous, so the compiled loops, which read the arrays in place,
+    take them (a CLI run of such a file once failed with 'ndarray is not C-contiguous')."""
+    from schedsim.loaders import load_workload
+
+    path = tmp_path / "small.csv"
+    path.write_text("pid,arrival,burst,priority\nA,0.5,3.25,1\nB,1.0,2.5,0\nC,1.0,0.75,2\n")
+    work = load_workload(path)
+    assert all(getattr(work, name).flags["C_CONTIGUOUS"] for name in ("arrival", "burst_values"))
+    for cpus, python in ((1, "single"), (2, "general")):
+        compiled = engine.run(work, make_policy("rr", quantum=1), engine="c", cpus=cpus)
+        assert_same_trace(
+            compiled, engine.run(work, make_policy("rr", quantum=1), engine=python, cpus=cpus)
+        )
+    strided = np.arange(6.0)[::2]
+    assert Workload(
+        pid=["A", "B", "C"],
+        arrival=strided,
+        burst_offsets=np.arange(4),
+        burst_values=strided + 1,
+        priority=np.zeros(3, dtype=np.int64),
+        tickets=np.full(3, 100),
+        nice=np.zeros(3, dtype=np.int64),
+    ).arrival.flags["C_CONTIGUOUS"]

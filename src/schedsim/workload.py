@@ -20,6 +20,8 @@ from schedsim.errors import WorkloadError
 
 Time = int | float
 
+ARRAY_COLUMNS = ("arrival", "burst_offsets", "burst_values", "priority", "tickets", "nice")
+
 DEFAULT_PRIORITY = 0
 DEFAULT_TICKETS = 100
 DEFAULT_NICE = 0
@@ -41,6 +43,10 @@ class Workload:
     _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # Columns are contiguous arrays: loaders may hand over strided views (one column of
+        # a parsed block), and the compiled engine reads the arrays in place.
+        for column in ARRAY_COLUMNS:
+            object.__setattr__(self, column, np.ascontiguousarray(getattr(self, column)))
         n = len(self.pid)
         for column in ("arrival", "priority", "tickets", "nice"):
             if len(getattr(self, column)) != n:
