@@ -442,9 +442,10 @@ def render_targets(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def save(results: dict[str, Any]) -> Path:
+def save(results: dict[str, Any], name: str = "engine") -> Path:
+    """Write ``results`` to benchmarks/results/<name>-<date>[-N].json, never overwriting."""
     RESULTS.mkdir(exist_ok=True)
-    stem = f"engine-{datetime.date.today().isoformat()}"
+    stem = f"{name}-{datetime.date.today().isoformat()}"
     path = RESULTS / f"{stem}.json"
     number = 2
     while path.exists():
