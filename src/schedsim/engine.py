@@ -210,12 +210,8 @@ class _State:
         self.arrival_order: np.ndarray = np.argsort(workload.arrival, kind="stable")
         self.arrival_times: np.ndarray = workload.arrival[self.arrival_order]
         self.clock = SimulatedClock(0)
-        self.view = JobsView(
-            pid=workload.pid,
-            arrival=workload.arrival,
-            priority=workload.priority,
-            tickets=workload.tickets,
-            nice=workload.nice,
+        self.view = JobsView.of_workload(
+            workload,
             remaining=self.remaining,
             running_since=self.running_since,
             burst_number=self.burst_number,
@@ -279,12 +275,8 @@ def _run_fixed_order(
     tens of nanoseconds a job.  None when the policy declines (the event loop then runs)."""
     n = len(workload)
     arrival_order = np.argsort(workload.arrival, kind="stable")
-    view = JobsView(
-        pid=workload.pid,
-        arrival=workload.arrival,
-        priority=workload.priority,
-        tickets=workload.tickets,
-        nice=workload.nice,
+    view = JobsView.of_workload(
+        workload,
         remaining=[0] * n,
         running_since=[None] * n,
         burst_number=[0] * n,

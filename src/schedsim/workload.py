@@ -128,6 +128,15 @@ class Workload:
         np.add.at(out, owner[mask], self.burst_values[mask])
         return out
 
+    def job_columns(self) -> dict[str, np.ndarray]:
+        """The per-process attributes a policy may read (through its ``JobsView``)."""
+        return {
+            "arrival": self.arrival,
+            "priority": self.priority,
+            "tickets": self.tickets,
+            "nice": self.nice,
+        }
+
     @property
     def has_io(self) -> bool:
         return len(self.burst_values) > len(self.pid)

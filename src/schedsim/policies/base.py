@@ -55,14 +55,17 @@ of its ready structure (FCFS binds ``on_ready`` to ``deque.append``) in ``reset`
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from schedsim.clock import Clock, SimulatedClock
 from schedsim.errors import OptionError, PolicyError
 from schedsim.options import Option
+
+if TYPE_CHECKING:
+    from schedsim.workload import Workload
 
 Time = int | float
 
@@ -76,12 +79,10 @@ class JobsView:
     time it has been running on a CPU.  ``integer_times`` is True when every time of the run
     is a Python int (an integer workload in the simulator), so a policy may keep exact
     integer arithmetic; drivers with float or measured times leave it False.
-    """
 
-    # Static columns (arrival, priority, tickets, nice) are turned into lists only when a
-    # policy first reads them: most policies read none, and at a million jobs each list
-    # costs time and tens of megabytes.
-    _LAZY = ("arrival", "priority", "tickets", "nice")
+    The static columns (``arrival``, ``priority``, ``tickets``, ``nice``, and whatever else
+    the workload declares in :meth:`Workload.job_columns`) are attributes of the view.
+    """
 
     arrival: Sequence[Time]
     priority: Sequence[int]
@@ -92,10 +93,7 @@ class JobsView:
         self,
         *,
         pid: Sequence[str],
-        arrival: Any,
-        priority: Any,
-        tickets: Any,
-        nice: Any,
+        columns: Mapping[str, Any],
         remaining: Sequence[Time],
         running_since: Sequence[Time | None],
         burst_number: Sequence[int],
@@ -104,15 +102,40 @@ class JobsView:
     ) -> None:
         self.pid = pid
         self.integer_times = integer_times
-        self._sources = {"arrival": arrival, "priority": priority, "tickets": tickets, "nice": nice}
+        # Static columns are turned into lists only when a policy first reads them: most
+        # policies read none, and at a million jobs each list costs time and tens of MB.
+        self._sources = dict(columns)
         self.remaining = remaining
         self._running_since = running_since
         self._burst_number = burst_number
         self.clock = clock
 
+    @classmethod
+    def of_workload(
+        cls,
+        workload: Workload,
+        *,
+        remaining: Sequence[Time],
+        running_since: Sequence[Time | None],
+        burst_number: Sequence[int],
+        clock: Clock,
+        integer_times: bool = False,
+    ) -> JobsView:
+        """The view every driver gives its policy over ``workload``'s jobs."""
+        return cls(
+            pid=workload.pid,
+            columns=workload.job_columns(),
+            remaining=remaining,
+            running_since=running_since,
+            burst_number=burst_number,
+            clock=clock,
+            integer_times=integer_times,
+        )
+
     def __getattr__(self, name: str) -> Any:
-        if name in JobsView._LAZY:
-            source = self.__dict__["_sources"][name]
+        sources = self.__dict__.get("_sources", {})
+        if name in sources:
+            source = sources[name]
             column = source.tolist() if hasattr(source, "tolist") else list(source)
             setattr(self, name, column)  # later reads are plain attribute reads
             return column
@@ -263,12 +286,11 @@ def standalone_view(remaining: Sequence[Time], **columns: Any) -> JobsView:
     """A JobsView over plain sequences, for driving a policy by hand in tests and docs."""
     n = len(remaining)
     clock = columns.pop("clock", None) or SimulatedClock()
+    pid = columns.pop("pid", [f"P{i + 1}" for i in range(n)])
+    defaults = {"arrival": [0] * n, "priority": [0] * n, "tickets": [100] * n, "nice": [0] * n}
     return JobsView(
-        pid=columns.get("pid", [f"P{i + 1}" for i in range(n)]),
-        arrival=columns.get("arrival", [0] * n),
-        priority=columns.get("priority", [0] * n),
-        tickets=columns.get("tickets", [100] * n),
-        nice=columns.get("nice", [0] * n),
+        pid=pid,
+        columns={**defaults, **columns},
         remaining=remaining,
         running_since=[None] * n,
         burst_number=[0] * n,

@@ -183,12 +183,8 @@ class Dispatcher:
         self.running_since: list[Any] = [None] * n
         self.burst_number: list[int] = [0] * n
         self.clock = InstantClock(unit_seconds)
-        self.view = JobsView(
-            pid=workload.pid,
-            arrival=workload.arrival.tolist(),
-            priority=workload.priority.tolist(),
-            tickets=workload.tickets.tolist(),
-            nice=workload.nice.tolist(),
+        self.view = JobsView.of_workload(
+            workload,
             remaining=self.remaining,
             running_since=self.running_since,
             burst_number=self.burst_number,
