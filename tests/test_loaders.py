@@ -164,7 +164,7 @@ def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
         (
             "pid: P4\nbrust: 3",
             "process #2 (pid P4): brust: unknown key 'brust' (did you mean 'burst'?); "
-            "allowed keys: pid, arrival, burst, bursts, priority, tickets, nice",
+            "allowed keys: pid, arrival, burst, bursts, priority, tickets, nice, slice",
         ),
         (
             "pid: P4\nburst: yes",
@@ -216,7 +216,7 @@ def test_non_text_key_is_an_unknown_key(tmp_path: Path) -> None:
     path = write(tmp_path, "x.yaml", "- {pid: A, burst: 1, 1: x}\n")
     assert one_problem(path) == (
         f"{path}: process #1 (pid A): 1: unknown key '1'; "
-        "allowed keys: pid, arrival, burst, bursts, priority, tickets, nice"
+        "allowed keys: pid, arrival, burst, bursts, priority, tickets, nice, slice"
     )
 
 
@@ -593,9 +593,9 @@ def test_csv_header_problems(tmp_path: Path) -> None:
     path = write(tmp_path, "h.csv", "pid,arival,brust,pid\nP1,0,5,P1\n")
     assert problems_of(path) == [
         f"{path}: header: unknown column 'arival' (did you mean 'arrival'?); allowed columns: "
-        "pid, arrival, burst, bursts, priority, tickets, nice",
+        "pid, arrival, burst, bursts, priority, tickets, nice, slice",
         f"{path}: header: unknown column 'brust' (did you mean 'burst'?); allowed columns: "
-        "pid, arrival, burst, bursts, priority, tickets, nice",
+        "pid, arrival, burst, bursts, priority, tickets, nice, slice",
         f"{path}: header: column 'pid' appears more than once",
         f"{path}: header: required column 'arrival' is missing",
         f"{path}: header: give exactly one of the columns 'burst' (one CPU burst) or 'bursts' "
@@ -721,7 +721,7 @@ def test_npz_structure_problems(tmp_path: Path) -> None:
     path = npz(tmp_path, extra=np.array([1]), burst_values=None)
     assert problems_of(path) == [
         f"{path}: unknown array 'extra'; allowed arrays: pid, arrival, burst_offsets, "
-        "burst_values, priority, tickets, nice, name",
+        "burst_values, priority, tickets, nice, slice, name",
         f"{path}: required array 'burst_values' is missing",
     ]
     short = npz(tmp_path, "short.npz", arrival=np.array([0]), tickets=np.array([1.5, 2.0]))
@@ -912,6 +912,7 @@ def test_json_schema_describes_the_file_format() -> None:
         "priority",
         "tickets",
         "nice",
+        "slice",
     }
     assert process["properties"]["nice"]["minimum"] == -20
     assert process["properties"]["nice"]["maximum"] == 19

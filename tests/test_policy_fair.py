@@ -13,7 +13,7 @@ from schedsim import OptionError, Workload, WorkloadError, simulate
 from schedsim.clock import SimulatedClock
 from schedsim.policies import make_policy
 from schedsim.policies.base import standalone_view
-from schedsim.policies.fair import NICE_TO_WEIGHT, nice_to_weight
+from schedsim.policies.weights import NICE_TO_WEIGHT, nice_to_weight
 
 
 def _workload(rows: list[tuple[str, Any, Any, int]]) -> Workload:

@@ -99,6 +99,13 @@ class Process(BaseModel):
         Integer,
         Field(ge=NICE_MIN, le=NICE_MAX, description="fair-share weight, -20..19"),
     ] = DEFAULT_NICE
+    slice: Annotated[
+        Burst | None,
+        Field(
+            description="EEVDF request size (the kernel's sched_runtime), > 0; "
+            "default: the policy's base slice"
+        ),
+    ] = None
 
     @model_validator(mode="after")
     def _one_burst_field(self) -> Process:
@@ -412,6 +419,13 @@ def check_columns(
     if "tickets" in attributes:
         tickets = attributes["tickets"]
         _bad_rows(problems, tickets < 1, tickets, locate, "tickets", "must be >= 1")
+    if "slice" in attributes:
+        slices = attributes["slice"]
+        finite = np.isfinite(slices) if slices.dtype.kind == "f" else np.ones(count, dtype=bool)
+        _bad_rows(problems, ~finite, slices, locate, "slice", "must be a finite number")
+        _bad_rows(problems, finite & (slices < 0), slices, locate, "slice", "must be > 0 (0: none)")
+        too_long = finite & (slices > MAX_TIME)
+        _bad_rows(problems, too_long, slices, locate, "slice", f"must be <= {MAX_TIME}")
     if "nice" in attributes:
         nice = attributes["nice"]
         _bad_rows(

@@ -7,6 +7,11 @@ million-process CSV costs a few arrays, not a million objects, and validation is
 Times are in the workload's own unit.  A workload whose arrivals and bursts are all integers
 keeps an ``int64`` time dtype and the engine then computes in Python integers: results are
 exact, with no floating-point drift.
+
+``slice`` is an optional per-process time, the request size EEVDF gives the process (the
+kernel's ``sched_attr.sched_runtime``); 0 means none given (the policy's base slice
+applies).  Its dtype is int64 when every slice given is an integer, float64 otherwise,
+independently of the times' dtype.
 """
 
 from __future__ import annotations
@@ -20,11 +25,20 @@ from schedsim.errors import WorkloadError
 
 Time = int | float
 
-ARRAY_COLUMNS = ("arrival", "burst_offsets", "burst_values", "priority", "tickets", "nice")
+ARRAY_COLUMNS = (
+    "arrival",
+    "burst_offsets",
+    "burst_values",
+    "priority",
+    "tickets",
+    "nice",
+    "slice",
+)
 
 DEFAULT_PRIORITY = 0
 DEFAULT_TICKETS = 100
 DEFAULT_NICE = 0
+NO_SLICE = 0  # in the slice column: none given
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,6 +54,8 @@ class Workload:
     nice: np.ndarray
     name: str = "workload"
     source: str | None = None
+    # default: no slice for anyone (filled with zeros for every process)
+    slice: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -48,7 +64,9 @@ class Workload:
         for column in ARRAY_COLUMNS:
             object.__setattr__(self, column, np.ascontiguousarray(getattr(self, column)))
         n = len(self.pid)
-        for column in ("arrival", "priority", "tickets", "nice"):
+        if len(self.slice) == 0 and n:
+            object.__setattr__(self, "slice", np.zeros(n, dtype=np.int64))
+        for column in ("arrival", "priority", "tickets", "nice", "slice"):
             if len(getattr(self, column)) != n:
                 raise ValueError(
                     f"column {column!r} has {len(getattr(self, column))} rows, not {n}"
@@ -66,7 +84,7 @@ class Workload:
         source: str | None = None,
     ) -> Workload:
         """Build from already-validated dicts with keys pid, arrival, bursts and optional
-        priority, tickets, nice.  Loaders validate first; this only assembles columns."""
+        priority, tickets, nice, slice.  Loaders validate first; this only assembles columns."""
         pids = [str(p["pid"]) for p in processes]
         arrivals = [p.get("arrival", 0) for p in processes]
         bursts: list[tuple[Time, ...]] = [tuple(p["bursts"]) for p in processes]  # type: ignore[arg-type]
@@ -85,6 +103,7 @@ class Workload:
             nice=_int_column(processes, "nice", DEFAULT_NICE),
             name=name,
             source=source,
+            slice=slice_column([p.get("slice") for p in processes]),
         )
 
     # -- queries ----------------------------------------------------------------------
@@ -129,13 +148,24 @@ class Workload:
         return out
 
     def job_columns(self) -> dict[str, np.ndarray]:
-        """The per-process attributes a policy may read (through its ``JobsView``)."""
+        """The per-process attributes a policy may read (through its ``JobsView``).
+
+        ``cpu_bursts`` (how many CPU bursts each process has) lets a policy tell a process
+        that finishes from one that blocks for I/O when its burst ends, as an operating
+        system does (an exiting task leaves its run queue at once)."""
         return {
             "arrival": self.arrival,
             "priority": self.priority,
             "tickets": self.tickets,
             "nice": self.nice,
+            "slice": self.slice,
+            "cpu_bursts": np.diff(self.burst_offsets) // 2 + 1,
         }
+
+    @property
+    def has_slices(self) -> bool:
+        """True when some process asks for a slice of its own."""
+        return bool(np.any(self.slice != NO_SLICE))
 
     @property
     def has_io(self) -> bool:
@@ -156,6 +186,7 @@ class Workload:
         priorities = self.priority.tolist()
         tickets = self.tickets.tolist()
         nices = self.nice.tolist()
+        slices = self.slice.tolist()
         for i, bursts in enumerate(self.iter_bursts()):
             record: dict[str, object] = {"pid": self.pid[i], "arrival": arrivals[i]}
             if len(bursts) == 1:
@@ -168,6 +199,8 @@ class Workload:
                 record["tickets"] = tickets[i]
             if nices[i] != DEFAULT_NICE:
                 record["nice"] = nices[i]
+            if slices[i] != NO_SLICE:
+                record["slice"] = slices[i]
             out.append(record)
         return out
 
@@ -177,6 +210,13 @@ def time_dtype(values: Sequence[object]) -> type:
     if all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in values):
         return np.int64
     return np.float64
+
+
+def slice_column(values: Sequence[object]) -> np.ndarray:
+    """The slice column from per-process values (None: not given): int64 when every given
+    value is an integer, float64 otherwise."""
+    given = [NO_SLICE if value is None else value for value in values]
+    return np.asarray(given, dtype=time_dtype(given))
 
 
 def _int_column(processes: Sequence[dict[str, object]], key: str, default: int) -> np.ndarray:

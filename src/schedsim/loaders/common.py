@@ -126,7 +126,8 @@ def build_workload(
     name: str,
     label: str,
 ) -> Workload:
-    """The Workload from checked columns; attribute columns not given take their default."""
+    """The Workload from checked columns; attribute columns not given take their default
+    (``slice``, when given, is among ``attributes``: 0 for no slice)."""
     count = len(pids)
     # float sums cannot overflow; the last arrival plus all the work bounds every time
     total = float(np.sum(values, dtype=np.float64)) + float(np.max(arrival, initial=0))
@@ -150,4 +151,5 @@ def build_workload(
         nice=full["nice"],
         name=name,
         source=label,
+        slice=attributes.get("slice", np.zeros(count, dtype=np.int64)),
     )

@@ -31,7 +31,7 @@ from schedsim.schema import (
 from schedsim.workload import Workload
 
 CSV_REQUIRED = ("pid", "arrival")
-CSV_COLUMNS = ("pid", "arrival", "burst", "bursts", "priority", "tickets", "nice")
+CSV_COLUMNS = ("pid", "arrival", "burst", "bursts", "priority", "tickets", "nice", "slice")
 _INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*\Z")
 _NUMBER = re.compile(r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*\Z")
 _NON_FINITE = re.compile(r"\s*[+-]?(nan|inf|infinity)\s*\Z", re.IGNORECASE)
@@ -105,6 +105,8 @@ def load_csv(data: bytes, label: str, stem: str, limits: Limits) -> Workload:
         for key, _ in ATTRIBUTES
         if key in column
     }
+    if "slice" in column:
+        attributes["slice"] = _slice_column(column["slice"], count, locate, found)
     refer: Callable[[int], str] = lambda row: f"row {row + 1}"  # noqa: E731
     found.extend(check_columns(pids, arrival, offsets, values, attributes, locate, refer))
     if found:
@@ -547,6 +549,17 @@ def _number_column(
         parsed.append(value)
     floating = any(type(value) is float for value in parsed)
     return np.asarray(parsed, dtype=np.float64 if floating else np.int64)
+
+
+def _slice_column(
+    column: Column, count: int, locate: Locate, problems: list[tuple[int, str]]
+) -> np.ndarray:
+    """The optional ``slice`` column: a number per row, an empty field meaning none (0)."""
+    if not isinstance(column, np.ndarray | tuple):
+        texts = _texts(column)
+        if any(not text.strip() for text in texts):
+            column = [text if text.strip() else "0" for text in texts]
+    return _number_column(column, count, "slice", False, locate, problems)
 
 
 def _parse_number(text: str, integer: bool) -> int | float | str:

@@ -27,7 +27,7 @@ from schedsim.schema import (
     unknown_key_message,
     validate_processes,
 )
-from schedsim.workload import Workload
+from schedsim.workload import Workload, slice_column
 
 
 def check_pid_keys(text: str, label: str, limits: Limits, is_json: bool) -> None:
@@ -215,7 +215,7 @@ def _too_many_values(label: str, limits: Limits) -> WorkloadError:
 def _too_many_keys(where: str) -> WorkloadError:
     return WorkloadError(
         f"{where}: a mapping with more than {MAX_KEYS} keys; a process has at most "
-        f"{len(PROCESS_KEYS)} (pid, arrival, burst or bursts, priority, tickets, nice)"
+        f"{len(PROCESS_KEYS)} (pid, arrival, burst or bursts, priority, tickets, nice, slice)"
     )
 
 
@@ -374,6 +374,7 @@ def _assemble(processes: list[dict[str, Any]], name: str, label: str) -> Workloa
         )
         for key, default in ATTRIBUTES
     }
+    attributes["slice"] = slice_column([process.get("slice") for process in processes])
     return build_workload(
         pids,
         np.asarray(arrivals, dtype=dtype),

@@ -25,7 +25,7 @@ from schedsim.schema import (
 from schedsim.workload import Workload
 
 NPZ_REQUIRED = ("pid", "arrival", "burst_offsets", "burst_values")
-NPZ_ARRAYS = (*NPZ_REQUIRED, "priority", "tickets", "nice", "name")
+NPZ_ARRAYS = (*NPZ_REQUIRED, "priority", "tickets", "nice", "slice", "name")
 
 
 def load_npz(data: bytes, label: str, stem: str, limits: Limits) -> Workload:
@@ -109,6 +109,11 @@ def _npz_workload(arrays: dict[str, np.ndarray], label: str, stem: str, limits: 
             if column.dtype.kind == "u" and len(column) and int(column.max()) > INT64_MAX:
                 problems.append(f"{label}: {key}: values must fit in int64")
             attributes[key] = column.astype(np.int64)
+    if "slice" in arrays and not shape_problem("slice", "iuf", "numbers", count):
+        column = arrays["slice"]
+        if column.dtype.kind == "u" and len(column) and int(column.max()) > INT64_MAX:
+            problems.append(f"{label}: slice: values must fit in int64")
+        attributes["slice"] = column.astype(np.float64 if column.dtype.kind == "f" else np.int64)
     name = stem
     if "name" in arrays:
         given = arrays["name"]

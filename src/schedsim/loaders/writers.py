@@ -17,7 +17,7 @@ from schedsim.loaders.common import (
     format_of,
 )
 from schedsim.output import write_atomic
-from schedsim.workload import Workload
+from schedsim.workload import NO_SLICE, Workload
 
 
 def save_workload(workload: Workload, path: str | Path) -> None:
@@ -26,7 +26,7 @@ def save_workload(workload: Workload, path: str | Path) -> None:
     The file is written atomically, and loading it back gives the same columns (and the
     same time dtype).  YAML and JSON output is deterministic: the same workload always
     gives a byte-identical file.  Attributes at their default (priority 0, tickets 100,
-    nice 0) are omitted."""
+    nice 0, no slice) are omitted."""
     target = Path(path)
     suffix = format_of(target)
     data: str | bytes
@@ -104,6 +104,8 @@ def _records(
     attributes = _attribute_lists(workload)
     keys = {key: string(key) for key in ("pid", "arrival", "burst", "bursts")}
     keys.update({key: string(key) for key, _, _ in attributes})
+    keys["slice"] = string("slice")
+    slices = workload.slice.tolist()
     records: list[list[str]] = []
     for index, bursts in enumerate(workload.iter_bursts()):
         fields = [
@@ -117,6 +119,8 @@ def _records(
         for key, values, default in attributes:
             if values[index] != default:
                 fields.append(f"{keys[key]}: {values[index]}")
+        if slices[index] != NO_SLICE:
+            fields.append(f"{keys['slice']}: {number(slices[index])}")
         records.append(fields)
     return records
 
@@ -155,7 +159,7 @@ def _csv_field(text: str) -> str:
 
 def workload_to_csv(workload: Workload) -> str:
     """The bulk CSV form: ``pid,arrival,burst`` (or ``bursts``, space-separated) and any
-    attribute column that is not at its default everywhere."""
+    attribute column that is not at its default everywhere (``slice``: empty for none)."""
     pids = workload.pid
     joined = "\x00".join(pids)
     if any(character in joined for character in ',"\r\n'):
@@ -175,6 +179,10 @@ def workload_to_csv(workload: Workload) -> str:
         if bool(np.any(values != default)):
             header.append(key)
             columns.append(list(map(str, values.tolist())))
+    if workload.has_slices:  # an empty field: no slice of its own
+        header.append("slice")
+        slices = workload.slice.tolist()
+        columns.append([str(value) if value != NO_SLICE else "" for value in slices])
     rows = map(",".join, zip(*columns, strict=True))
     return ",".join(header) + "\n" + "\n".join(rows) + "\n"
 
@@ -182,15 +190,17 @@ def workload_to_csv(workload: Workload) -> str:
 def workload_to_npz(workload: Workload) -> bytes:
     """The NPZ form: one array per column, bursts in CSR form (offsets + values)."""
     buffer = io.BytesIO()
-    np.savez(
-        buffer,
-        pid=np.asarray(workload.pid, dtype=np.str_),
-        arrival=workload.arrival,
-        burst_offsets=workload.burst_offsets,
-        burst_values=workload.burst_values,
-        priority=workload.priority,
-        tickets=workload.tickets,
-        nice=workload.nice,
-        name=np.asarray(workload.name, dtype=np.str_),
-    )
+    arrays: dict[str, np.ndarray] = {
+        "pid": np.asarray(workload.pid, dtype=np.str_),
+        "arrival": workload.arrival,
+        "burst_offsets": workload.burst_offsets,
+        "burst_values": workload.burst_values,
+        "priority": workload.priority,
+        "tickets": workload.tickets,
+        "nice": workload.nice,
+    }
+    if workload.has_slices:
+        arrays["slice"] = workload.slice
+    arrays["name"] = np.asarray(workload.name, dtype=np.str_)
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
     return buffer.getvalue()

@@ -6,6 +6,7 @@ from typing import Any
 
 from schedsim.errors import OptionError
 from schedsim.policies.base import JobsView, Policy
+from schedsim.policies.eevdf import EEVDF
 from schedsim.policies.fair import Fair
 from schedsim.policies.fcfs import FCFS
 from schedsim.policies.hrrn import HRRN
@@ -19,7 +20,7 @@ from schedsim.policies.stride import Stride
 
 REGISTRY: dict[str, type[Policy]] = {
     cls.name: cls
-    for cls in (FCFS, SJF, SRTF, RoundRobin, MLFQ, Priority, HRRN, Lottery, Stride, Fair)
+    for cls in (FCFS, SJF, SRTF, RoundRobin, MLFQ, Priority, HRRN, Lottery, Stride, Fair, EEVDF)
 }
 
 

@@ -1,8 +1,8 @@
 """A fair-share scheduler in the style of Linux's CFS (the SCHED_OTHER class, 2.6.23–6.5).
 
-Each process has a weight from its ``nice`` value (-20..19) through the kernel's own table,
-``sched_prio_to_weight`` in ``kernel/sched/core.c`` (nice 0 → 1024; each nice step is about
-1.25×, i.e. about 10% of CPU).  Every job keeps a *virtual runtime* that advances more
+Each process has a weight from its ``nice`` value (-20..19) through the kernel's own table
+(``sched_prio_to_weight``, see :mod:`schedsim.policies.weights`; nice 0 → 1024, each nice
+step about 1.25×, i.e. about 10% of CPU).  Every job keeps a *virtual runtime* that advances more
 slowly the heavier it is,
 
     vruntime += ran × 1024 / weight
@@ -41,38 +41,10 @@ import heapq
 import numpy as np
 
 from schedsim.clock import Clock
-from schedsim.errors import WorkloadError
 from schedsim.options import time_option
 from schedsim.policies.base import JobsView, Policy, Time
 from schedsim.policies.stride import exact_quotient, lowest_virtual_time
-
-NICE_0_WEIGHT = 1024
-NICE_MIN, NICE_MAX = -20, 19
-
-# Linux kernel/sched/core.c, sched_prio_to_weight[40]: the weight of nice -20 ... 19.
-NICE_TO_WEIGHT = (
-    # -20
-    88761, 71755, 56483, 46273, 36291,
-    # -15
-    29154, 23254, 18705, 14949, 11916,
-    # -10
-    9548, 7620, 6100, 4904, 3906,
-    # -5
-    3121, 2501, 1991, 1586, 1277,
-    # 0
-    1024, 820, 655, 526, 423,
-    # 5
-    335, 272, 215, 172, 137,
-    # 10
-    110, 87, 70, 56, 45,
-    # 15
-    36, 29, 23, 18, 15,
-)  # fmt: skip
-
-
-def nice_to_weight(nice: int) -> int:
-    """The CFS load weight of a nice value (-20..19)."""
-    return NICE_TO_WEIGHT[nice - NICE_MIN]
+from schedsim.policies.weights import NICE_0_WEIGHT, job_weights
 
 
 class Fair(Policy):
@@ -96,15 +68,7 @@ class Fair(Policy):
     def reset(self, jobs: JobsView, clock: Clock, rng: np.random.Generator) -> None:
         super().reset(jobs, clock, rng)
         n = len(jobs)
-        bad = [
-            f"process #{job + 1} (pid {jobs.pid[job]}): nice: must be in {NICE_MIN}..{NICE_MAX} "
-            f"for policy 'fair', got {nice}"
-            for job, nice in enumerate(jobs.nice)
-            if not NICE_MIN <= nice <= NICE_MAX
-        ]
-        if bad:
-            raise WorkloadError(bad)
-        self.weight: list[int] = [nice_to_weight(int(nice)) for nice in jobs.nice]
+        self.weight: list[int] = job_weights(jobs, self.name)
         self.vruntime: list[Time] = [0] * n
         self.heap: list[tuple[Time, int]] = []
         self.total_weight = 0  # of the runnable jobs: ready or on a CPU
