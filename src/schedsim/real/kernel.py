@@ -18,17 +18,23 @@ which gives the measured timeline, and reports the kernel's own scheduler statis
 ``/proc/self/schedstat`` — CPU time, time spent waiting on a run queue, and the number of
 timeslices.
 
-The comparison is with the textbook policy closest to the kernel's: ``fifo`` → ``fcfs``;
-``rr`` → ``rr`` with the kernel's timeslice converted to time units; ``other`` → ``fair``
-(the CFS model) with the classic CFS latency 6 ms and minimum granularity 0.75 ms in time
-units, or, where that policy is not available, ``rr`` with a 3 ms quantum.
+The comparison is with the policy closest to the kernel's: ``fifo`` → ``fcfs``; ``rr`` →
+``rr`` with the kernel's timeslice converted to time units; ``other`` → ``eevdf`` with this
+kernel's base slice and tick (see :mod:`schedsim.real.linux`) on Linux 6.6 and later, else
+``fair`` (the CFS model) with the classic CFS latency 6 ms and minimum granularity 0.75 ms in
+time units.
+
+Each worker gets its process's ``nice`` and ``slice`` (SCHED_OTHER only) before time zero,
+through ``sched_setattr``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import select
+import statistics
 import time
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -37,14 +43,22 @@ from typing import Any, NoReturn
 import numpy as np
 
 from schedsim.errors import ExecutionError, OptionError
-from schedsim.policies import REGISTRY, Policy, make_policy
+from schedsim.policies import Policy, make_policy
 from schedsim.real.dispatcher import STARTUP_SECONDS, _context, summarize_ms
+from schedsim.real.linux import (
+    FairScheduler,
+    exact_slices,
+    fair_scheduler,
+    next_tick_edge,
+    nice_number,
+    set_nice_and_slice,
+)
 from schedsim.real.messages import GO, QUIT, unpack
 from schedsim.real.plan import CorePlan, format_unit
 from schedsim.real.safety import ParentSession, describe_exit, sigint_blocked
 from schedsim.real.worker import KERNEL, WorkerSpec, worker_main
 from schedsim.trace import BLOCKED, FINISHED, PREEMPTED, Timeline, Trace
-from schedsim.workload import Workload
+from schedsim.workload import NO_SLICE, Workload
 
 KERNEL_POLICIES = ("other", "fifo", "rr")
 KERNEL_GAP_SECONDS = 0.0002  # a clock jump longer than this: the kernel ran something else
@@ -52,7 +66,6 @@ RT_PRIORITY = 1
 DEFAULT_RR_TIMESLICE_MS = 100.0
 CFS_LATENCY_SECONDS = 0.006
 CFS_MIN_GRANULARITY_SECONDS = 0.00075
-FALLBACK_QUANTUM_SECONDS = 0.003
 
 
 def rr_timeslice_seconds() -> float:
@@ -67,37 +80,82 @@ def rr_timeslice_seconds() -> float:
     return DEFAULT_RR_TIMESLICE_MS / 1e3
 
 
-def counterpart(kernel_policy: str, unit_seconds: float) -> tuple[Policy, str]:
-    """The textbook policy to compare ``kernel_policy`` with, and why it is that one."""
+def counterpart(
+    kernel_policy: str, unit_seconds: float, scheduler: FairScheduler | None = None
+) -> tuple[Policy, str]:
+    """The policy to compare ``kernel_policy`` with, and why it is that one (``scheduler``:
+    the SCHED_OTHER class to model, by default this machine's)."""
     unit = format_unit(unit_seconds)
     if kernel_policy == "fifo":
         return make_policy("fcfs"), "fcfs: SCHED_FIFO runs each process until it blocks or ends"
     if kernel_policy == "rr":
         quantum = rr_timeslice_seconds() / unit_seconds
         return (
-            make_policy("rr", quantum=_nice_number(quantum)),
+            make_policy("rr", quantum=nice_number(quantum)),
             f"rr with the kernel's SCHED_RR timeslice ({rr_timeslice_seconds() * 1e3:g} ms = "
-            f"{_nice_number(quantum):g} units of {unit})",
+            f"{nice_number(quantum):g} units of {unit})",
         )
-    if "fair" in REGISTRY:
-        latency = _nice_number(CFS_LATENCY_SECONDS / unit_seconds)
-        granularity = _nice_number(CFS_MIN_GRANULARITY_SECONDS / unit_seconds)
+    scheduler = scheduler or fair_scheduler()
+    if scheduler.eevdf:
+        options = scheduler.eevdf_options(unit_seconds)
         return (
-            make_policy("fair", target_latency=latency, min_granularity=granularity),
-            f"fair (the CFS model) with CFS's classic 6 ms latency and 0.75 ms minimum "
-            f"granularity ({latency:g} and {granularity:g} units of {unit})",
+            make_policy("eevdf", **options),
+            f"eevdf (the model of {scheduler.name}'s EEVDF) with "
+            + scheduler.describe(unit_seconds),
         )
-    quantum = _nice_number(FALLBACK_QUANTUM_SECONDS / unit_seconds)
+    policy = cfs_model(unit_seconds)
+    latency, granularity = policy.settings["target_latency"], policy.settings["min_granularity"]
     return (
-        make_policy("rr", quantum=quantum),
-        f"rr with a 3 ms quantum ({quantum:g} units of {unit}): SCHED_OTHER shares the CPU "
-        "in slices of a few milliseconds",
+        policy,
+        f"fair (the CFS model; {scheduler.name} runs CFS) with CFS's classic 6 ms latency and "
+        f"0.75 ms minimum granularity ({latency:g} and {granularity:g} units of {unit})",
     )
 
 
-def _nice_number(value: float) -> float | int:
-    rounded = round(value, 6)
-    return int(rounded) if float(rounded).is_integer() else rounded
+PROBE_BURST_SECONDS = 0.03
+_probed: dict[tuple[int, int, int], float] = {}
+
+
+def slice_ends(scheduler: FairScheduler, cores: CorePlan) -> FairScheduler:
+    """``scheduler`` with how its slices end, measured: two CPU-bound nice-0 workers run
+    against each other for 30 ms each on the run's first core, and the median length of
+    their runs tells whether the kernel cuts a slice where the request ends (HRTICK) or at
+    the next tick.  Measured once per process and core."""
+    if not scheduler.eevdf or not scheduler.hz or scheduler.base_slice_ns is None:
+        return scheduler
+    key = (cores.cpu_cores[0], scheduler.base_slice_ns, scheduler.hz)
+    if key not in _probed:
+        probe = Workload.from_processes(
+            [{"pid": pid, "bursts": [PROBE_BURST_SECONDS * 1000]} for pid in ("P1", "P2")],
+            name="slice-probe",
+        )
+        single = CorePlan(cores.cpu_cores[:1], cores.dispatcher_core)
+        trace = KernelRun(probe, "other", cpus=1, unit_seconds=0.001, cores=single).run()
+        assert trace.timeline is not None
+        arrays = trace.timeline.arrays()
+        runs = [
+            end - start
+            for start, end, reason in zip(
+                arrays["start"].tolist(),
+                arrays["end"].tolist(),
+                arrays["reason"].tolist(),
+                strict=True,
+            )
+            if reason == PREEMPTED
+        ]
+        _probed[key] = statistics.median(runs) if runs else PROBE_BURST_SECONDS * 2000
+    run_ms = _probed[key]
+    exact = exact_slices(run_ms, scheduler.base_slice_ns, scheduler.hz)
+    return dataclasses.replace(scheduler, exact_slices=exact, probe_run_ms=run_ms)
+
+
+def cfs_model(unit_seconds: float) -> Policy:
+    """``fair`` with CFS's classic 6 ms latency and 0.75 ms granularity in time units."""
+    return make_policy(
+        "fair",
+        target_latency=nice_number(CFS_LATENCY_SECONDS / unit_seconds),
+        min_granularity=nice_number(CFS_MIN_GRANULARITY_SECONDS / unit_seconds),
+    )
 
 
 class KernelRun:
@@ -162,21 +220,25 @@ class KernelRun:
             session.close()
 
     def _start_workers(self) -> None:
+        """Start the workers one after the other, each once the previous one waits for time
+        zero: a worker then blocks alone on its core, so it leaves the run queue with no lag
+        (EEVDF keeps a sleeper's lag, and the model places every arrival with none)."""
         context = _context()
         parent = os.getpid()
-        with sigint_blocked():
-            for job in range(self.n):
-                spec = WorkerSpec(
-                    index=job,
-                    pid=self.workload.pid[job],
-                    bursts=self.seconds[job],
-                    cores=self.cores.cpu_cores,
-                    parent_pid=parent,
-                    mechanism=KERNEL,
-                    gap_seconds=KERNEL_GAP_SECONDS,
-                    chunk_seconds=0.0,
-                    kernel_policy=self.kernel_policy,
-                )
+        deadline = time.monotonic() + STARTUP_SECONDS + 0.05 * self.n
+        for job in range(self.n):
+            spec = WorkerSpec(
+                index=job,
+                pid=self.workload.pid[job],
+                bursts=self.seconds[job],
+                cores=self.cores.cpu_cores,
+                parent_pid=parent,
+                mechanism=KERNEL,
+                gap_seconds=KERNEL_GAP_SECONDS,
+                chunk_seconds=0.0,
+                kernel_policy=self.kernel_policy,
+            )
+            with sigint_blocked():
                 ours, theirs = context.Pipe(duplex=True)
                 process = context.Process(
                     target=worker_main,
@@ -188,17 +250,18 @@ class KernelRun:
                 self.connections.append(ours)
                 process.start()
                 theirs.close()
-        deadline = time.monotonic() + STARTUP_SECONDS + 0.05 * self.n
-        waiting = set(range(self.n))
-        while waiting:
-            if time.monotonic() > deadline:
-                raise ExecutionError(
-                    f"{len(waiting)} worker(s) did not start within {STARTUP_SECONDS:g} s"
-                )
-            self._receive(0.05, waiting=waiting)
+            waiting = {job}
+            while waiting:
+                if time.monotonic() > deadline:
+                    raise ExecutionError(
+                        f"worker {job + 1} of {self.n} did not start within "
+                        f"{STARTUP_SECONDS + 0.05 * self.n:g} s"
+                    )
+                self._receive(0.05, waiting=waiting)
 
     def _set_scheduler(self) -> None:
         if self.kernel_policy == "other":
+            self._set_nice_and_slices()
             return
         kind = {"fifo": "SCHED_FIFO", "rr": "SCHED_RR"}[self.kernel_policy]
         number = getattr(os, kind, None)
@@ -219,8 +282,18 @@ class KernelRun:
                     f"{error.strerror or error}"
                 ) from None
 
+    def _set_nice_and_slices(self) -> None:
+        """Each worker's nice and slice (in ns), set while it waits for time zero."""
+        nices = self.workload.nice.tolist()
+        slices = self.workload.slice.tolist()
+        for job in range(self.n):
+            if nices[job] == 0 and slices[job] == NO_SLICE:
+                continue
+            slice_ns = round(slices[job] * self.unit * 1e9) if slices[job] != NO_SLICE else None
+            set_nice_and_slice(self.os_pid[job], int(nices[job]), slice_ns)
+
     def _release_and_watch(self) -> None:
-        self.t0 = time.monotonic() + 0.002
+        self.t0 = next_tick_edge(time.monotonic() + 0.002)  # the model's ticks are the kernel's
         overrun_at = self.t0 + self.overrun_seconds
         cursor = 0
         while not all(stat is not None for stat in self.exited):
@@ -247,7 +320,7 @@ class KernelRun:
 
     def _receive(self, timeout: float, *, waiting: set[int] | None = None) -> None:
         watched: dict[int, tuple[int, bool]] = {}
-        for job in range(self.n):
+        for job in range(len(self.processes)):  # those started so far
             watched[self.connections[job].fileno()] = (job, False)
             watched[self.processes[job].sentinel] = (job, True)
         readable, _, _ = select.select(list(watched), [], [], timeout)

@@ -19,7 +19,8 @@ from schedsim.errors import OptionError
 from schedsim.policies import Policy, make_policy
 from schedsim.real.compare import Comparison, compare
 from schedsim.real.dispatcher import Dispatcher
-from schedsim.real.kernel import KERNEL_POLICIES, KernelRun, counterpart
+from schedsim.real.kernel import KERNEL_POLICIES, KernelRun, counterpart, slice_ends
+from schedsim.real.linux import check_workload_slices, fair_scheduler
 from schedsim.real.plan import (
     DEFAULT_MAX_PROCESSES,
     DEFAULT_MAX_SECONDS,
@@ -69,9 +70,11 @@ def measure(
 
     ``mode="dispatch"``: ``policy`` (a name plus options, or a Policy instance) decides, as
     in the simulator; ``mode="kernel"``: Linux decides (``kernel_policy``), and the
-    simulation is of the closest textbook policy.  ``unit``: real duration of one time unit
-    (``"10ms"``, or seconds as a number).  Refused up front: more than ``max_processes``
-    processes, or an estimated real duration above ``max_seconds``."""
+    simulation is of the closest policy (``eevdf`` with this kernel's parameters for
+    SCHED_OTHER on Linux 6.6+); the workers get their processes' nice and slice.
+    ``unit``: real duration of one time unit (``"10ms"``, or seconds as a number).  Refused
+    up front: more than ``max_processes`` processes, or an estimated real duration above
+    ``max_seconds``."""
     unit_seconds = _unit_seconds(unit)
     if mode not in MODES:
         raise OptionError(f"--mode: choose one of {', '.join(MODES)}, got {mode!r}")
@@ -101,7 +104,11 @@ def measure(
                 f"--kernel-policy: choose one of {', '.join(KERNEL_POLICIES)}, "
                 f"got {kernel_policy!r}"
             )
-        simulated_policy, description = counterpart(kernel_policy, unit_seconds)
+        scheduler = fair_scheduler() if kernel_policy == "other" else None
+        if scheduler is not None:
+            check_workload_slices(workload, unit_seconds, scheduler)
+            scheduler = slice_ends(scheduler, plan_cores(cpus))
+        simulated_policy, description = counterpart(kernel_policy, unit_seconds, scheduler)
     simulated = simulate(
         workload, simulated_policy, cpus=cpus, context_switch=0, ties=ties, seed=seed
     )
