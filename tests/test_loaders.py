@@ -840,13 +840,18 @@ def workloads(draw: st.DrawFn) -> Workload:
         }
         for pid in pids
     ]
+    slice_value = st.integers(1, 1000) if draw(st.booleans()) else st.floats(1e-6, 1e6)
+    for process in processes:
+        if draw(st.booleans()):
+            process["slice"] = draw(slice_value)
     name = draw(pid_text)
     return Workload.from_processes(processes, name=name)
 
 
 def assert_same(loaded: Workload, original: Workload, *, name: bool = True) -> None:
     assert loaded.pid == original.pid
-    for column in ("arrival", "burst_offsets", "burst_values", "priority", "tickets", "nice"):
+    columns = ("arrival", "burst_offsets", "burst_values", "priority", "tickets", "nice", "slice")
+    for column in columns:
         got, expected = getattr(loaded, column), getattr(original, column)
         assert got.dtype == expected.dtype, column
         assert np.array_equal(got, expected), column
@@ -894,6 +899,35 @@ def test_bulk_round_trip_with_io_and_floats(tmp_path: Path) -> None:
         path = tmp_path / f"bulk{extension}"
         save_workload(workload, path)
         assert_same(load_workload(path), workload, name=extension == ".npz")
+
+
+def test_slice_is_optional_in_every_format(tmp_path: Path) -> None:
+    """A slice of its own for some processes: YAML omits it, CSV leaves the field empty, and
+    0 stands for none in the columns (and in NPZ)."""
+    yaml_path = write(tmp_path, "s.yaml", "- {pid: A, burst: 5, slice: 2}\n- {pid: B, burst: 5}\n")
+    assert load_workload(yaml_path).slice.tolist() == [2, 0]
+    csv_path = write(tmp_path, "s.csv", "pid,arrival,burst,slice\nA,0,5,0.5\nB,0,5,\n")
+    loaded = load_workload(csv_path)
+    assert loaded.slice.tolist() == [0.5, 0.0] and loaded.slice.dtype == np.float64
+    assert loaded.arrival.dtype == np.int64  # a float slice leaves integer times exact
+    assert load_workload(npz(tmp_path, slice=np.array([0, 3]))).slice.tolist() == [0, 3]
+    assert load_workload(npz(tmp_path, filename="n.npz")).slice.tolist() == [0, 0]
+    save_workload(loaded, tmp_path / "back.csv")
+    assert (tmp_path / "back.csv").read_text().splitlines()[1:] == ["A,0,5,0.5", "B,0,5,"]
+
+
+def test_bad_slices_are_reported_with_file_process_and_field(tmp_path: Path) -> None:
+    yaml_path = write(tmp_path, "s.yaml", "- {pid: A, burst: 5, slice: 0}\n")
+    assert one_problem(yaml_path) == f"{yaml_path}: process #1 (pid A): slice: must be > 0, got 0"
+    csv_path = write(tmp_path, "s.csv", "pid,arrival,burst,slice\nA,0,5,-1\nB,0,5,fast\n")
+    assert problems_of(csv_path) == [
+        f"{csv_path}: row 1 (pid A): slice: must be > 0 (0: none), got -1",
+        f"{csv_path}: row 2 (pid B): slice: must be a number, got string 'fast'",
+    ]
+    npz_path = npz(tmp_path, slice=np.array([1.0, np.inf]))
+    assert problems_of(npz_path) == [
+        f"{npz_path}: slice[1] (pid P2): must be a finite number, got inf"
+    ]
 
 
 # ---------------------------------------------------------------------------------------
