@@ -8,13 +8,16 @@ V = the queue's weighted mean vruntime), then hypothesis properties of the algor
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
 from schedsim import OptionError, Workload, WorkloadError, engine, simulate
+from schedsim.cli import main
 from schedsim.policies import make_policy
 from schedsim.policies.eevdf import EEVDF
 from tests.helpers import workload
@@ -399,3 +402,22 @@ def test_cpu_shares_match_the_weights_within_one_slice(
         used[int(row["pid"][1:])] += row["end"] - row["start"]
         for job, weight in enumerate(weights):
             assert abs(used[job] - row["end"] * weight / total) <= (base_slice + tick) * 1.000001
+
+
+def test_the_cli_takes_the_feature_switches_and_rejects_bad_ones() -> None:
+    """``--preempt-short off`` changes the bundled example as its comment says (ui waits 6.5
+    with PREEMPT_SHORT, 8 without); a bad switch value is one line and exit 2."""
+    example = str(Path(__file__).resolve().parent.parent / "workloads" / "eevdf.yaml")
+    waits = []
+    for switch in ([], ["--preempt-short", "off"]):
+        result = CliRunner().invoke(
+            main,
+            ["run", example, "-p", "eevdf", "--base-slice", "3", "--format", "csv", *switch],
+        )
+        assert result.exit_code == 0, result.output
+        row = next(line for line in result.output.splitlines() if line.startswith("ui,"))
+        waits.append(float(row.split(",")[5]))
+    assert waits == [6.5, 8.0]
+    bad = CliRunner().invoke(main, ["run", example, "-p", "eevdf", "--tick", "x"])
+    assert bad.exit_code == 2
+    assert bad.output == "Error: policy 'eevdf': --tick: expected a number, got 'x'\n"
