@@ -603,6 +603,13 @@ def too_many_slices(max_slices: int, now: Time) -> LimitError:
     )
 
 
+def policy_failed(policy: Policy, now: Time, error: Exception) -> PolicyError:
+    """A policy hook raised: say which policy and when (the original is chained)."""
+    return PolicyError(
+        f"policy {policy.name!r} failed at time {now}: {type(error).__name__}: {error}"
+    )
+
+
 def _as_job_id(value: Any) -> int | None:
     """A job id a policy gave that is not a plain int: any integer type (numpy's too) but
     bool; None for anything else."""

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from schedsim.clock import SimulatedClock
-from schedsim.core import TIES, PolicyRun, Scheduler, too_many_slices
+from schedsim.core import TIES, PolicyRun, Scheduler, policy_failed, too_many_slices
 from schedsim.errors import LimitError, OptionError, PolicyError, SchedsimError
 from schedsim.options import MAX_CPUS
 from schedsim.policies.base import Policy, overrides
@@ -159,9 +159,7 @@ def run(
     except SchedsimError:
         raise
     except Exception as error:  # a policy hook raised: say which policy and when
-        raise PolicyError(
-            f"policy {policy.name!r} failed at time {clock.now}: {type(error).__name__}: {error}"
-        ) from error
+        raise policy_failed(policy, clock.now, error) from error
     finally:
         if was_enabled:
             gc.enable()
