@@ -43,10 +43,9 @@ from click.testing import CliRunner
 from schedsim import load_workload, simulate
 from schedsim.cli import main
 from schedsim.errors import LimitError, OptionError, WorkloadError
-from schedsim.loaders import MAX_BULK_BYTES, MAX_BYTES
+from schedsim.limits import MAX_BULK_BYTES, MAX_DOCUMENT_BYTES, MAX_RESULT_BYTES
 from schedsim.policies import REGISTRY, make_policy
 from schedsim.policies.base import Policy
-from schedsim.result import MAX_RESULT_BYTES
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -224,7 +223,7 @@ def test_a_one_gigabyte_file_is_refused_by_size_before_reading(
 ) -> None:
     for extension, path in gigabyte_files.items():
         bulk = extension in (".csv", ".npz")
-        limit = MAX_BULK_BYTES if bulk else MAX_BYTES
+        limit = MAX_BULK_BYTES if bulk else MAX_DOCUMENT_BYTES
         kind = "CSV and NPZ" if bulk else "YAML and JSON"
         advice = "raise it with --max-file-size" if bulk else "use CSV or NPZ for bulk workloads"
         refused(
@@ -589,7 +588,8 @@ def test_a_billion_levels_is_refused_before_anything_is_allocated() -> None:
 
 
 def test_the_levels_cap_the_policies_should_use() -> None:
-    from schedsim.options import MAX_LEVELS, parse_count
+    from schedsim.limits import MAX_LEVELS
+    from schedsim.options import parse_count
 
     assert parse_count("64", MAX_LEVELS) == 64
     with pytest.raises(OptionError, match="must be at most 64, got '65'"):
@@ -661,3 +661,22 @@ def test_a_fifo_or_device_is_refused_instead_of_read_forever(tmp_path: Path) -> 
     assert invoke("gantt", result_fifo).stderr == (
         f"Error: {result_fifo}: not a regular file; give a result file\n"
     )
+
+
+def test_the_limits_module_imports_nothing_heavy() -> None:
+    """The engine reads its limits from schedsim.limits, which must not pull in numpy or
+    pydantic (the time of ``import schedsim.limits`` is the time of a few constants)."""
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, schedsim.limits; "
+            "print(sorted(name for name in sys.modules if name.split('.')[0] in "
+            "('numpy', 'pydantic', 'yaml', 'click', 'rich', 'matplotlib')))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert completed.stdout == "[]\n"

@@ -20,8 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schedsim.errors import WorkloadError
+from schedsim.limits import INT64_MAX, INT64_MIN, MAX_TIME
 from schedsim.loaders import load_workload, save_workload, workload_json_schema
-from schedsim.schema import INT64_MAX, INT64_MIN, MAX_TIME
 from schedsim.workload import Workload
 
 CLASSIC = """\

@@ -232,7 +232,7 @@ def test_workload_files_are_validated_and_the_grid_size_bounded(classic, monkeyp
     assert str(twice.value) == (
         f"classic.yaml: workload file given twice (also as {os.path.abspath(classic)!r})"
     )
-    monkeypatch.setattr(sweep_module, "MAX_POINTS", 10)
+    monkeypatch.setattr(sweep_module, "MAX_SWEEP_POINTS", 10)
     with pytest.raises(LimitError) as caught:
         plan_sweep([classic], "rr", {"quantum": "1..4"}, seeds="0..2")
     assert str(caught.value) == (

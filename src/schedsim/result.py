@@ -18,14 +18,13 @@ import numpy as np
 
 from schedsim import __version__
 from schedsim.errors import SchedsimError
+from schedsim.limits import INT64_MAX, INT64_MIN, MAX_CPUS
 from schedsim.metrics import JOB_COLUMNS, job_columns, summarize
-from schedsim.options import MAX_CPUS
 from schedsim.schema import plain
 from schedsim.trace import REASON_NAMES, Timeline, Trace
 from schedsim.workload import Workload
 
 FORMAT_VERSION = 1
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 class ResultFileError(SchedsimError):
@@ -278,12 +277,7 @@ class Result:
         return cls.from_dict(data, source=source)
 
 
-# Bounds a saved result must respect: the timeline stores CPUs and levels as int16, and a
-# chart has one row per CPU.
-MAX_RESULT_CPUS = MAX_CPUS
-# Result files are refused above this size before reading: parsed JSON takes about five
-# times its size in memory, and a chart draws at most 500,000 slices (about 115 MB of JSON).
-MAX_RESULT_BYTES = 128 * 2**20
+# Levels a saved timeline may hold: the timeline stores them as int16 (-1: no level).
 LEVEL_RANGE = (-1, 2**15 - 1)
 _MAX_PROBLEMS = 50
 
@@ -336,10 +330,10 @@ class _ResultReader:
         mappings = {key: self.mapping(data, key) for key in ("options", "settings", "extra")}
         summary = self.mapping(data, "summary")
         cpus = mappings["settings"].get("cpus", 1)
-        if type(cpus) is not int or not 1 <= cpus <= MAX_RESULT_CPUS:
+        if type(cpus) is not int or not 1 <= cpus <= MAX_CPUS:
             self.problem(
                 "settings.cpus",
-                f"must be a whole number in 1..{MAX_RESULT_CPUS}, got {_show(cpus)}",
+                f"must be a whole number in 1..{MAX_CPUS}, got {_show(cpus)}",
             )
         pids, jobs = self.jobs(data["jobs"])
         if not pids:
@@ -443,10 +437,10 @@ class _ResultReader:
             where = f"timeline[{position}]"
             job = self.pid(row, where, index)
             cpu = row.get("cpu")
-            if type(cpu) is not int or not 0 <= cpu < MAX_RESULT_CPUS:
+            if type(cpu) is not int or not 0 <= cpu < MAX_CPUS:
                 self.problem(
                     where,
-                    f"cpu: must be a whole number in 0..{MAX_RESULT_CPUS - 1}, got {_show(cpu)}",
+                    f"cpu: must be a whole number in 0..{MAX_CPUS - 1}, got {_show(cpu)}",
                 )
                 cpu = 0
             level = row.get("level", -1)

@@ -57,6 +57,7 @@ from schedsim.api import load_workload, simulate
 from schedsim.compare import METRIC_BY_KEY, Metric
 from schedsim.engine import TIES, check_run_options
 from schedsim.errors import ExecutionError, LimitError, OptionError, SchedsimError
+from schedsim.limits import MAX_SWEEP_POINTS
 from schedsim.options import (
     Option,
     parse_int,
@@ -72,7 +73,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 ENGINE_PARAMETERS = ("cpus", "context_switch", "ties")
-MAX_POINTS = 100_000  # a result is a few kilobytes; beyond this, split the sweep
 SERIAL_BELOW = 4  # fewer points than this run in-process: a pool would only add start-up time
 CONNECT_TIMEOUT = 5.0  # seconds to wait for a Dask scheduler to answer
 CACHED_WORKLOADS = 8  # workloads each process keeps loaded
@@ -199,8 +199,8 @@ def expand_values(text: str, where: str) -> list[str]:
         low, high = int(match.group(1)), int(match.group(2))
         if low > high:
             raise OptionError(f"{where}: range {item!r} is empty; write it low..high")
-        if high - low >= MAX_POINTS:
-            raise LimitError(f"{where}: range {item!r} has more than {MAX_POINTS:,} values")
+        if high - low >= MAX_SWEEP_POINTS:
+            raise LimitError(f"{where}: range {item!r} has more than {MAX_SWEEP_POINTS:,} values")
         values.extend(str(number) for number in range(low, high + 1))
     return values
 
@@ -292,9 +292,9 @@ def plan_sweep(
         problems.append(str(error))
     _raise_all(problems)
     count = len(workloads) * len(seed_values) * math.prod(len(values) for _, values in parameters)
-    if count > MAX_POINTS:
+    if count > MAX_SWEEP_POINTS:
         raise LimitError(
-            f"the sweep has {count:,} points, above the limit of {MAX_POINTS:,}; "
+            f"the sweep has {count:,} points, above the limit of {MAX_SWEEP_POINTS:,}; "
             "vary fewer values or split it into several sweeps"
         )
     option_parameters = [(name, values) for name, values in parameters if name in declared]

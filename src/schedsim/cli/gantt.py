@@ -11,9 +11,10 @@ import click
 
 from schedsim.errors import OptionError
 from schedsim.gantt import VIEWS, chart_rows, check_chart_size, image_format
+from schedsim.limits import MAX_RESULT_BYTES
 from schedsim.options import parse_size
 from schedsim.output import check_writable, write_atomic
-from schedsim.result import MAX_RESULT_BYTES, Result, ResultFileError
+from schedsim.result import Result, ResultFileError
 
 F = Callable[..., Any]
 HOW_TO_SAVE = "write one with 'schedsim run FILE --format json --output RESULT.json'"
