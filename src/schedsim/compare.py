@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from schedsim.api import simulate
+from schedsim.atomic import check_writable, write_atomic
 from schedsim.errors import OptionError
-from schedsim.output import check_writable, write_atomic
 from schedsim.policy_spec import LabelledPolicy, PolicySpec, build_policies
 from schedsim.report import fmt
 from schedsim.result import Result

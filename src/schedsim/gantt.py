@@ -35,10 +35,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from schedsim.atomic import check_writable, write_atomic
 from schedsim.colors import IDLE_COLOUR, SWITCH_COLOUR, process_colour, text_colour
 from schedsim.errors import LimitError, OptionError
 from schedsim.limits import MAX_CHART_ROWS, MAX_CHART_SLICES
-from schedsim.output import check_writable, write_atomic
 from schedsim.report import describe, fmt
 from schedsim.result import Result
 

@@ -1073,8 +1073,8 @@ def save_sweep_plot(
     results: Sequence[SweepResult], path: str | Path, *, metric_key: str = "avg_turnaround"
 ) -> None:
     """Draw :func:`sweep_figure` and write it atomically (format from the extension)."""
+    from schedsim.atomic import check_writable, write_atomic
     from schedsim.gantt import figure_bytes, image_format
-    from schedsim.output import check_writable, write_atomic
 
     image_format(path)
     check_writable(path)

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from schedsim.api import load_workload
+from schedsim.atomic import check_writable
 from schedsim.cli.common import (
     engine_options,
     engine_settings,
@@ -21,7 +22,6 @@ from schedsim.compare import compare as run_comparison
 from schedsim.compare import comparison_table, metric, save_comparison_plot
 from schedsim.errors import OptionError
 from schedsim.gantt import VIEWS, chart_rows, check_chart_size, image_format
-from schedsim.output import check_writable
 from schedsim.policies import REGISTRY
 from schedsim.policy_spec import build_policies
 

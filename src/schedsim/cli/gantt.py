@@ -9,11 +9,11 @@ from typing import Any
 
 import click
 
+from schedsim.atomic import check_writable, write_atomic
 from schedsim.errors import OptionError
 from schedsim.gantt import VIEWS, chart_rows, check_chart_size, image_format
 from schedsim.limits import MAX_RESULT_BYTES
 from schedsim.options import parse_size
-from schedsim.output import check_writable, write_atomic
 from schedsim.result import Result, ResultFileError
 
 F = Callable[..., Any]

@@ -331,7 +331,7 @@ def comparison_gantt(comparison: Comparison, *, by: str | None = None) -> Any:
 def save_comparison_gantt(comparison: Comparison, path: str, *, by: str | None = None) -> None:
     """Draw :func:`comparison_gantt` and write it to ``path`` (png, svg or pdf), atomically."""
     from schedsim import gantt
-    from schedsim.output import write_atomic
+    from schedsim.atomic import write_atomic
 
     gantt.image_format(path)
     write_atomic(path, gantt.figure_bytes(comparison_gantt(comparison, by=by), path))
