@@ -208,7 +208,7 @@ def test_a_failure_while_encoding_leaves_nothing_behind(
 ) -> None:
     target = tmp_path / "result.json"
     target.write_text("previous result\n")
-    monkeypatch.setattr("schedsim.result.json.dumps", _explode)
+    monkeypatch.setattr("schedsim.result_file.json.dumps", _explode)
     result = invoke("run", CLASSIC, "--output", target)
     assert result.exit_code == 70
     assert target.read_text() == "previous result\n"
