@@ -78,7 +78,10 @@ class JobsView:
     last became ready (exact while it waits); :meth:`remaining_now` also accounts for the
     time it has been running on a CPU.  ``integer_times`` is True when every time of the run
     is a Python int (an integer workload in the simulator), so a policy may keep exact
-    integer arithmetic; drivers with float or measured times leave it False.
+    integer arithmetic; drivers with float or measured times leave it False.  ``native`` is
+    True when the driver runs compiled code and wants compiled hooks where a policy has them
+    (float times, the extension built, ``SCHEDSIM_PURE_PYTHON`` not set): MLFQ then binds
+    its hooks to its compiled core.
 
     The static columns (``arrival``, ``priority``, ``tickets``, ``nice``, and whatever else
     the workload declares in :meth:`Workload.job_columns`) are attributes of the view.
@@ -99,9 +102,11 @@ class JobsView:
         burst_number: Sequence[int],
         clock: Clock,
         integer_times: bool = False,
+        native: bool = False,
     ) -> None:
         self.pid = pid
         self.integer_times = integer_times
+        self.native = native
         # Static columns are turned into lists only when a policy first reads them: most
         # policies read none, and at a million jobs each list costs time and tens of MB.
         self._sources = dict(columns)
@@ -120,6 +125,7 @@ class JobsView:
         burst_number: Sequence[int],
         clock: Clock,
         integer_times: bool = False,
+        native: bool = False,
     ) -> JobsView:
         """The view every driver gives its policy over ``workload``'s jobs."""
         return cls(
@@ -130,6 +136,7 @@ class JobsView:
             burst_number=burst_number,
             clock=clock,
             integer_times=integer_times,
+            native=native,
         )
 
     def __getattr__(self, name: str) -> Any:
