@@ -20,8 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schedsim.errors import WorkloadError
+from schedsim.limits import INT64_MAX, INT64_MIN, MAX_TIME
 from schedsim.loaders import load_workload, save_workload, workload_json_schema
-from schedsim.schema import INT64_MAX, INT64_MIN, MAX_TIME
 from schedsim.workload import Workload
 
 CLASSIC = """\
@@ -450,13 +450,14 @@ def test_too_many_json_processes(tmp_path: Path) -> None:
     )
 
 
-def test_alias_bomb_is_rejected_fast(tmp_path: Path) -> None:
+def test_alias_bomb_is_rejected_at_the_first_anchor(tmp_path: Path) -> None:
+    """Refused at the first anchor, before anything after it is parsed: the syntax error at
+    the end of the file, which a parser reading on would report first, is never reached."""
     lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    lines += [": : [ }"]
     path = write(tmp_path, "bomb.yaml", "\n".join(lines) + "\n")
-    start = time.perf_counter()
     message = one_problem(path)
-    assert time.perf_counter() - start < 1.0
     assert message == (
         f"{path}: line 1, column 5: YAML anchors and aliases (&name, *name) are not supported "
         "in workload files; write each value out"
@@ -488,6 +489,7 @@ def test_deep_json_nesting_is_rejected(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.benchmark
 def test_big_yaml_loads_in_reasonable_time(tmp_path: Path) -> None:
     count = 20_000
     text = "processes:\n" + "".join(
@@ -646,6 +648,7 @@ def test_csv_integers_beyond_2_53_stay_exact_beside_floats(tmp_path: Path) -> No
     assert load_workload(path).priority.tolist() == [2**53 + 1]
 
 
+@pytest.mark.benchmark
 def test_csv_million_rows_is_fast(tmp_path: Path) -> None:
     count = 1_000_000
     rng = np.random.default_rng(3)

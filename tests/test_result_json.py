@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from schedsim import load_workload, result, simulate
+from schedsim import load_workload, result_file, simulate
 from schedsim.policies import REGISTRY
 from schedsim.result import Result
 
@@ -25,7 +25,7 @@ def same_document(text: str, expected: dict) -> None:
 @pytest.mark.parametrize("workload", WORKLOADS, ids=lambda path: path.stem)
 @pytest.mark.parametrize("policy", sorted(REGISTRY))
 def test_the_written_form_is_to_dict(monkeypatch, workload, policy):
-    monkeypatch.setattr(result, "RECORD_CHUNK", 2)  # records cut across several pieces
+    monkeypatch.setattr(result_file, "RECORD_CHUNK", 2)  # records cut across several pieces
     work = load_workload(workload)
     for switch in (0, 0.5):
         run = simulate(work, policy, context_switch=switch, cpus=2 if policy == "rr" else 1)
@@ -75,3 +75,17 @@ def test_an_empty_timeline_is_an_empty_list():
     empty = Result(**{**run.__dict__, "timeline": type(run.timeline)()})
     document = json.loads(empty.to_json())
     assert document["timeline"] == [] and document["io"] == []
+
+
+def test_a_saved_result_loads_back_as_the_same_document(tmp_path):
+    run = simulate(load_workload(ROOT / "workloads" / "interactive_batch.yaml"), "mlfq", cpus=2)
+    saved = tmp_path / "run.json"
+    saved.write_text(run.to_json())
+    loaded = Result.load(saved)
+    assert loaded.to_json() == run.to_json()
+    with pytest.raises(result_file.ResultFileError) as caught:
+        Result.load(saved, max_bytes=100)
+    assert str(caught.value) == (
+        f"{saved}: file is {saved.stat().st_size:,} bytes, over the 100-byte limit for result "
+        "files; raise it with --max-file-size"
+    )

@@ -57,11 +57,6 @@ def process_colour(index: int) -> str:
     return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
 
 
-def process_colours(count: int) -> list[str]:
-    """Colours of the first ``count`` processes, in workload order."""
-    return [process_colour(index) for index in range(count)]
-
-
 def text_colour(background: str) -> str:
     """Black or white, whichever reads better on ``background`` (``#rrggbb``)."""
     red, green, blue = (int(background[i : i + 2], 16) / 255 for i in (1, 3, 5))

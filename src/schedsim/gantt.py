@@ -35,9 +35,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from schedsim.atomic import check_writable, write_atomic
 from schedsim.colors import IDLE_COLOUR, SWITCH_COLOUR, process_colour, text_colour
 from schedsim.errors import LimitError, OptionError
-from schedsim.output import check_writable, write_atomic
+from schedsim.limits import MAX_CHART_ROWS, MAX_CHART_SLICES
 from schedsim.report import describe, fmt
 from schedsim.result import Result
 
@@ -57,12 +58,6 @@ ROW_HEIGHT = 0.34  # inches per row, shrinking on very tall charts
 MAX_AXES_HEIGHT = 22.0  # inches
 LEFT, RIGHT, TOP, BOTTOM = 0.3, 0.3, 0.75, 1.25  # margins (inches) around the chart
 DEEPEST_LIGHTENING = 0.6  # the lowest queue level's colour is mixed this much with white
-
-# Limits on what a chart may hold.  Drawing costs about 1 ms per row and 25 us (and 1 kB of
-# memory) per slice, so these keep any chart -- image or text -- under about 15 seconds and
-# half a gigabyte; a chart past them would be unreadable anyway.
-MAX_CHART_ROWS = 2_000
-MAX_CHART_SLICES = 500_000
 
 
 @dataclass

@@ -143,14 +143,10 @@ def summary_table(result: Result) -> Table:
 CSV_CHUNK_ROWS = 65_536
 
 
-def jobs_csv(result: Result) -> str:
-    """Per-process records, after one ``#`` comment line that says how they were made."""
-    return "".join(jobs_csv_chunks(result))
-
-
 def jobs_csv_chunks(result: Result) -> Iterator[str]:
-    """:func:`jobs_csv` in pieces of up to 65,536 rows, so that a million records are
-    written without holding all their text at once.
+    """Per-process records as CSV, after one ``#`` comment line that says how they were
+    made, in pieces of up to 65,536 rows, so that a million records are written without
+    holding all their text at once.
 
     Numbers are written as :mod:`csv` writes them (``repr``: shortest round-trip floats,
     exact integers), one ``%`` format per row rather than a ``writerow`` call, and pids are

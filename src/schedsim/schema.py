@@ -5,11 +5,8 @@ precise location of every problem and the JSON Schema that editors use for compl
 Pydantic's own messages are never shown: :func:`validate_processes` turns each error into
 ``process #3 (pid P4): bursts: must have odd length (CPU first and last), got 4 values``.
 
-Limits on values: times (arrival, bursts) are at most :data:`MAX_TIME` = 10**15, so a
-process's times stay exact both as int64 and as float64 (whose integers are exact up to
-2**53); and the last arrival plus all bursts together at most :data:`MAX_TOTAL_TIME` =
-2**62, so that every time a run reaches, and every sum of times, fits in int64 (ten
-thousand bursts of 10**15 would overflow it).
+Times (arrival, bursts) are at most :data:`~schedsim.limits.MAX_TIME` and whole-number
+attributes fit in int64; :mod:`schedsim.limits` says why.
 """
 
 from __future__ import annotations
@@ -32,12 +29,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from schedsim.limits import INT64_MAX, INT64_MIN, MAX_TIME
 from schedsim.workload import DEFAULT_NICE, DEFAULT_PRIORITY, DEFAULT_TICKETS
 
-MAX_TIME = 10**15
-MAX_TOTAL_TIME = 2**62
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
 NICE_MIN, NICE_MAX = -20, 19
 
 

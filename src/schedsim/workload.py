@@ -149,28 +149,6 @@ class Workload:
         except KeyError:
             raise WorkloadError(f"{self.name}: no process with pid {pid!r}") from None
 
-    def to_processes(self) -> list[dict[str, object]]:
-        """Plain dicts in file format (pid, arrival, burst or bursts, attributes)."""
-        out: list[dict[str, object]] = []
-        arrivals = self.arrival.tolist()
-        priorities = self.priority.tolist()
-        tickets = self.tickets.tolist()
-        nices = self.nice.tolist()
-        for i, bursts in enumerate(self.iter_bursts()):
-            record: dict[str, object] = {"pid": self.pid[i], "arrival": arrivals[i]}
-            if len(bursts) == 1:
-                record["burst"] = bursts[0]
-            else:
-                record["bursts"] = list(bursts)
-            if priorities[i] != DEFAULT_PRIORITY:
-                record["priority"] = priorities[i]
-            if tickets[i] != DEFAULT_TICKETS:
-                record["tickets"] = tickets[i]
-            if nices[i] != DEFAULT_NICE:
-                record["nice"] = nices[i]
-            out.append(record)
-        return out
-
 
 def time_dtype(values: Sequence[object]) -> type:
     """int64 when every value is an integer (bools excluded), float64 otherwise."""

@@ -9,8 +9,8 @@ import click
 
 from schedsim.engine import TIES, check_run_options
 from schedsim.errors import OptionError
+from schedsim.limits import MAX_CPUS, MAX_TIME
 from schedsim.options import (
-    MAX_CPUS,
     Option,
     parse_limit,
     parse_nonnegative_time,
@@ -18,7 +18,6 @@ from schedsim.options import (
     shown,
 )
 from schedsim.policies import REGISTRY, Policy, make_policy
-from schedsim.schema import MAX_TIME
 from schedsim.workload import Time
 
 F = Callable[..., Any]

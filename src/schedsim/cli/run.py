@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from schedsim.api import load_workload, simulate
+from schedsim.atomic import AtomicFile, check_writable
 from schedsim.cli.common import (
     build_policy,
     engine_options,
@@ -22,7 +23,6 @@ from schedsim.cli.common import (
 )
 from schedsim.cli.gantt import ChartRequest, chart_options
 from schedsim.errors import OptionError
-from schedsim.output import AtomicFile, check_writable
 from schedsim.report import jobs_csv_chunks, render_table
 
 

@@ -10,16 +10,8 @@ import numpy as np
 import yaml
 
 from schedsim.errors import WorkloadError
-from schedsim.loaders.common import (
-    ATTRIBUTES,
-    BULK_ADVICE,
-    BURSTS_PER_PROCESS,
-    MAX_DEPTH,
-    MAX_KEYS,
-    NODES_PER_PROCESS,
-    Limits,
-    build_workload,
-)
+from schedsim.limits import BURSTS_PER_PROCESS, MAX_DEPTH, MAX_KEYS, NODES_PER_PROCESS
+from schedsim.loaders.common import ATTRIBUTES, BULK_ADVICE, Limits, build_workload
 from schedsim.schema import (
     FILE_KEYS,
     PROCESS_KEYS,

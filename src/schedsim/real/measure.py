@@ -17,7 +17,7 @@ from schedsim.api import simulate
 from schedsim.engine import check_run_options
 from schedsim.errors import OptionError
 from schedsim.policies import Policy, make_policy
-from schedsim.real.compare import Comparison, compare
+from schedsim.real.compare import MeasuredComparison, compare_measured
 from schedsim.real.dispatcher import Dispatcher
 from schedsim.real.kernel import KERNEL_POLICIES, KernelRun, counterpart
 from schedsim.real.plan import (
@@ -47,7 +47,7 @@ class Measurement:
 
     simulated: Result
     measured: Result
-    comparison: Comparison
+    comparison: MeasuredComparison
 
 
 def measure(
@@ -153,7 +153,7 @@ def measure(
         found = utilisation_disturbances(simulated, measured)
         measured.extra["disturbances"] = found
         measured.extra["disturbed"] = bool(found)
-    comparison = compare(simulated, measured, counterpart=description)
+    comparison = compare_measured(simulated, measured, counterpart=description)
     return Measurement(simulated=simulated, measured=measured, comparison=comparison)
 
 
