@@ -36,9 +36,13 @@ import numpy as np
 from schedsim.clock import SimulatedClock
 from schedsim.core import TIES, PolicyRun, Scheduler, policy_failed, too_many_slices
 from schedsim.errors import LimitError, OptionError, PolicyError, SchedsimError
-from schedsim.options import MAX_CPUS
+from schedsim.limits import (
+    DEFAULT_MAX_SLICES,
+    DEFAULT_MAX_SLICES_TIMELINE,
+    MAX_CPUS,
+    MAX_TIME,
+)
 from schedsim.policies.base import Policy, overrides
-from schedsim.schema import MAX_TIME
 from schedsim.trace import FINISHED, Timeline, Trace
 from schedsim.workload import Workload
 
@@ -51,12 +55,6 @@ Time = int | float
 INF = math.inf
 
 ENGINES = ("auto", "python", "c")
-
-# Default limits on slices (dispatches) per run: a timeline costs about 31 bytes a slice,
-# so 20 million is about 620 MB; without one only time is at stake (about a minute and a
-# half at 2 million slices a second).  Overridden by ``max_slices`` / ``--max-slices``.
-DEFAULT_MAX_SLICES_TIMELINE = 20_000_000
-DEFAULT_MAX_SLICES = 200_000_000
 
 # Set to 1 to run the Python loop where the compiled one would apply (engine "auto").
 PURE_PYTHON = "SCHEDSIM_PURE_PYTHON"

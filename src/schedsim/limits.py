@@ -30,6 +30,12 @@ INT64_MAX = 2**63 - 1
 MAX_CPUS = 1024
 MAX_LEVELS = 64
 
+# Slices (dispatches) and policy timer events per run: a timeline costs about 31 bytes a
+# slice, so 20 million is about 620 MB; without one only time is at stake (about a minute
+# and a half at 2 million slices a second).  Override: --max-slices / simulate(max_slices=).
+DEFAULT_MAX_SLICES_TIMELINE = 20_000_000
+DEFAULT_MAX_SLICES = 200_000_000
+
 # -- workload files ---------------------------------------------------------------------------
 # YAML and JSON build one Python object per value, so they are meant for hand-written files.
 # Override: --max-file-size / max_bytes=, --max-processes / max_processes= (the burst and
