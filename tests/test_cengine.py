@@ -321,9 +321,15 @@ class BadPreempt(Stubborn):
     def preempt(self, running: Any) -> Any:
         if self.fault == "victim":
             return 99
-        if self.fault in ("placed", "repick"):  # whatever runs, even what it just placed
+        if self.fault in ("placed", "repick", "nobody"):  # whatever runs, even what it placed
             return running[0]
         return None
+
+    def pick_next(self) -> Any:
+        if self.fault == "nobody" and self.picked:
+            self.picked += 1
+            return None
+        return super().pick_next()
 
     def on_preempted(self, job: int, ran: Any) -> None:
         if self.fault == "repick":  # so that it is picked again at once
@@ -372,6 +378,7 @@ OVERLAP = workload(("A", 0.0, 3.0), ("B", 1.0, 3.0))
         (BadPreempt, "victim", OVERLAP, "asked to preempt job 99 at time 1.0, which is not"),
         (BadPreempt, "placed", OVERLAP, "job 1 at time 1.0, which it placed on a CPU at this"),
         (BadPreempt, "repick", OVERLAP, "preempted job 0 at time 1.0 and then picked it again"),
+        (BadPreempt, "nobody", OVERLAP, "job 0 at time 1.0 and then picked no job for the CPU"),
         (BadTimer, "ok", TWO, "asked for a timer at 0.5, which is not after 1.0"),
         (BadTimer, "timer-text", TWO, "'<' not supported between instances of 'str' and 'float'"),
     ],

@@ -1430,13 +1430,20 @@ fire_timer(Sim *s, double t)
     return 0;
 }
 
-/* Scheduler._picked: ``pick_next()``, which must name a ready job. */
+/* Scheduler._picked: ``pick_next()``, which must name a ready job or be None (then NOBODY;
+ * -1 with an error set otherwise). */
+#define NOBODY (-2)
+
 static Py_ssize_t
 picked(Sim *s)
 {
     PyObject *value = PyObject_CallNoArgs(s->pick_next);
     if (value == NULL) {
         return -1;
+    }
+    if (value == Py_None) {
+        Py_DECREF(value);
+        return NOBODY;
     }
     Py_ssize_t job = job_index(value);
     int status = job >= 0 && job < s->n ? s->status[job] : -1;
@@ -1579,11 +1586,13 @@ preempt_step(Sim *s, double t)
             return -1;
         }
         Py_ssize_t job = picked(s);
-        if (job < 0) {
+        if (job == -1) {
             return -1;
         }
-        if (job == victim) {
-            raise_from_helper(s, "picked_again", PyTuple_Pack(3, s->policy, s->ids[job], s->now));
+        if (job == NOBODY || job == victim) {
+            raise_from_helper(s, "picked_again",
+                              PyTuple_Pack(4, s->policy, s->ids[victim], s->now,
+                                           job == NOBODY ? Py_None : s->ids[job]));
             return -1;
         }
         if (dispatch(s, cpu, job, t) < 0) {
@@ -1613,8 +1622,11 @@ decide(Sim *s, double t)
             break;
         }
         Py_ssize_t job = picked(s);
-        if (job < 0) {
+        if (job == -1) {
             return -1;
+        }
+        if (job == NOBODY) { /* the policy leaves the free CPUs idle for now */
+            break;
         }
         s->ready--;
         Py_ssize_t before = s->last_cpu[job];

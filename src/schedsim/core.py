@@ -379,6 +379,8 @@ class Scheduler:
         cpu_job = self.cpu_job
         while self.ready and -1 in cpu_job:
             job = self._picked(t)
+            if job is None:  # the policy leaves the free CPUs idle for now
+                break
             self.ready -= 1
             cpu = self.last_cpu[job]
             if cpu < 0 or cpu_job[cpu] != -1:
@@ -419,8 +421,8 @@ class Scheduler:
             self.on_preempted(victim, ran)
             job = self._picked(t)
             # (the ready count is unchanged: the victim became ready, the picked job left)
-            if job == victim:
-                raise picked_again(self.policy, victim, t)
+            if job is None or job == victim:
+                raise picked_again(self.policy, victim, t, job)
             self._dispatch(cpu, job, t)
             placed.append(job)
 
@@ -437,9 +439,11 @@ class Scheduler:
             )
         return victim
 
-    def _picked(self, t: Time) -> int:
-        """``pick_next()``, checked: it must name a ready job."""
+    def _picked(self, t: Time) -> int | None:
+        """``pick_next()``, checked: it must name a ready job, or be None."""
         picked = self.pick_next()
+        if picked is None:
+            return None
         job = picked if type(picked) is int else _as_job_id(picked)
         if job is None or not 0 <= job < self.n:
             raise bad_pick(self.policy, picked, t, -1)
@@ -577,9 +581,10 @@ def bad_victim(policy: Policy, named: Any, now: Time, placed: bool) -> PolicyErr
     )
 
 
-def picked_again(policy: Policy, victim: int, now: Time) -> PolicyError:
+def picked_again(policy: Policy, victim: int, now: Time, picked: int | None) -> PolicyError:
+    what = "picked it again" if picked is not None else "picked no job for the CPU it freed"
     return PolicyError(
-        f"policy {policy.name!r} preempted job {victim} at time {now} and then picked it again"
+        f"policy {policy.name!r} preempted job {victim} at time {now} and then {what}"
     )
 
 

@@ -10,9 +10,12 @@ Hook protocol (the driver guarantees the order; ``now`` is ``self.clock.now``):
 
 ``on_ready(job)``
     ``job`` starts a new CPU burst and is ready: it arrived, or its I/O completed.
-``pick_next() -> job``
-    Called only when at least one job is ready.  Remove one ready job from the ready
-    structure and return it; it will run on a CPU.
+``pick_next() -> job | None``
+    Called only when at least one job is ready and a CPU is free.  Remove one ready job
+    from the ready structure and return it; it will run on a CPU.  A policy that wants a
+    free CPU left idle for now (a model of a lock that lets one thread run at a time) returns
+    None: no more jobs are dispatched at this instant, and it is asked again at the next
+    one.  (After a preemption it must name a job: the CPU was freed for it.)
 ``time_slice(job) -> time``
     How long ``job`` may run before the driver asks again (``math.inf``: until its burst
     ends).  Called right after ``pick_next`` returned ``job``.  Must be > 0.  A policy whose
@@ -227,7 +230,7 @@ class Policy:
     def on_ready(self, job: int) -> None:
         raise NotImplementedError
 
-    def pick_next(self) -> int:
+    def pick_next(self) -> int | None:
         raise NotImplementedError
 
     def time_slice(self, job: int) -> Time:
