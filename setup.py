@@ -1,4 +1,4 @@
-"""Build the optional C event loop; without a compiler schedsim installs as pure Python."""
+"""Build the optional C extensions; without a compiler schedsim installs as pure Python."""
 
 from setuptools import Extension, setup
 
@@ -8,7 +8,13 @@ setup(
             "schedsim._cengine",
             ["src/schedsim/_cengine.c"],
             optional=True,
-            extra_compile_args=["-O2"],
-        )
+            extra_compile_args=["-O3"],
+        ),
+        Extension(
+            "schedsim.policies._mlfq_core",
+            ["src/schedsim/policies/_mlfq_core.c"],
+            optional=True,
+            extra_compile_args=["-O3"],
+        ),
     ]
 )

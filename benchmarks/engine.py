@@ -554,7 +554,7 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--cpus",
         type=int,
         default=1,
-        help="simulated CPUs (default 1; the issue's targets, SimPy and the timeline variant "
+        help="simulated CPUs (default 1; the speed targets, SimPy and the timeline variant "
         "are for one CPU)",
     )
     parser.add_argument(

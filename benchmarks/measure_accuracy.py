@@ -1,4 +1,4 @@
-"""Accuracy of ``schedsim measure``: real runs against their simulations (issue 4).
+"""Accuracy of ``schedsim measure``: real runs against their simulations.
 
 Runs every bundled CPU-only, single-CPU workload (``workloads/*.yaml`` without I/O) in
 dispatch mode under fcfs, sjf, srtf, rr and mlfq (default options) and reports, per policy:
@@ -14,9 +14,9 @@ On a machine shared with other work, a run that flags itself as disturbed is rep
 after waiting up to ``--quiet-wait`` seconds for the cores to be idle — up to ``--retry``
 times; the table counts the runs that needed it and those still disturbed at the end.
 
-The bar (issue 4), on an otherwise idle 2-core machine: median error <= 3% and the
-completion order identical, for every policy.  The bar is reported, not enforced: the exit
-status is 0 unless a run fails outright.
+The target, on an otherwise idle 2-core machine: median error <= 3% and the completion order
+identical, for every policy.  It is reported, not enforced: the exit status is 0 unless a
+run fails outright.
 
 Usage:
     python benchmarks/measure_accuracy.py                       # unit 10ms, all five policies

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from schedsim import Workload, load_workload, simulate
-from schedsim.compare import compare, save_comparison_plot
+from schedsim.compare import compare_policies, save_comparison_plot
 from schedsim.gantt import save_gantt
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +64,9 @@ def main() -> int:
             simulate(workload("multicpu"), "rr", quantum=3, cpus=2), target
         ),
         "compare.png": lambda target: save_comparison_plot(
-            compare(workload("silberschatz_sjf"), "fcfs,sjf,rr:quantum=2,mlfq:quantum=1/2/4"),
+            compare_policies(
+                workload("silberschatz_sjf"), "fcfs,sjf,rr:quantum=2,mlfq:quantum=1/2/4"
+            ),
             target,
         ),
     }

@@ -1,8 +1,9 @@
-"""The compiled one-CPU loop (``schedsim._cengine``) against the Python loop it translates.
+"""The compiled loop (``schedsim._cengine``) against the Python loop it translates.
 
-``engine.run(..., engine="c")`` must give exactly what ``engine="single"`` gives on a float
-workload — every time bit for bit, every hook call in the same order with the same
-arguments and the same shared state — and fail with the same messages for a broken policy.
+``engine.run(..., engine="c")`` must give exactly what ``engine="python"`` gives on a float
+workload, on one CPU and on several — every time bit for bit, every hook call in the same
+order with the same arguments and the same shared state — and fail with the same messages
+for a broken policy.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schedsim import Workload, engine
-from schedsim.errors import LimitError, OptionError, PolicyError, SchedsimError
+from schedsim.errors import LimitError, OptionError, SchedsimError
 from schedsim.policies import make_policy
 from schedsim.policies.base import Policy, overrides
 from schedsim.trace import Trace
@@ -64,7 +65,7 @@ def assert_same_trace(compiled: Trace, python: Trace) -> None:
 
 def both(work: Workload, name: str, options: dict[str, Any], **kwargs: Any) -> tuple[Trace, Trace]:
     compiled = engine.run(work, make_policy(name, **options), engine="c", **kwargs)
-    python = engine.run(work, make_policy(name, **options), engine="single", **kwargs)
+    python = engine.run(work, make_policy(name, **options), engine="python", **kwargs)
     return compiled, python
 
 
@@ -139,16 +140,22 @@ def tied_float_workloads(draw: st.DrawFn) -> Workload:
 float_workloads = st.one_of(workloads(floats=True), tied_float_workloads())
 
 
+CPU_COUNTS = st.sampled_from([1, 1, 2, 3])
+
+
 @given(
     float_workloads,
     configurations,
     st.sampled_from([0, 0.5]),
     st.sampled_from(engine.TIES),
     st.booleans(),
+    CPU_COUNTS,
 )
 def test_the_compiled_loop_gives_the_python_loops_trace(
-    cengine, work, configuration, switch, ties, record
+    cengine, work, configuration, switch, ties, record, cpus
 ):
+    """On 1, 2 and 3 CPUs (where preemption picks among running jobs, dispatch prefers a
+    job's last CPU, and several CPUs release at one instant)."""
     name, options = configuration
     assert not work.is_integer
     results = outcomes(
@@ -157,15 +164,16 @@ def test_the_compiled_loop_gives_the_python_loops_trace(
                 work,
                 make_policy(name, **options),
                 engine=loop,
+                cpus=cpus,
                 context_switch=switch,
                 ties=ties,
                 record_timeline=record,
                 max_slices=SMALL_LIMIT,
             )
-            for loop in ("c", "single")
+            for loop in ("c", "python")
         }
     )
-    assert_same_outcome(results["c"], results["single"])
+    assert_same_outcome(results["c"], results["python"])
 
 
 # -- hook calls and the state policies read ------------------------------------------------
@@ -216,18 +224,21 @@ def instrumented(name: str, options: dict[str, Any], log: list[tuple[Any, ...]])
     configurations,
     st.sampled_from([0, 0.5]),
     st.sampled_from(engine.TIES),
+    CPU_COUNTS,
 )
-def test_hooks_are_called_alike_and_see_the_same_state(cengine, work, configuration, switch, ties):
-    assert_same_hook_calls(work, configuration, switch, ties, cpus=1)
+def test_hooks_are_called_alike_and_see_the_same_state(
+    cengine, work, configuration, switch, ties, cpus
+):
+    assert_same_hook_calls(work, configuration, switch, ties, cpus=cpus)
 
 
 def assert_same_hook_calls(
     work: Workload, configuration: tuple[str, dict[str, Any]], switch: Any, ties: str, cpus: int
 ) -> None:
-    """The compiled loop and the Python loop for ``cpus`` (one-CPU or general) make the
-    same hook calls, each seeing the same state, and end alike."""
+    """The compiled loop and the Python loop make the same hook calls, each seeing the same
+    state, and end alike."""
     name, options = configuration
-    python = "single" if cpus == 1 else "general"
+    python = "python"
     logs: dict[str, list[tuple[Any, ...]]] = {"c": [], python: []}
     results = outcomes(
         {
@@ -310,9 +321,15 @@ class BadPreempt(Stubborn):
     def preempt(self, running: Any) -> Any:
         if self.fault == "victim":
             return 99
-        if self.fault in ("placed", "repick"):  # whatever runs, even what it just placed
+        if self.fault in ("placed", "repick", "nobody"):  # whatever runs, even what it placed
             return running[0]
         return None
+
+    def pick_next(self) -> Any:
+        if self.fault == "nobody" and self.picked:
+            self.picked += 1
+            return None
+        return super().pick_next()
 
     def on_preempted(self, job: int, ran: Any) -> None:
         if self.fault == "repick":  # so that it is picked again at once
@@ -331,7 +348,7 @@ class BadTimer(Stubborn):
 def run_both(policy_class: type[Stubborn], fault: str, work: Workload, **kwargs: Any) -> str:
     """The one message both loops fail with (asserting they agree)."""
     messages = []
-    for loop in ("c", "single"):
+    for loop in ("c", "python"):
         with pytest.raises(SchedsimError) as error:
             engine.run(work, policy_class(fault), engine=loop, **kwargs)
         messages.append((type(error.value), str(error.value)))
@@ -352,8 +369,8 @@ OVERLAP = workload(("A", 0.0, 3.0), ("B", 1.0, 3.0))
         (Stubborn, "negative", TWO, "gave job 0 a time slice of -1.5 at time 0.0"),
         (Stubborn, "nan", TWO, "gave job 0 a time slice of nan at time 0.0"),
         (Stubborn, "none", TWO, "TypeError: '>' not supported between instances of 'NoneType'"),
-        (Stubborn, "text", TWO, "TypeError: list indices must be integers or slices, not str"),
-        (Stubborn, "beyond", TWO, "IndexError: list index out of range"),
+        (Stubborn, "text", TWO, "picked job 'P1' at time 0.0, but it is not a job of this"),
+        (Stubborn, "beyond", TWO, "picked job 99 at time 0.0, but it is not a job of this work"),
         (Stubborn, "raises", OVERLAP, "failed at time 1.0: ValueError: no room for job 1"),
         (Stubborn, "level-float", TWO, "'float' object cannot be interpreted as an integer"),
         (Stubborn, "level-huge", TWO, "signed short integer is greater than maximum"),
@@ -361,7 +378,8 @@ OVERLAP = workload(("A", 0.0, 3.0), ("B", 1.0, 3.0))
         (BadPreempt, "victim", OVERLAP, "asked to preempt job 99 at time 1.0, which is not"),
         (BadPreempt, "placed", OVERLAP, "job 1 at time 1.0, which it placed on a CPU at this"),
         (BadPreempt, "repick", OVERLAP, "preempted job 0 at time 1.0 and then picked it again"),
-        (BadTimer, "ok", TWO, "asked for a timer at 0.5, not after now (1.0)"),
+        (BadPreempt, "nobody", OVERLAP, "job 0 at time 1.0 and then picked no job for the CPU"),
+        (BadTimer, "ok", TWO, "asked for a timer at 0.5, which is not after 1.0"),
         (BadTimer, "timer-text", TWO, "'<' not supported between instances of 'str' and 'float'"),
     ],
 )
@@ -402,7 +420,7 @@ def test_a_rounding_sliver_is_run_with_the_slice_before_it(cengine):
 def test_an_enormous_int_slice_runs_the_burst_to_its_end(cengine):
     """An int too large for a double still compares as the int does: it covers any burst."""
     compiled = engine.run(TWO, Stubborn("huge"), engine="c")
-    python = engine.run(TWO, Stubborn("huge"), engine="single")
+    python = engine.run(TWO, Stubborn("huge"), engine="python")
     assert_same_trace(compiled, python)
     assert exact(compiled.finish) == [3.0, 6.0]
 
@@ -410,32 +428,32 @@ def test_an_enormous_int_slice_runs_the_burst_to_its_end(cengine):
 def test_numpy_job_ids_are_accepted(cengine):
     assert_same_trace(
         engine.run(OVERLAP, Stubborn("numpy"), engine="c"),
-        engine.run(OVERLAP, Stubborn("numpy"), engine="single"),
+        engine.run(OVERLAP, Stubborn("numpy"), engine="python"),
     )
 
 
 def test_a_negative_job_id_is_not_taken_for_another_job(cengine):
-    """Python list indexing would read id -1 as the last job; the compiled loop refuses it."""
+    """Python list indexing would read id -1 as the last job; both loops refuse it."""
 
     class Negative(Stubborn):
         def pick_next(self) -> Any:
             return -1
 
-    with pytest.raises(PolicyError, match=r"picked job -1 at time 0\.0, but it is not ready"):
-        engine.run(TWO, Negative("ok"), engine="c")
+    message = run_both(Negative, "ok", TWO)
+    assert "picked job -1 at time 0.0, but it is not a job of this workload" in message
 
 
 # -- which loop runs -------------------------------------------------------------------------
 @pytest.fixture
 def python_loop_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    original = engine._run_single
+    original = engine.simulate
 
     def counting(*args: Any) -> Trace:
         calls.append("python")
         return original(*args)
 
-    monkeypatch.setattr(engine, "_run_single", counting)
+    monkeypatch.setattr(engine, "simulate", counting)
     monkeypatch.delenv(engine.PURE_PYTHON, raising=False)
     return calls
 
@@ -470,7 +488,7 @@ def test_asking_for_the_compiled_loop_without_it_is_an_option_error(
         engine.run(FLOATS, make_policy("fcfs"), engine="c")
     assert_same_trace(
         engine.run(FLOATS, make_policy("rr", quantum=1)),
-        engine.run(FLOATS, make_policy("rr", quantum=1), engine="single"),
+        engine.run(FLOATS, make_policy("rr", quantum=1), engine="python"),
     )
 
 
@@ -508,59 +526,16 @@ def test_slice_limit_error_is_a_limit_error(cengine):
         engine.run(FLOATS, make_policy("rr", quantum=0.5), engine="c", max_slices=3)
 
 
-# -- the multi-CPU loop ----------------------------------------------------------------------------
-# The compiled run_general against the Python _run_general: traces, failures and every hook
-# call with the state it saw, on 2 and 3 CPUs (where preemption picks among running jobs,
-# dispatch prefers a job's last CPU, and several CPUs release at one instant).
-CPU_COUNTS = st.sampled_from([2, 3])
-
-
+# -- several CPUs ----------------------------------------------------------------------------------
 def run_general_both(
     work: Workload, make: Any, cpus: int, **kwargs: Any
 ) -> dict[str, Trace | tuple[type, str]]:
     return outcomes(
         {
             loop: lambda loop=loop: engine.run(work, make(), engine=loop, cpus=cpus, **kwargs)
-            for loop in ("c", "general")
+            for loop in ("c", "python")
         }
     )
-
-
-@given(
-    float_workloads,
-    configurations,
-    st.sampled_from([0, 0.5]),
-    st.sampled_from(engine.TIES),
-    st.booleans(),
-    CPU_COUNTS,
-)
-def test_the_compiled_multi_cpu_loop_gives_the_python_loops_trace(
-    cengine, work, configuration, switch, ties, record, cpus
-):
-    name, options = configuration
-    results = run_general_both(
-        work,
-        lambda: make_policy(name, **options),
-        cpus,
-        context_switch=switch,
-        ties=ties,
-        record_timeline=record,
-        max_slices=SMALL_LIMIT,
-    )
-    assert_same_outcome(results["c"], results["general"])
-
-
-@given(
-    float_workloads,
-    configurations,
-    st.sampled_from([0, 0.5]),
-    st.sampled_from(engine.TIES),
-    CPU_COUNTS,
-)
-def test_the_multi_cpu_loops_call_the_same_hooks_with_the_same_state(
-    cengine, work, configuration, switch, ties, cpus
-):
-    assert_same_hook_calls(work, configuration, switch, ties, cpus=cpus)
 
 
 THREE = workload(("A", 0.0, 3.0), ("B", 0.0, 3.0), ("C", 1.0, 3.0))
@@ -573,8 +548,8 @@ THREE = workload(("A", 0.0, 3.0), ("B", 0.0, 3.0), ("C", 1.0, 3.0))
         (Stubborn, "zero", "gave job 0 a time slice of 0 at time 0.0; a slice must be > 0"),
         (Stubborn, "nan", "gave job 0 a time slice of nan at time 0.0"),
         (Stubborn, "none", "TypeError: '>' not supported between instances of 'NoneType'"),
-        (Stubborn, "text", "TypeError: list indices must be integers or slices, not str"),
-        (Stubborn, "beyond", "IndexError: list index out of range"),
+        (Stubborn, "text", "picked job 'P1' at time 0.0, but it is not a job of this workload"),
+        (Stubborn, "beyond", "picked job 99 at time 0.0, but it is not a job of this workload"),
         (Stubborn, "twice", "picked job 0 at time 0.0, but it is already running"),
         (Stubborn, "raises", "failed at time 1.0: ValueError: no room for job 2"),
         (Stubborn, "level-float", "'float' object cannot be interpreted as an integer"),
@@ -582,13 +557,13 @@ THREE = workload(("A", 0.0, 3.0), ("B", 0.0, 3.0), ("C", 1.0, 3.0))
         (BadPreempt, "victim", "asked to preempt job 99 at time 1.0, which is not running"),
         (BadPreempt, "placed", "at time 1.0, which it placed on a CPU at this same instant"),
         (BadPreempt, "repick", "preempted job 0 at time 1.0 and then picked it again"),
-        (BadTimer, "ok", "asked for a timer at 0.5, not after now (1.0)"),
+        (BadTimer, "ok", "asked for a timer at 0.5, which is not after 1.0"),
         (BadTimer, "timer-text", "'<' not supported between instances of 'str' and 'float'"),
     ],
 )
 def test_a_broken_policy_fails_alike_on_two_cpus(cengine, policy_class, fault, message):
     results = run_general_both(THREE, lambda: policy_class(fault), 2)
-    assert results["c"] == results["general"]
+    assert results["c"] == results["python"]
     assert isinstance(results["c"], tuple) and message in results["c"][1]
 
 
@@ -602,7 +577,7 @@ def test_numpy_job_ids_and_numpy_victims_are_accepted_on_two_cpus(cengine):
 
     results = run_general_both(THREE, lambda: NumpyPreempt("numpy"), 2, record_timeline=True)
     assert isinstance(results["c"], Trace)
-    assert_same_outcome(results["c"], results["general"])
+    assert_same_outcome(results["c"], results["python"])
 
 
 @pytest.mark.parametrize(
@@ -612,28 +587,19 @@ def test_numpy_job_ids_and_numpy_victims_are_accepted_on_two_cpus(cengine):
 def test_a_hundred_thousand_jobs_on_four_cpus_finish_alike(cengine, name, options):
     work = poisson_workload(100_000, seed=7)
     compiled = engine.run(work, make_policy(name, **options), engine="c", cpus=4)
-    python = engine.run(work, make_policy(name, **options), engine="general", cpus=4)
+    python = engine.run(work, make_policy(name, **options), engine="python", cpus=4)
     assert_same_trace(compiled, python)
     assert compiled.timeline is not None and len(compiled.timeline) > len(work)
 
 
-def test_auto_runs_multi_cpu_float_workloads_compiled(cengine, monkeypatch):
-    calls: list[int] = []
-    original = engine._run_general
-
-    def counting(*args: Any) -> Trace:
-        calls.append(args[1])
-        return original(*args)
-
-    monkeypatch.setattr(engine, "_run_general", counting)
-    monkeypatch.delenv(engine.PURE_PYTHON, raising=False)
+def test_auto_runs_multi_cpu_float_workloads_compiled(cengine, python_loop_calls, monkeypatch):
     engine.run(FLOATS, make_policy("rr", quantum=1), cpus=2)
-    assert calls == []
+    assert python_loop_calls == []
     engine.run(INTEGERS, make_policy("rr", quantum=1), cpus=2)  # exact ints: Python
-    assert calls == [2]
+    assert python_loop_calls == ["python"]
     monkeypatch.setenv(engine.PURE_PYTHON, "1")
     engine.run(FLOATS, make_policy("rr", quantum=1), cpus=2)
-    assert calls == [2, 2]
+    assert python_loop_calls == ["python", "python"]
 
 
 def test_a_small_float_csv_runs_compiled(cengine, tmp_path):
@@ -646,10 +612,10 @@ def test_a_small_float_csv_runs_compiled(cengine, tmp_path):
     path.write_text("pid,arrival,burst,priority\nA,0.5,3.25,1\nB,1.0,2.5,0\nC,1.0,0.75,2\n")
     work = load_workload(path)
     assert all(getattr(work, name).flags["C_CONTIGUOUS"] for name in ("arrival", "burst_values"))
-    for cpus, python in ((1, "single"), (2, "general")):
+    for cpus in (1, 2):
         compiled = engine.run(work, make_policy("rr", quantum=1), engine="c", cpus=cpus)
         assert_same_trace(
-            compiled, engine.run(work, make_policy("rr", quantum=1), engine=python, cpus=cpus)
+            compiled, engine.run(work, make_policy("rr", quantum=1), engine="python", cpus=cpus)
         )
     strided = np.arange(6.0)[::2]
     assert Workload(

@@ -18,7 +18,7 @@ from schedsim import OptionError, Workload
 from schedsim.colors import process_colour
 from schedsim.compare import (
     METRICS,
-    compare,
+    compare_policies,
     comparison_figure,
     comparison_table,
     metric,
@@ -39,14 +39,14 @@ OSTEP = workload(("A", 0, 100), ("B", 0, 10), ("C", 0, 10), name="ostep-fifo")
 
 
 def test_silberschatz_sjf_has_the_best_mean_waiting():
-    comparison = compare(SILBERSCHATZ_SJF, "fcfs,sjf")
+    comparison = compare_policies(SILBERSCHATZ_SJF, "fcfs,sjf")
     assert comparison.values("avg_waiting") == [10.25, 7]
     assert comparison.best("waiting") == ["sjf"]
     assert comparison.ranking("waiting") == [(1, "sjf", 7), (2, "fcfs", 10.25)]
 
 
 def test_ostep_fifo_turnaround_110_sjf_50():
-    comparison = compare(OSTEP, "fcfs,sjf,rr:quantum=10")
+    comparison = compare_policies(OSTEP, "fcfs,sjf,rr:quantum=10")
     assert comparison.labels == ["fcfs", "sjf", "rr(quantum=10)"]
     assert comparison.values("turnaround")[:2] == [110, 50]
     assert [label for _, label, _ in comparison.ranking()] == ["sjf", "rr(quantum=10)", "fcfs"]
@@ -57,8 +57,8 @@ def test_ostep_fifo_turnaround_110_sjf_50():
 def test_a_summary_only_comparison_ranks_and_renders_alike():
     """records=False (the CLI without --plot) drops each run's per-process columns, and
     nothing shown depends on them."""
-    full = compare(OSTEP, "fcfs,sjf,rr:quantum=10,mlfq")
-    lean = compare(OSTEP, "fcfs,sjf,rr:quantum=10,mlfq", timeline=False, records=False)
+    full = compare_policies(OSTEP, "fcfs,sjf,rr:quantum=10,mlfq")
+    lean = compare_policies(OSTEP, "fcfs,sjf,rr:quantum=10,mlfq", timeline=False, records=False)
     assert lean.to_json() == full.to_json() and lean.to_csv() == full.to_csv()
     assert comparison_table(lean) == comparison_table(full)
     assert all(len(result.jobs["finish"]) == 0 and not result.pids for _, result in lean.results)
@@ -66,13 +66,13 @@ def test_a_summary_only_comparison_ranks_and_renders_alike():
 
 
 def test_equal_values_share_a_rank():
-    comparison = compare(SILBERSCHATZ_SJF, "fcfs,sjf,srtf")
+    comparison = compare_policies(SILBERSCHATZ_SJF, "fcfs,sjf,srtf")
     assert comparison.ranks("waiting") == [3, 1, 1]
     assert comparison.best("waiting") == ["sjf", "srtf"]
 
 
 def test_higher_throughput_and_utilisation_rank_first():
-    comparison = compare(OSTEP, "fcfs,rr:quantum=1", context_switch=1)
+    comparison = compare_policies(OSTEP, "fcfs,rr:quantum=1", context_switch=1)
     utilisation = comparison.values("cpu_utilisation")
     assert utilisation[0] > utilisation[1]  # fewer switches, more useful CPU time
     assert comparison.best("utilisation") == ["fcfs"]
@@ -81,7 +81,7 @@ def test_higher_throughput_and_utilisation_rank_first():
 
 
 def test_every_policy_sees_the_same_engine_settings():
-    comparison = compare(SILBERSCHATZ_SJF, "fcfs,rr", cpus=2, context_switch=1, seed=3)
+    comparison = compare_policies(SILBERSCHATZ_SJF, "fcfs,rr", cpus=2, context_switch=1, seed=3)
     for _, result in comparison.results:
         assert result.settings == {
             "cpus": 2,
@@ -92,9 +92,9 @@ def test_every_policy_sees_the_same_engine_settings():
 
 
 def test_defaults_and_prebuilt_policies():
-    comparison = compare(OSTEP, "fcfs,rr", defaults={"quantum": "50"})
+    comparison = compare_policies(OSTEP, "fcfs,rr", defaults={"quantum": "50"})
     assert comparison.labels == ["fcfs", "rr(quantum=50)"]
-    again = compare(OSTEP, build_policies("sjf,rr:quantum=5"))
+    again = compare_policies(OSTEP, build_policies("sjf,rr:quantum=5"))
     assert again.labels == ["sjf", "rr(quantum=5)"]
 
 
@@ -102,11 +102,11 @@ def test_unknown_metric_is_an_option_error():
     with pytest.raises(OptionError, match="unknown metric 'speed'"):
         metric("speed")
     with pytest.raises(OptionError, match="unknown metric"):
-        compare(OSTEP, "fcfs", rank_by="speed")
+        compare_policies(OSTEP, "fcfs", rank_by="speed")
 
 
 def test_table_marks_the_best_of_each_column_in_plain_text():
-    table = comparison_table(compare(OSTEP, "fcfs,sjf"))
+    table = comparison_table(compare_policies(OSTEP, "fcfs,sjf"))
     lines = table.splitlines()
     assert lines[0] == "ostep-fifo: 1 CPU, context switch 0"
     fcfs = next(line for line in lines if "│ fcfs" in line)
@@ -122,12 +122,12 @@ def test_table_marks_the_best_of_each_column_in_plain_text():
 
 
 def test_table_in_colour_is_bold_and_still_marked():
-    table = comparison_table(compare(OSTEP, "fcfs,sjf"), color=True)
+    table = comparison_table(compare_policies(OSTEP, "fcfs,sjf"), color=True)
     assert "\x1b[1m" in table and "50 *" in table
 
 
 def test_json_and_csv_carry_the_same_numbers():
-    comparison = compare(SILBERSCHATZ_SJF, "fcfs,sjf")
+    comparison = compare_policies(SILBERSCHATZ_SJF, "fcfs,sjf")
     data = json.loads(comparison.to_json())
     assert [entry["label"] for entry in data["policies"]] == ["fcfs", "sjf"]
     assert [entry["summary"]["avg_waiting"] for entry in data["policies"]] == [10.25, 7]
@@ -148,7 +148,7 @@ def _slices(axes: Any) -> Any:
 
 
 def test_plot_stacks_one_chart_per_policy_with_shared_colours_and_time():
-    comparison = compare(SILBERSCHATZ_SJF, "fcfs,sjf,rr:quantum=2")
+    comparison = compare_policies(SILBERSCHATZ_SJF, "fcfs,sjf,rr:quantum=2")
     figure = comparison_figure(comparison)
     charts, bars = figure.axes[:3], figure.axes[3]
     assert len(figure.axes) == 4
@@ -179,11 +179,11 @@ def test_plot_stacks_one_chart_per_policy_with_shared_colours_and_time():
     ("name", "magic"), [("c.png", b"\x89PNG"), ("c.svg", b"<?xml"), ("c.pdf", b"%PDF")]
 )
 def test_plot_saves_in_every_format(tmp_path, name, magic):
-    save_comparison_plot(compare(OSTEP, "fcfs,sjf"), tmp_path / name, by="process")
+    save_comparison_plot(compare_policies(OSTEP, "fcfs,sjf"), tmp_path / name, by="process")
     assert (tmp_path / name).read_bytes().startswith(magic)
 
 
 def test_plot_needs_timelines():
-    comparison = compare(OSTEP, "fcfs", timeline=False)
+    comparison = compare_policies(OSTEP, "fcfs", timeline=False)
     with pytest.raises(OptionError, match="no timeline"):
         comparison_figure(comparison)

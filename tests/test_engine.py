@@ -4,15 +4,17 @@ checks it makes on what a policy returns (see the engine module docstring)."""
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
+import numpy as np
 import pytest
 
-from schedsim import PolicyError, simulate
+from schedsim import PolicyError, engine, simulate
 from schedsim.engine import run
 from schedsim.errors import LimitError, OptionError
 from schedsim.policies import make_policy
 from schedsim.policies.base import Policy
-from tests.helpers import slices_of, workload
+from tests.helpers import exact, slices_of, workload
 
 
 def order_of_dispatch(result) -> list[str]:
@@ -180,7 +182,7 @@ FAULTS = [
 def test_the_engine_rejects_what_a_buggy_policy_returns(fault, message, cpus):
     w = workload(("A", 0, 3), ("B", 0 if fault != "future" else 5, 3))
     with pytest.raises(PolicyError) as error:
-        run(w, Stubborn(fault), cpus=cpus, engine="general" if cpus > 1 else "single")
+        run(w, Stubborn(fault), cpus=cpus, engine="python")
     assert message in str(error.value)
 
 
@@ -212,7 +214,7 @@ def test_preempting_a_job_that_is_not_running_is_rejected():
 def test_hooks_a_policy_does_not_override_are_never_called():
     """FCFS binds its hooks to deque methods; the engine must not call time_slice etc."""
     policy = make_policy("fcfs")
-    run(workload(("A", 0, 3), ("B", 1, [1, 2, 1])), policy, engine="single")
+    run(workload(("A", 0, 3), ("B", 1, [1, 2, 1])), policy, engine="python")
     assert "on_ready" in vars(policy) and "time_slice" not in vars(policy)
 
 
@@ -230,16 +232,69 @@ def test_preemption_during_a_context_switch_runs_nothing():
     assert slices_of(result, "B") == [(3, 5)]
 
 
-@pytest.mark.parametrize("loop", ["single", "general"])
-def test_a_negative_job_id_is_rejected_not_read_from_the_end(loop):
+@pytest.mark.parametrize("cpus", [1, 2])
+def test_a_negative_job_id_is_rejected_not_read_from_the_end(cpus):
     class Negative(Stubborn):
         def pick_next(self) -> int:
             return -1
 
-    with pytest.raises(PolicyError, match="picked job -1 at time 0, but it is not ready"):
-        run(workload(("A", 0, 3), ("B", 0, 3)), Negative("none"), engine=loop)
+    with pytest.raises(PolicyError, match="picked job -1 at time 0, but it is not a job of"):
+        run(workload(("A", 0, 3), ("B", 0, 3)), Negative("none"), cpus=cpus)
 
 
 def test_an_unknown_engine_name_is_rejected():
-    with pytest.raises(OptionError, match="engine: must be one of auto, single, c, general"):
+    with pytest.raises(OptionError, match="engine: must be one of auto, python, c"):
         run(workload(("A", 0, 3)), make_policy("fcfs"), engine="turbo")
+
+
+class OneAtATime(Policy):
+    """FIFO that lets one job run at a time, however many CPUs there are (as a lock that one
+    thread holds at a time would): ``pick_next`` answers None while a job runs."""
+
+    name = "one-at-a-time"
+
+    def reset(self, jobs: Any, clock: Any, rng: Any) -> None:
+        super().reset(jobs, clock, rng)
+        self.queue: deque[int] = deque()
+        self.running = 0
+
+    def on_ready(self, job: int) -> None:
+        self.queue.append(job)
+
+    def pick_next(self) -> int | None:
+        if self.running:
+            return None
+        self.running += 1
+        return self.queue.popleft()
+
+    def on_burst_end(self, job: int, ran: Any) -> None:
+        self.running -= 1
+
+
+@pytest.mark.parametrize("loop", ["python", "c"])
+def test_a_policy_may_leave_free_cpus_idle(loop):
+    """Two CPUs, A(0, 3), B(0, 2), C(1, 1); one job at a time, first come first served:
+
+    | t | event        | CPU 0 | CPU 1 |
+    |---|--------------|-------|-------|
+    | 0 | A, B arrive  | A     | idle (B waits: pick_next says None) |
+    | 1 | C arrives    | A     | idle  |
+    | 3 | A finishes   | B     | idle  |
+    | 5 | B finishes   | C     | idle  |
+    | 6 | C finishes   |       |       |
+    """
+    if loop == "c" and engine._cengine is None:
+        pytest.skip("the compiled engine is not built")
+    work = workload(("A", 0.0, 3.0), ("B", 0.0, 2.0), ("C", 1.0, 1.0))
+    trace = run(work, OneAtATime(), cpus=2, engine=loop)
+    assert exact(trace.finish) == [3.0, 5.0, 6.0]
+    assert set(np.asarray(trace.timeline.cpu).tolist()) == {0}
+
+
+def test_leaving_every_cpu_idle_for_ever_is_reported():
+    class Never(OneAtATime):
+        def pick_next(self) -> int | None:
+            return None
+
+    with pytest.raises(PolicyError, match="holds 2 ready job"):
+        run(workload(("A", 0, 3), ("B", 0, 2)), Never())

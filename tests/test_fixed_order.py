@@ -82,7 +82,7 @@ def test_fcfs_through_the_pass_gives_the_event_loops_metrics(switch, floats):
         work = workload(("A", 0, 3), ("B", 0, 1), ("C", 9, 2), ("D", 10, 1))
     options: dict[str, Any] = {"context_switch": switch}
     fast = engine.run(work, make_policy("fcfs"), **options)
-    slow = engine.run(work, make_policy("fcfs"), engine="general", **options)
+    slow = engine.run(work, make_policy("fcfs"), engine="python", **options)
     for name in ("first_run", "finish", "switch_time", "slices"):
         assert exact(getattr(fast, name)) == exact(getattr(slow, name)), name
     ours, theirs = job_columns(work, fast), job_columns(work, slow)

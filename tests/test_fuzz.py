@@ -12,12 +12,8 @@ every field; policy specs (``compare --policies``); every numeric option of ``ru
 a few real subprocess runs prove that nothing reaches stderr as a traceback, even when the
 reader of the output goes away (a broken pipe).
 
-Runs are kept short by lowering the default slice limit to 100,000 (the limit itself is
-tested in test_limits.py).  Two known engine/policy bugs are kept out of the fuzz until they
-are fixed (test_limits.py holds a strict expected failure for each): MLFQ's ``boost`` and
-priority's ``aging`` are fuzzed only with periods >= 0.01 (timers are not counted against
-the slice limit, so a tiny period runs for hours), and ``--levels`` only up to 64 (MLFQ
-builds one queue per level, so ``--levels 99999999`` would allocate gigabytes).
+Runs are kept short by lowering the default slice limit to 100,000 (the limit itself, which
+counts policy timer events too, is tested in test_limits.py).
 """
 
 from __future__ import annotations
@@ -37,7 +33,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from click.testing import Result as Invocation
-from hypothesis import HealthCheck, assume, currently_in_test_context, event, given, settings
+from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
 from hypothesis import strategies as st
 
 from schedsim import engine
@@ -50,7 +46,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = str(ROOT / "workloads" / "classic.yaml")
 WITH_IO = str(ROOT / "workloads" / "interactive_batch.yaml")
 FUZZ_SLICES = 100_000
-TIMER_OPTIONS = ("boost", "aging")
 
 # Each example writes files into one directory; hypothesis reuses the test's tmp_path.
 FUNCTION_SCOPED = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -400,24 +395,8 @@ SPEC_WORDS = [
 spec_texts = st.lists(st.sampled_from(SPEC_WORDS), max_size=14).map("".join)
 
 
-def _known_bug(text: str) -> bool:
-    """A boost or aging period below 0.01, or more than 64 levels, in a spec (see the
-    module docstring)."""
-    for name in (*TIMER_OPTIONS, "levels"):
-        for piece in text.lower().split(name)[1:]:
-            value = piece.lstrip(" =").split(":")[0].split(",")[0].split("/")[0].strip()
-            try:
-                number = float(value)
-            except (ValueError, OverflowError):
-                continue
-            if (name == "levels" and not number <= 64) or (name != "levels" and number < 0.01):
-                return True
-    return False
-
-
 @given(text=spec_texts)
 def test_policy_specs_build_or_raise_option_error(text: str) -> None:
-    assume(not _known_bug(text))
     try:
         policies = build_policies(text)
     except OptionError as error:
@@ -430,7 +409,6 @@ def test_policy_specs_build_or_raise_option_error(text: str) -> None:
 @settings(max_examples=40)
 @given(text=spec_texts)
 def test_policy_specs_through_compare(text: str) -> None:
-    assume(not _known_bug(text))
     check_outcome(invoke("compare", CLASSIC, "--policies", text, "--format", "csv"))
 
 
@@ -467,20 +445,9 @@ HOSTILE_TEXT = [
 ]
 option_text = st.sampled_from(HOSTILE_TEXT) | st.text(max_size=8)
 RUN_FLAGS = {
-    option.cli_flag: option.flag
-    for policy in REGISTRY.values()
-    for option in policy.options
-    if option.name not in TIMER_OPTIONS
+    option.cli_flag: option.flag for policy in REGISTRY.values() for option in policy.options
 }
 ENGINE_FLAGS = ["--cpus", "--context-switch", "--seed", "--max-slices"]
-
-
-def _too_many_levels(flags: dict[str, str]) -> bool:
-    """``--levels`` above 64 (see the module docstring)."""
-    try:
-        return int(flags.get("--levels", "0").strip()) > 64
-    except ValueError:
-        return False
 
 
 @given(
@@ -488,7 +455,6 @@ def _too_many_levels(flags: dict[str, str]) -> bool:
     flags=st.dictionaries(st.sampled_from([*RUN_FLAGS, *ENGINE_FLAGS]), option_text, max_size=3),
 )
 def test_every_numeric_option_of_run(policy: str, flags: dict[str, str]) -> None:
-    assume(not _too_many_levels(flags))
     arguments: list[str] = ["run", WITH_IO, "-p", policy, "--summary-only"]
     for flag, text in flags.items():
         arguments += [flag] if RUN_FLAGS.get(flag) else [flag, text]
@@ -503,7 +469,6 @@ def test_every_numeric_option_of_run(policy: str, flags: dict[str, str]) -> None
     )
 )
 def test_every_numeric_option_of_compare(flags: dict[str, str]) -> None:
-    assume(not _too_many_levels(flags))
     arguments = ["compare", CLASSIC, "--policies", "fcfs,rr,mlfq,lottery", "--format", "csv"]
     for flag, text in flags.items():
         arguments += [flag, text]

@@ -14,7 +14,7 @@ import pytest
 from matplotlib.colors import to_hex
 
 from schedsim import OptionError, Result, Workload, simulate
-from schedsim.colors import PALETTE, process_colour, process_colours
+from schedsim.colors import PALETTE, process_colour
 from schedsim.errors import OutputError
 from schedsim.gantt import LABEL_LIMIT, Schedule, gantt_figure, save_gantt
 
@@ -200,10 +200,10 @@ def test_sixty_processes_get_sixty_distinct_colours():
 def test_colours_depend_only_on_position():
     """A pure function of the index: the first colours are tab10's, no greys (grey = idle),
     and a thousand processes still get a thousand different colours."""
-    assert process_colours(3) == ["#1f77b4", "#ff7f0e", "#2ca02c"]
+    assert [process_colour(index) for index in range(3)] == ["#1f77b4", "#ff7f0e", "#2ca02c"]
     assert "#7f7f7f" not in PALETTE and "#c7c7c7" not in PALETTE
     assert process_colour(25) == process_colour(25)
-    assert len(set(process_colours(1000))) == 1000
+    assert len({process_colour(index) for index in range(1000)}) == 1000
     with pytest.raises(ValueError):
         process_colour(-1)
 

@@ -20,8 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schedsim.errors import WorkloadError
+from schedsim.limits import INT64_MAX, INT64_MIN, MAX_TIME
 from schedsim.loaders import load_workload, save_workload, workload_json_schema
-from schedsim.schema import INT64_MAX, INT64_MIN, MAX_TIME
 from schedsim.workload import Workload
 
 CLASSIC = """\
@@ -154,17 +154,19 @@ def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
         ),
         (
             "pid: P4\nburst: 3\nbursts: [3]",
-            "process #2 (pid P4): burst, bursts: give only one of them (burst for one CPU burst)",
+            "process #2 (pid P4): burst, bursts, run: give only one of them (burst for one CPU "
+            "burst, run for a script of steps)",
         ),
         (
             "pid: P4\narrival: 3",
-            "process #2 (pid P4): burst: field required (give burst: N for one CPU burst, or "
-            "bursts: [cpu, io, cpu, ...])",
+            "process #2 (pid P4): burst: field required (give burst: N for one CPU burst, "
+            "bursts: [cpu, io, cpu, ...], or run: [steps])",
         ),
         (
             "pid: P4\nbrust: 3",
             "process #2 (pid P4): brust: unknown key 'brust' (did you mean 'burst'?); "
-            "allowed keys: pid, arrival, burst, bursts, priority, tickets, nice, slice",
+            "allowed keys: pid, arrival, burst, bursts, run, daemon_of, priority, tickets, nice, "
+            "slice",
         ),
         (
             "pid: P4\nburst: yes",
@@ -216,7 +218,7 @@ def test_non_text_key_is_an_unknown_key(tmp_path: Path) -> None:
     path = write(tmp_path, "x.yaml", "- {pid: A, burst: 1, 1: x}\n")
     assert one_problem(path) == (
         f"{path}: process #1 (pid A): 1: unknown key '1'; "
-        "allowed keys: pid, arrival, burst, bursts, priority, tickets, nice, slice"
+        "allowed keys: pid, arrival, burst, bursts, run, daemon_of, priority, tickets, nice, slice"
     )
 
 
@@ -303,7 +305,7 @@ def test_unknown_top_level_key_suggests_the_closest(tmp_path: Path) -> None:
     path = write(tmp_path, "x.yaml", "proceses:\n  - {pid: A, burst: 1}\n")
     assert problems_of(path) == [
         f"{path}: unknown key 'proceses' (did you mean 'processes'?); "
-        "allowed keys: name, processes",
+        "allowed keys: name, resources, processes",
         f"{path}: processes: field required (a list of processes, each with pid, arrival and "
         "burst or bursts)",
     ]
@@ -450,13 +452,14 @@ def test_too_many_json_processes(tmp_path: Path) -> None:
     )
 
 
-def test_alias_bomb_is_rejected_fast(tmp_path: Path) -> None:
+def test_alias_bomb_is_rejected_at_the_first_anchor(tmp_path: Path) -> None:
+    """Refused at the first anchor, before anything after it is parsed: the syntax error at
+    the end of the file, which a parser reading on would report first, is never reached."""
     lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    lines += [": : [ }"]
     path = write(tmp_path, "bomb.yaml", "\n".join(lines) + "\n")
-    start = time.perf_counter()
     message = one_problem(path)
-    assert time.perf_counter() - start < 1.0
     assert message == (
         f"{path}: line 1, column 5: YAML anchors and aliases (&name, *name) are not supported "
         "in workload files; write each value out"
@@ -488,6 +491,7 @@ def test_deep_json_nesting_is_rejected(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.benchmark
 def test_big_yaml_loads_in_reasonable_time(tmp_path: Path) -> None:
     count = 20_000
     text = "processes:\n" + "".join(
@@ -646,6 +650,7 @@ def test_csv_integers_beyond_2_53_stay_exact_beside_floats(tmp_path: Path) -> No
     assert load_workload(path).priority.tolist() == [2**53 + 1]
 
 
+@pytest.mark.benchmark
 def test_csv_million_rows_is_fast(tmp_path: Path) -> None:
     count = 1_000_000
     rng = np.random.default_rng(3)
@@ -943,6 +948,8 @@ def test_json_schema_describes_the_file_format() -> None:
         "arrival",
         "burst",
         "bursts",
+        "run",
+        "daemon_of",
         "priority",
         "tickets",
         "nice",

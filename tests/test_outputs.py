@@ -1,6 +1,6 @@
 """Output files: all or nothing, never over an input, clear errors for unwritable places.
 
-Rules (README, "Limits and guarantees"; :mod:`schedsim.output`):
+Rules (README, "Limits and guarantees"; :mod:`schedsim.atomic`):
 
 * every output -- ``run --output``, ``--gantt``, ``compare --plot``, ``gantt -o``,
   ``generate -o``, ``save_workload`` -- is written to ``.NAME.XXXX.tmp`` in the target's
@@ -29,10 +29,10 @@ import pytest
 from click.testing import CliRunner
 
 from schedsim import load_workload
+from schedsim.atomic import AtomicFile, check_writable, write_atomic
 from schedsim.cli import main
 from schedsim.errors import OutputError
 from schedsim.loaders import save_workload
-from schedsim.output import AtomicFile, check_writable, write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 CLASSIC = ROOT / "workloads" / "classic.yaml"
@@ -208,7 +208,7 @@ def test_a_failure_while_encoding_leaves_nothing_behind(
 ) -> None:
     target = tmp_path / "result.json"
     target.write_text("previous result\n")
-    monkeypatch.setattr("schedsim.result.json.dumps", _explode)
+    monkeypatch.setattr("schedsim.result_file.json.dumps", _explode)
     result = invoke("run", CLASSIC, "--output", target)
     assert result.exit_code == 70
     assert target.read_text() == "previous result\n"
@@ -266,7 +266,7 @@ def test_a_failure_in_the_middle_of_the_write(
 
     real_fdopen = os.fdopen
     monkeypatch.setattr(
-        "schedsim.output.os.fdopen", lambda *a, **k: FailingHandle(real_fdopen(*a, **k))
+        "schedsim.atomic.os.fdopen", lambda *a, **k: FailingHandle(real_fdopen(*a, **k))
     )
     result = invoke("run", CLASSIC, "--gantt", target)
     assert (result.exit_code, result.stderr) == (
@@ -284,7 +284,7 @@ def test_ctrl_c_during_a_write_leaves_no_temporary_file(
     def interrupted(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("schedsim.output.os.replace", interrupted)
+    monkeypatch.setattr("schedsim.atomic.os.replace", interrupted)
     generate = ["generate", "-n", "3", "--arrivals", "batch", "--bursts", "constant:1"]
     result = invoke(*generate, "-o", tmp_path / "w.yaml")
     assert (result.exit_code, result.stderr) == (130, "Interrupted.\n")

@@ -287,10 +287,13 @@ def test_options_and_bad_input() -> None:
 def sliced_workloads(draw: st.DrawFn, **options: Any) -> Workload:
     """The shared random workloads, some processes asking for a slice of their own."""
     base = draw(workloads(**options))
-    records = base.to_processes()
+    records: list[dict[str, Any]] = [
+        {"pid": pid, "arrival": arrival, "bursts": list(bursts), "nice": nice}
+        for pid, arrival, bursts, nice in zip(
+            base.pid, base.arrival.tolist(), base.iter_bursts(), base.nice.tolist(), strict=True
+        )
+    ]
     for record in records:
-        if "burst" in record:
-            record["bursts"] = [record.pop("burst")]
         if draw(st.integers(0, 3)) == 0:
             record["slice"] = draw(st.sampled_from([1, 2, 0.5, 3]))
     return Workload.from_processes(records)

@@ -40,15 +40,14 @@ def test_same_inputs_same_output(workload, configuration, seed):
     policy_configurations(),
     st.sampled_from([0, 0.0, 1, 0.5]),
     st.sampled_from(engine.TIES),
-    st.sampled_from(["auto", "single"]),
 )
-def test_single_cpu_loop_matches_general_loop(workload, configuration, switch, ties, loop):
-    """The specialised one-CPU paths (event loop, fixed-order pass) are optimisations only:
-    identical traces, bit for bit."""
+def test_the_fixed_order_pass_matches_the_event_loop(workload, configuration, switch, ties):
+    """The fixed-order pass (FCFS on one CPU without I/O) is an optimisation only: identical
+    traces, bit for bit; other policies run the same loop either way."""
     name, options = configuration
     kwargs = {"context_switch": switch, "ties": ties}
-    fast = engine.run(workload, make_policy(name, **options), engine=loop, **kwargs)
-    general = engine.run(workload, make_policy(name, **options), engine="general", **kwargs)
+    fast = engine.run(workload, make_policy(name, **options), engine="auto", **kwargs)
+    general = engine.run(workload, make_policy(name, **options), engine="python", **kwargs)
     for name in ("finish", "first_run", "switch_time", "slices"):
         assert exact(getattr(fast, name)) == exact(getattr(general, name)), name
     assert fast.context_switches == general.context_switches

@@ -1,17 +1,23 @@
 """The README's examples work as shown: every runnable ``schedsim`` command in its shell
-blocks exits 0, and the library example prints the number the README claims."""
+blocks exits 0, its ``python`` blocks run as written and give the values they show, and its
+workload example loads.  The blocks are read out of README.md itself, never copied here."""
 
 from __future__ import annotations
 
+import ast
 import glob
 import re
 import shlex
+from collections import deque
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from schedsim import Result, load_workload, simulate
 from schedsim.cli import main
+from schedsim.options import time_option
+from schedsim.policies import Policy
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -21,10 +27,15 @@ README = (ROOT / "README.md").read_text()
 SKIP = ("big.csv", "HOST", " FILE", "...", "[", "measure", "RESULT.json", "NAME", "…")
 
 
+def code_blocks(language: str) -> list[str]:
+    """The README's fenced blocks of one language, in order."""
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.DOTALL)
+
+
 def shell_commands() -> list[str]:
     """One entry per README line that runs schedsim (``a && b`` stays one entry)."""
     commands = []
-    for block in re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL):
+    for block in code_blocks("sh"):
         block = block.replace("\\\n", " ")
         for line in block.splitlines():
             line = line.split(" #")[0].split(" > ")[0].strip()
@@ -61,13 +72,58 @@ def test_readme_text_chart_is_what_schedsim_prints(monkeypatch):
     assert result.output.endswith("\n" + shown.group(1))
 
 
-def test_readme_library_example_gives_the_stated_number(monkeypatch):
-    namespace: dict[str, object] = {}
+PYTHON_BLOCKS = code_blocks("python")
+LIBRARY_EXAMPLE = next(block for block in PYTHON_BLOCKS if "from schedsim import" in block)
+POLICY_EXAMPLE = next(block for block in PYTHON_BLOCKS if "class RoundRobin(Policy)" in block)
+
+
+def test_every_python_block_of_the_readme_is_run_here():
+    assert PYTHON_BLOCKS == [LIBRARY_EXAMPLE, POLICY_EXAMPLE]
+
+
+def test_readme_library_example_runs_and_shows_true_values(monkeypatch, capsys):
+    """Each statement runs in turn, as in an interpreter; a statement whose comment shows a
+    value (``# 5.666...``) must produce it."""
     monkeypatch.chdir(ROOT)
-    exec(  # the README's own snippet, as a user would paste it
-        "from schedsim import load_workload, simulate\n"
-        'result = simulate(load_workload("workloads/classic.yaml"), "rr", quantum=4)\n',
-        namespace,
-    )
-    assert 'result.summary["avg_waiting"]     # 5.666...' in README
-    assert abs(namespace["result"].summary["avg_waiting"] - 17 / 3) < 1e-12  # type: ignore[attr-defined]
+    namespace: dict[str, object] = {}
+    lines = LIBRARY_EXAMPLE.splitlines()
+    shown_values = 0
+    for statement in ast.parse(LIBRARY_EXAMPLE).body:
+        shown = re.search(r"#\s*(-?[0-9][0-9.]*)\.\.\.", lines[statement.end_lineno - 1])
+        if isinstance(statement, ast.Expr) and shown:
+            code = compile(ast.Expression(statement.value), "README.md", "eval")
+            assert str(eval(code, namespace)).startswith(shown.group(1))
+            shown_values += 1
+        else:
+            exec(compile(ast.Module([statement], []), "README.md", "exec"), namespace)
+    assert shown_values >= 1
+    printed = capsys.readouterr().out  # "the result format every command reads and writes"
+    assert Result.from_json(printed).to_json() + "\n" == printed  # print adds a line end
+
+
+def test_readme_policy_example_is_round_robin():
+    """The README's RoundRobin, with the names ``policies/rr.py`` imports, schedules every
+    bundled workload exactly as the registered ``rr`` does."""
+    namespace: dict[str, object] = {"deque": deque, "Policy": Policy, "time_option": time_option}
+    exec(compile(POLICY_EXAMPLE, "README.md", "exec"), namespace)
+    example = namespace["RoundRobin"]
+    assert isinstance(example, type) and issubclass(example, Policy)
+    for path in sorted((ROOT / "workloads").glob("*.yaml")):
+        workload = load_workload(path)
+        for cpus in (1, 2):
+            written = simulate(workload, example(quantum=3), cpus=cpus)
+            registered = simulate(workload, "rr", quantum=3, cpus=cpus)
+            assert written.to_json() == registered.to_json(), (path.name, cpus)
+
+
+def test_readme_workload_example_loads(tmp_path):
+    (example,) = [block for block in code_blocks("yaml") if "processes:" in block]
+    path = tmp_path / "example.yaml"
+    path.write_text(example)
+    workload = load_workload(path)
+    assert workload.name == "classic" and workload.pid == ["P1", "P2"]
+    assert workload.arrival.tolist() == [0, 2]
+    assert list(workload.iter_bursts()) == [(24,), (5, 3, 2)]
+    assert workload.priority.tolist() == [3, 0]
+    assert workload.tickets.tolist() == [100, 200]
+    assert workload.nice.tolist() == [0, -5]

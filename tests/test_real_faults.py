@@ -1,4 +1,4 @@
-"""Faults during ``schedsim measure``, done for real (issue 7): a worker killed, Ctrl-C at
+"""Faults during ``schedsim measure``, done for real: a worker killed, Ctrl-C at
 any moment, the parent killed with SIGKILL, an overloaded machine.  After every one: no
 worker left (stopped or spinning), nothing misleading written, and for the in-process
 tests the conftest fixture checks that no child process of the test survives."""

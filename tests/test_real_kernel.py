@@ -94,7 +94,12 @@ def test_sched_rr_uses_the_kernel_timeslice() -> None:
     summary = measurement.comparison.summary
     assert summary["completion_order"]["simulated"] == ["P2", "P1", "P3"]
     assert summary["completion_order"]["matches"] is True
-    assert measurement.measured.jobs["slices"].tolist()[1] == 1
+    # P2 needs half a quantum, so the kernel runs it in one timeslice; a worker sees a gap
+    # whenever the machine pauses it (an interrupt, a kernel thread), so allow one extra.
+    # P1 (1.5 quanta) was preempted at least once.
+    slices = measurement.measured.jobs["slices"].tolist()
+    assert 1 <= slices[1] <= 2, slices
+    assert slices[0] >= 2, slices
 
 
 @linux_only

@@ -10,7 +10,7 @@ import pytest
 
 from schedsim import simulate
 from schedsim.errors import LimitError, OptionError
-from schedsim.real.compare import compare, order_matches, render_comparison
+from schedsim.real.compare import compare_measured, order_matches, render_comparison
 from schedsim.real.dispatcher import coalesce_units, disturbances, summarize_ms
 from schedsim.real.plan import (
     allowed_cores,
@@ -175,7 +175,7 @@ def _shifted(result: Result, delays: list[float]) -> Result:
 def test_compare_reports_differences_per_process_and_the_summary() -> None:
     simulated = simulate(_classic(), "fcfs")  # P1 0-24, P2 24-27, P3 27-30
     measured = _shifted(simulated, [0.24, 0.27, 0.6])
-    comparison = compare(simulated, measured)
+    comparison = compare_measured(simulated, measured)
     first, _, third = comparison.rows
     assert first["turnaround"] == {
         "simulated": 24,
@@ -208,7 +208,7 @@ def test_compare_reports_differences_per_process_and_the_summary() -> None:
 def test_compare_says_when_the_completion_order_differs() -> None:
     simulated = simulate(_classic(), "fcfs")
     measured = _shifted(simulated, [0.0, 4.0, 0.0])  # P2 now finishes after P3
-    comparison = compare(simulated, measured)
+    comparison = compare_measured(simulated, measured)
     assert comparison.summary["completion_order"]["matches"] is False
     assert comparison.summary["completion_order"]["measured"] == ["P1", "P3", "P2"]
     assert "(DIFFERS)" in render_comparison(comparison)
@@ -218,7 +218,7 @@ def test_compare_refuses_results_of_different_processes() -> None:
     simulated = simulate(_classic(), "fcfs")
     other = Workload.from_processes([{"pid": "X", "arrival": 0, "bursts": [1]}])
     with pytest.raises(ValueError, match="not of the same processes"):
-        compare(simulated, simulate(other, "fcfs"))
+        compare_measured(simulated, simulate(other, "fcfs"))
 
 
 def test_comparison_gantt_draws_both_schedules_on_one_figure() -> None:
@@ -227,7 +227,7 @@ def test_comparison_gantt_draws_both_schedules_on_one_figure() -> None:
     simulated = simulate(_classic(), "rr", quantum=4)
     measured = _shifted(simulated, [0.5, 0.3, 0.4])
     measured.timeline = Timeline.from_arrays(simulated.timeline.arrays())  # type: ignore[union-attr]
-    figure = comparison_gantt(compare(simulated, measured))
+    figure = comparison_gantt(compare_measured(simulated, measured))
     assert len(figure.axes) == 2
     first, second = figure.axes
     assert first.get_xlim() == second.get_xlim()  # a shared time axis

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from schedsim import load_workload, result, simulate
+from schedsim import load_workload, result_file, simulate
 from schedsim.policies import REGISTRY
 from schedsim.result import Result
 
@@ -25,7 +25,7 @@ def same_document(text: str, expected: dict) -> None:
 @pytest.mark.parametrize("workload", WORKLOADS, ids=lambda path: path.stem)
 @pytest.mark.parametrize("policy", sorted(REGISTRY))
 def test_the_written_form_is_to_dict(monkeypatch, workload, policy):
-    monkeypatch.setattr(result, "RECORD_CHUNK", 2)  # records cut across several pieces
+    monkeypatch.setattr(result_file, "RECORD_CHUNK", 2)  # records cut across several pieces
     work = load_workload(workload)
     for switch in (0, 0.5):
         run = simulate(work, policy, context_switch=switch, cpus=2 if policy == "rr" else 1)
@@ -48,7 +48,8 @@ def test_records_are_one_a_line_under_a_readable_outline():
 
 
 def test_non_finite_numbers_are_spelled_as_json_spells_them():
-    """A hand-made or measured result may hold them; the fast path must not write ``inf``."""
+    """A hand-made or measured result may hold them; the fast path must not write ``inf``.
+    NaN in a per-process column is a time that never came (a deadlock): null."""
     run = simulate(load_workload(ROOT / "workloads" / "classic.yaml"), "fcfs")
     jobs = {name: column.astype(np.float64) for name, column in run.jobs.items()}
     jobs["waiting"][1] = np.inf
@@ -57,7 +58,7 @@ def test_non_finite_numbers_are_spelled_as_json_spells_them():
     assert odd.timeline is not None
     odd.timeline.end[0] = float("inf")
     text = odd.to_json()
-    assert "Infinity" in text and "NaN" in text
+    assert "Infinity" in text and '"response": null' in text
     assert json.dumps(json.loads(text)) == json.dumps(odd.to_dict())
 
 
@@ -75,3 +76,17 @@ def test_an_empty_timeline_is_an_empty_list():
     empty = Result(**{**run.__dict__, "timeline": type(run.timeline)()})
     document = json.loads(empty.to_json())
     assert document["timeline"] == [] and document["io"] == []
+
+
+def test_a_saved_result_loads_back_as_the_same_document(tmp_path):
+    run = simulate(load_workload(ROOT / "workloads" / "interactive_batch.yaml"), "mlfq", cpus=2)
+    saved = tmp_path / "run.json"
+    saved.write_text(run.to_json())
+    loaded = Result.load(saved)
+    assert loaded.to_json() == run.to_json()
+    with pytest.raises(result_file.ResultFileError) as caught:
+        Result.load(saved, max_bytes=100)
+    assert str(caught.value) == (
+        f"{saved}: file is {saved.stat().st_size:,} bytes, over the 100-byte limit for result "
+        "files; raise it with --max-file-size"
+    )

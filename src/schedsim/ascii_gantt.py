@@ -28,11 +28,11 @@ from dataclasses import dataclass
 
 from schedsim.errors import OptionError
 from schedsim.gantt import Schedule, check_chart_size
+from schedsim.limits import MAX_TEXT_CHART_WIDTH
 from schedsim.report import fmt
 from schedsim.result import Result
 
 MINIMUM_WIDTH = 20
-MAXIMUM_WIDTH = 10_000  # a chart is held in memory as lines of this many characters
 IDLE, RUN, SWITCH, MIXED = "idle", "run", "switch", "mixed"
 FILLER = {IDLE: "-", RUN: " ", SWITCH: "#", MIXED: "~"}
 
@@ -55,9 +55,9 @@ def ascii_gantt(result: Result, width: int | None = None) -> str:
     """The text Gantt chart of ``result``, at most ``width`` columns wide (default: the
     terminal's width)."""
     if width is None:  # the terminal's (or $COLUMNS'), kept within the bounds
-        width = min(max(shutil.get_terminal_size().columns, MINIMUM_WIDTH), MAXIMUM_WIDTH)
-    if not MINIMUM_WIDTH <= width <= MAXIMUM_WIDTH:
-        bound = f">= {MINIMUM_WIDTH}" if width < MINIMUM_WIDTH else f"<= {MAXIMUM_WIDTH:,}"
+        width = min(max(shutil.get_terminal_size().columns, MINIMUM_WIDTH), MAX_TEXT_CHART_WIDTH)
+    if not MINIMUM_WIDTH <= width <= MAX_TEXT_CHART_WIDTH:
+        bound = f">= {MINIMUM_WIDTH}" if width < MINIMUM_WIDTH else f"<= {MAX_TEXT_CHART_WIDTH:,}"
         raise OptionError(f"text chart width: must be {bound} columns, got {width}")
     schedule = Schedule.of(result)
     check_chart_size(1, len(schedule))
@@ -71,7 +71,26 @@ def ascii_gantt(result: Result, width: int | None = None) -> str:
         positions = _positions(segments, low, scale, label_room)
         out.append(prefix + _bar(segments, positions))
         out.append(" " * len(prefix) + _times(segments, positions, low))
+    out.extend(_synchronisation(schedule))
     return "\n".join(line.rstrip() for line in out) + "\n"
+
+
+def _synchronisation(schedule: Schedule) -> list[str]:
+    """Under the bars, for processes that synchronise: who was blocked on what and who
+    held what, from when to when, and the deadlock if the run ended in one."""
+    pids = schedule.pids
+    lines = [
+        f"{pids[job]} blocked on {resource} {fmt_time(start)}-{fmt_time(end)}"
+        for job, start, end, resource in schedule.blocked
+        if end > start
+    ]
+    lines += [
+        f"{pids[job]} holds {resource} {fmt_time(start)}-{fmt_time(end)}"
+        for job, start, end, resource in schedule.holds
+    ]
+    if schedule.deadlock_at is not None:
+        lines.append(f"deadlock at t={fmt_time(schedule.deadlock_at)}")
+    return lines
 
 
 def _segments(schedule: Schedule, cpu: int, low: float, high: float) -> list[Segment]:

@@ -39,6 +39,10 @@ PALETTE = (
 
 IDLE_COLOUR = "#bdbdbd"
 SWITCH_COLOUR = "#222222"
+BLOCKED_COLOUR = "#c07000"  # time blocked on a resource (edge; the fill is BLOCKED_FILL)
+BLOCKED_FILL = "#fde8c8"
+HOLD_COLOUR = "#333333"  # a lock or semaphore unit held
+DEADLOCK_COLOUR = "#cc0000"
 
 _GOLDEN = 0.618033988749895
 _SATURATION = (0.65, 0.85, 0.45)
@@ -55,11 +59,6 @@ def process_colour(index: int) -> str:
     hue = (0.11 + step * _GOLDEN) % 1.0
     red, green, blue = colorsys.hsv_to_rgb(hue, _SATURATION[step % 3], _VALUE[(step // 3) % 3])
     return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
-
-
-def process_colours(count: int) -> list[str]:
-    """Colours of the first ``count`` processes, in workload order."""
-    return [process_colour(index) for index in range(count)]
 
 
 def text_colour(background: str) -> str:

@@ -3,9 +3,9 @@
 Example::
 
     from schedsim import load_workload
-    from schedsim.compare import compare, comparison_table
+    from schedsim.compare import compare_policies, comparison_table
 
-    comparison = compare(load_workload("workloads/classic.yaml"), "fcfs,sjf,rr:quantum=4")
+    comparison = compare_policies(load_workload("workloads/classic.yaml"), "fcfs,sjf,rr:quantum=4")
     comparison.ranking("waiting")  # [(1, 'sjf', 3.0), (2, 'rr(quantum=4)', 5.67), (3, ...)]
     print(comparison_table(comparison))
 
@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from schedsim.api import simulate
+from schedsim.atomic import check_writable, write_atomic
 from schedsim.errors import OptionError
-from schedsim.output import check_writable, write_atomic
 from schedsim.policy_spec import LabelledPolicy, PolicySpec, build_policies
 from schedsim.report import fmt
 from schedsim.result import Result
@@ -95,7 +95,7 @@ class Entry:
 
 
 @dataclass
-class Comparison:
+class PolicyComparison:
     """The results of several policies on one workload, in the order they were given."""
 
     workload: str
@@ -175,7 +175,7 @@ class Comparison:
         return buffer.getvalue()
 
 
-def compare(
+def compare_policies(
     workload: Workload,
     specs: str | Sequence[PolicySpec] | Sequence[LabelledPolicy],
     *,
@@ -185,9 +185,10 @@ def compare(
     context_switch: Time = 0,
     ties: str = "arrivals-first",
     seed: int = 0,
+    locks: str = "none",
     timeline: bool = True,
     records: bool = True,
-) -> Comparison:
+) -> PolicyComparison:
     """Run each policy spec on ``workload`` with the same engine settings.
 
     ``specs`` is a spec string (``"fcfs,rr:quantum=2"``, see :mod:`schedsim.policy_spec`),
@@ -203,6 +204,7 @@ def compare(
         "context_switch": context_switch,
         "ties": ties,
         "seed": seed,
+        "locks": locks,
     }
     entries = []
     for labelled in policies:
@@ -210,7 +212,7 @@ def compare(
         if not records:
             result = _summary_only(result)
         entries.append(Entry(labelled.label, labelled.spec, result))
-    return Comparison(workload.name, workload.source, settings, entries, rank_key)
+    return PolicyComparison(workload.name, workload.source, settings, entries, rank_key)
 
 
 def _summary_only(result: Result) -> Result:
@@ -240,7 +242,7 @@ def _labelled_policies(
 
 
 def comparison_table(
-    comparison: Comparison, *, color: bool = False, width: int | None = None
+    comparison: PolicyComparison, *, color: bool = False, width: int | None = None
 ) -> str:
     """The comparison as a text table: one row per policy, the best value of each column
     marked ``*`` (and bold when ``color``) unless the whole column ties.
@@ -285,7 +287,7 @@ def comparison_table(
 
 
 # -- plotting ------------------------------------------------------------------------------------
-def comparison_figure(comparison: Comparison, *, by: str | None = None) -> Figure:
+def comparison_figure(comparison: PolicyComparison, *, by: str | None = None) -> Figure:
     """Each policy's Gantt chart stacked on a shared time axis (same colour per process in
     all), then a grouped bar chart of the mean turnaround, waiting and response times.
 
@@ -365,7 +367,9 @@ def comparison_figure(comparison: Comparison, *, by: str | None = None) -> Figur
     return figure
 
 
-def save_comparison_plot(comparison: Comparison, path: str | Path, by: str | None = None) -> None:
+def save_comparison_plot(
+    comparison: PolicyComparison, path: str | Path, by: str | None = None
+) -> None:
     """Draw :func:`comparison_figure` and write it atomically (format from the extension)."""
     from schedsim.gantt import figure_bytes, image_format
 
@@ -374,7 +378,7 @@ def save_comparison_plot(comparison: Comparison, path: str | Path, by: str | Non
     write_atomic(path, figure_bytes(comparison_figure(comparison, by=by), path))
 
 
-def _draw_mean_bars(axes: Any, comparison: Comparison) -> None:
+def _draw_mean_bars(axes: Any, comparison: PolicyComparison) -> None:
     import numpy as np
     from matplotlib import colormaps
 

@@ -43,16 +43,17 @@ import numpy as np
 
 from schedsim.distributions import Distribution, Exponential, parse_distribution, parse_parameters
 from schedsim.errors import LimitError, OptionError
+from schedsim.limits import (
+    MAX_GENERATED_BURSTS,
+    MAX_GENERATED_IO_BURSTS,
+    MAX_GENERATED_PROCESSES,
+    MAX_GENERATED_TIME,
+)
 from schedsim.workload import DEFAULT_NICE, DEFAULT_PRIORITY, DEFAULT_TICKETS, Workload
 
-MAX_PROCESSES = 10_000_000
-MAX_IO_COUNT = 10_000  # I/O bursts per process
-MAX_BURSTS = 50_000_000  # CPU and I/O bursts in a whole generated workload
 DEFAULT_PROCESSES = 100
 DECIMALS = 4
 RESOLUTION = 10.0**-DECIMALS
-# Beyond this, 4 decimal places no longer fit in a float64's 15-16 significant digits.
-MAX_TIME = 1e11
 NICE_RANGE = (-20, 19)
 
 T = TypeVar("T")
@@ -275,19 +276,19 @@ def parse_io(spec: str | IOSpec | None, *, option: str = "--io") -> IOSpec | Non
 def _io_count(text: str, where: str) -> int | Distribution:
     """``count=``: a whole number, or a distribution of whole numbers, from 1 to 10,000."""
     rule = (
-        f"count must be a whole number from 1 to {MAX_IO_COUNT:,} or a distribution of them "
-        "(e.g. uniform:1..5)"
+        f"count must be a whole number from 1 to {MAX_GENERATED_IO_BURSTS:,} or a distribution "
+        "of them (e.g. uniform:1..5)"
     )
     if ":" not in text:
         try:
             count = int(text)
         except ValueError:
             count = 0
-        if not 1 <= count <= MAX_IO_COUNT:
+        if not 1 <= count <= MAX_GENERATED_IO_BURSTS:
             raise OptionError(f"{where}: {rule}, got {text!r}")
         return count
     counts = parse_distribution(text, option=f"{where} count")
-    if not counts.integer or counts.low < 1 or counts.high > MAX_IO_COUNT:
+    if not counts.integer or counts.low < 1 or counts.high > MAX_GENERATED_IO_BURSTS:
         raise OptionError(
             f"{where}: {rule}, but {counts.spec!r} can give "
             + (
@@ -473,10 +474,11 @@ def _plan(
     }
     if count is not None:  # bound the bursts a workload may need before sampling any
         most_io = max((io_spec.most for _, _, io_spec in classes if io_spec), default=0)
-        if count * (2 * most_io + 1) > MAX_BURSTS:
+        if count * (2 * most_io + 1) > MAX_GENERATED_BURSTS:
             problems.append(
                 f"--io: {count:,} processes with up to {most_io:,} I/O bursts each would be "
-                f"more than {MAX_BURSTS:,} bursts in all; use fewer processes or a smaller count"
+                f"more than {MAX_GENERATED_BURSTS:,} bursts in all; use fewer processes or a "
+                "smaller count"
             )
     if problems:
         raise OptionError("\n       ".join(dict.fromkeys(problems)))
@@ -584,8 +586,10 @@ def _preset(name: str | None) -> Preset | None:
 def _process_count(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise OptionError(f"--processes: must be a whole number >= 1, got {value!r}")
-    if value > MAX_PROCESSES:
-        raise OptionError(f"--processes: at most {MAX_PROCESSES:,} processes, got {value:,}")
+    if value > MAX_GENERATED_PROCESSES:
+        raise OptionError(
+            f"--processes: at most {MAX_GENERATED_PROCESSES:,} processes, got {value:,}"
+        )
     return int(value)
 
 
@@ -628,18 +632,18 @@ def _round_times(values: np.ndarray, *, integer: bool, minimum: float) -> np.nda
 
 
 def _check_magnitude(arrival: np.ndarray, values: np.ndarray, plan: _Plan) -> None:
-    if len(values) and not values.max() < MAX_TIME:
+    if len(values) and not values.max() < MAX_GENERATED_TIME:
         specs = [str(d) for _, d, _ in plan.classes]
         specs += [str(io_spec.bursts) for _, _, io_spec in plan.classes if io_spec]
         raise LimitError(
             f"a burst drawn from {', '.join(dict.fromkeys(specs))} is {values.max():.3g}, "
-            f"beyond the time limit {MAX_TIME:.0e}; use a distribution with a lighter tail "
-            "(e.g. pareto with a larger alpha)"
+            f"beyond the time limit {MAX_GENERATED_TIME:.0e}; use a distribution with a lighter "
+            "tail (e.g. pareto with a larger alpha)"
         )
-    if len(arrival) and not arrival[-1] < MAX_TIME:
+    if len(arrival) and not arrival[-1] < MAX_GENERATED_TIME:
         raise LimitError(
             f"--arrivals {plan.arrivals}: the last arrival is at {arrival[-1]:.3g}, beyond the "
-            f"time limit {MAX_TIME:.0e}; use a higher rate or fewer processes"
+            f"time limit {MAX_GENERATED_TIME:.0e}; use a higher rate or fewer processes"
         )
 
 

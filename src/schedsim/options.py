@@ -14,13 +14,11 @@ from typing import Any
 
 from schedsim.errors import OptionError
 
-Time = int | float
+# The caps on counts an option may give, re-exported for the policies that declare options.
+from schedsim.limits import MAX_CPUS as MAX_CPUS
+from schedsim.limits import MAX_LEVELS as MAX_LEVELS
 
-# Sanity caps on counts a user gives, so that a typo (an extra few zeros) is an error, not
-# per-CPU or per-level lists of a billion entries.  The timeline stores CPUs and levels as
-# int16, so neither may exceed 32,767 in any case.
-MAX_CPUS = 1024
-MAX_LEVELS = 64
+Time = int | float
 
 
 def shown(text: object) -> str:

@@ -5,11 +5,8 @@ precise location of every problem and the JSON Schema that editors use for compl
 Pydantic's own messages are never shown: :func:`validate_processes` turns each error into
 ``process #3 (pid P4): bursts: must have odd length (CPU first and last), got 4 values``.
 
-Limits on values: times (arrival, bursts) are at most :data:`MAX_TIME` = 10**15, so a
-process's times stay exact both as int64 and as float64 (whose integers are exact up to
-2**53); and the last arrival plus all bursts together at most :data:`MAX_TOTAL_TIME` =
-2**62, so that every time a run reaches, and every sum of times, fits in int64 (ten
-thousand bursts of 10**15 would overflow it).
+Times (arrival, bursts) are at most :data:`~schedsim.limits.MAX_TIME` and whole-number
+attributes fit in int64; :mod:`schedsim.limits` says why.
 """
 
 from __future__ import annotations
@@ -32,12 +29,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from schedsim.limits import INT64_MAX, INT64_MIN, MAX_TIME
 from schedsim.workload import DEFAULT_NICE, DEFAULT_PRIORITY, DEFAULT_TICKETS
 
-MAX_TIME = 10**15
-MAX_TOTAL_TIME = 2**62
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
 NICE_MIN, NICE_MAX = -20, 19
 
 
@@ -77,7 +71,9 @@ class Process(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         title="Process",
-        json_schema_extra={"oneOf": [{"required": ["burst"]}, {"required": ["bursts"]}]},
+        json_schema_extra={
+            "oneOf": [{"required": ["burst"]}, {"required": ["bursts"]}, {"required": ["run"]}]
+        },
     )
 
     pid: Pid
@@ -88,6 +84,19 @@ class Process(BaseModel):
     bursts: Annotated[
         Annotated[list[Burst], Field(min_length=1), AfterValidator(_check_odd)] | None,
         Field(description="CPU, I/O, CPU, ... bursts: odd length, each > 0"),
+    ] = None
+    run: Annotated[
+        list[Any] | None,
+        Field(
+            description=(
+                "a script of steps instead of bursts: {cpu: T}, {io: T}, {lock|unlock: L}, "
+                "{acquire|release: S}, {wait|set|clear: E}, {put|get: Q}, {join: PID}"
+            ),
+        ),
+    ] = None
+    daemon_of: Annotated[
+        Pid | None,
+        Field(description="a daemon process: ended the moment this process finishes"),
     ] = None
     priority: Annotated[
         Integer, Field(description="lower is more important (priority policies)")
@@ -109,10 +118,11 @@ class Process(BaseModel):
 
     @model_validator(mode="after")
     def _one_burst_field(self) -> Process:
-        if (self.burst is None) == (self.bursts is None):
+        given = [self.burst is not None, self.bursts is not None, self.run is not None]
+        if sum(given) != 1:
             raise PydanticCustomError(
                 "burst_choice",
-                "both given" if self.burst is not None else "neither given",
+                "both given" if sum(given) > 1 else "neither given",
             )
         return self
 
@@ -123,6 +133,15 @@ class WorkloadFile(BaseModel):
     model_config = ConfigDict(extra="forbid", title="schedsim workload")
 
     name: Annotated[str, Field(description="workload name (default: the file name)")] = "workload"
+    resources: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description=(
+                "resources for run: scripts: locks: [names], semaphores: {name: initial "
+                "value}, events: [names], queues: {name: capacity}"
+            )
+        ),
+    ] = None
     processes: Annotated[list[Process], Field(min_length=1)]
 
 
@@ -219,6 +238,8 @@ def _message(error: Any, field: str) -> str:
     if kind == "too_short":
         return "must not be empty: give at least one CPU burst, e.g. bursts: [5, 3, 2]"
     if kind == "list_type":
+        if field == "run":
+            return f"must be a list of steps, e.g. [{{cpu: 2}}, {{lock: bus}}]{got}"
         return f"must be a list of numbers, e.g. [5, 3, 2]{got}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"must be a mapping with keys pid, arrival, burst or bursts, ...{got}"
@@ -267,11 +288,14 @@ def validate_processes(processes: list[Any]) -> list[tuple[int, str]]:
             raw = processes[index]
             if detail["type"] == "burst_choice":
                 if detail["msg"] == "both given":
-                    text = "burst, bursts: give only one of them (burst for one CPU burst)"
+                    text = (
+                        "burst, bursts, run: give only one of them (burst for one CPU burst, "
+                        "run for a script of steps)"
+                    )
                 else:
                     text = (
-                        "burst: field required (give burst: N for one CPU burst, or "
-                        "bursts: [cpu, io, cpu, ...])"
+                        "burst: field required (give burst: N for one CPU burst, "
+                        "bursts: [cpu, io, cpu, ...], or run: [steps])"
                     )
             else:
                 field = _field_label(rest)

@@ -18,10 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from schedsim.errors import WorkloadError
+
+if TYPE_CHECKING:
+    from schedsim.program import Program
 
 Time = int | float
 
@@ -54,6 +58,7 @@ class Workload:
     nice: np.ndarray
     name: str = "workload"
     source: str | None = None
+    program: Program | None = None  # scripts and resources, when processes synchronise
     # default: no slice for anyone (filled with zeros for every process)
     slice: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
@@ -178,31 +183,6 @@ class Workload:
             return self._index[pid]
         except KeyError:
             raise WorkloadError(f"{self.name}: no process with pid {pid!r}") from None
-
-    def to_processes(self) -> list[dict[str, object]]:
-        """Plain dicts in file format (pid, arrival, burst or bursts, attributes)."""
-        out: list[dict[str, object]] = []
-        arrivals = self.arrival.tolist()
-        priorities = self.priority.tolist()
-        tickets = self.tickets.tolist()
-        nices = self.nice.tolist()
-        slices = self.slice.tolist()
-        for i, bursts in enumerate(self.iter_bursts()):
-            record: dict[str, object] = {"pid": self.pid[i], "arrival": arrivals[i]}
-            if len(bursts) == 1:
-                record["burst"] = bursts[0]
-            else:
-                record["bursts"] = list(bursts)
-            if priorities[i] != DEFAULT_PRIORITY:
-                record["priority"] = priorities[i]
-            if tickets[i] != DEFAULT_TICKETS:
-                record["tickets"] = tickets[i]
-            if nices[i] != DEFAULT_NICE:
-                record["nice"] = nices[i]
-            if slices[i] != NO_SLICE:
-                record["slice"] = slices[i]
-            out.append(record)
-        return out
 
 
 def time_dtype(values: Sequence[object]) -> type:

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from schedsim.api import load_workload
+from schedsim.atomic import check_writable
 from schedsim.cli.common import (
     engine_options,
     engine_settings,
@@ -17,11 +18,9 @@ from schedsim.cli.common import (
     workload_limit_options,
     workload_limits,
 )
-from schedsim.compare import compare as run_comparison
-from schedsim.compare import comparison_table, metric, save_comparison_plot
+from schedsim.compare import compare_policies, comparison_table, metric, save_comparison_plot
 from schedsim.errors import OptionError
 from schedsim.gantt import VIEWS, chart_rows, check_chart_size, image_format
-from schedsim.output import check_writable
 from schedsim.policies import REGISTRY
 from schedsim.policy_spec import build_policies
 
@@ -98,7 +97,7 @@ def compare(
         rows = chart_rows(plot_by or "cpu", len(workload), settings["cpus"])
         check_chart_size(rows * len(policies))
     charted = plot is not None
-    comparison = run_comparison(
+    comparison = compare_policies(
         workload, policies, rank_by=rank_key, timeline=charted, records=charted, **settings
     )
     if plot is not None:

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import click
 
+from schedsim.atomic import check_writable, write_atomic
 from schedsim.errors import OptionError
 from schedsim.gantt import VIEWS, chart_rows, check_chart_size, image_format
+from schedsim.limits import MAX_RESULT_BYTES
 from schedsim.options import parse_size
-from schedsim.output import check_writable, write_atomic
-from schedsim.result import MAX_RESULT_BYTES, Result, ResultFileError
+from schedsim.result import Result
 
 F = Callable[..., Any]
-HOW_TO_SAVE = "write one with 'schedsim run FILE --format json --output RESULT.json'"
 
 
 def chart_options(function: F) -> F:
@@ -126,30 +125,6 @@ class PreparedChart:
             write_atomic(self.path, self.image)
 
 
-def read_result(path: str, max_bytes: int | None = MAX_RESULT_BYTES) -> Result:
-    """Load a saved result file, with one clear error for every way that can fail; files
-    over ``max_bytes`` are refused before reading (None: no bound)."""
-    try:
-        size = Path(path).stat().st_size
-        if max_bytes is not None and size > max_bytes:
-            raise ResultFileError(
-                f"{path}: file is {size:,} bytes, over the {max_bytes:,}-byte limit for result "
-                "files; raise it with --max-file-size"
-            )
-        if not Path(path).is_file() and not Path(path).is_dir():
-            raise ResultFileError(f"{path}: not a regular file; give a result file")
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ResultFileError(f"{path}: no such file; {HOW_TO_SAVE}") from None
-    except IsADirectoryError:
-        raise ResultFileError(f"{path}: is a directory; give a result file") from None
-    except UnicodeDecodeError:
-        raise ResultFileError(f"{path}: not a text file; {HOW_TO_SAVE}") from None
-    except OSError as error:
-        raise ResultFileError(f"{path}: cannot read: {error.strerror or error}") from None
-    return Result.from_json(text, source=path)
-
-
 @click.command()
 @click.argument("result_file", metavar="RESULT.json")
 @click.option(
@@ -194,5 +169,5 @@ def gantt(
         max_bytes = MAX_RESULT_BYTES if max_file_size is None else parse_size(max_file_size)
     except OptionError as error:
         raise OptionError(f"--max-file-size: {error}") from None
-    result = read_result(result_file, max_bytes)
+    result = Result.load(result_file, max_bytes=max_bytes)
     click.echo(request.render(result, width=width), nl=False)

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from schedsim.atomic import check_writable
 from schedsim.errors import OptionError
-from schedsim.generate import MAX_PROCESSES, PRESETS, generate_workload, summary, target_load
+from schedsim.generate import PRESETS, generate_workload, summary, target_load
+from schedsim.limits import MAX_GENERATED_PROCESSES
 from schedsim.loaders import SUPPORTED_EXTENSIONS, save_workload, workload_to_yaml
-from schedsim.output import check_writable
 
 HELP = """Generate a random workload: arrival times, CPU and I/O bursts and attributes drawn
 from distributions, with one seed (same options and seed, byte-identical file).
@@ -57,7 +58,8 @@ def _presets_help() -> str:
     "-n",
     type=int,
     default=None,
-    help=f"how many processes, P1..Pn (default 100, or the preset's; at most {MAX_PROCESSES:,})",
+    help="how many processes, P1..Pn (default 100, or the preset's; "
+    f"at most {MAX_GENERATED_PROCESSES:,})",
 )
 @click.option(
     "--arrivals",

@@ -8,10 +8,10 @@ from typing import Any
 import click
 
 from schedsim.api import load_workload
+from schedsim.atomic import check_writable, write_atomic
 from schedsim.cli.common import build_policy, policy_options, split_policy_options
 from schedsim.engine import TIES
 from schedsim.errors import OptionError
-from schedsim.output import check_writable, write_atomic
 from schedsim.real.compare import render_comparison, save_comparison_gantt
 from schedsim.real.kernel import KERNEL_POLICIES
 from schedsim.real.measure import MODES, PREEMPTIONS, default_preemption, measure

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from schedsim.api import load_workload, simulate
+from schedsim.atomic import AtomicFile, check_writable
 from schedsim.cli.common import (
     build_policy,
     engine_options,
@@ -21,8 +22,7 @@ from schedsim.cli.common import (
     workload_limits,
 )
 from schedsim.cli.gantt import ChartRequest, chart_options
-from schedsim.errors import OptionError
-from schedsim.output import AtomicFile, check_writable
+from schedsim.errors import EXIT_DEADLOCK, OptionError
 from schedsim.report import jobs_csv_chunks, render_table
 
 
@@ -123,3 +123,7 @@ def run(
     for piece in shown:
         click.echo(piece, nl=False)
     click.echo(chart.text, nl=False)
+    if result.deadlock is not None:  # what happened up to it was shown: exit 3 says so
+        if output_format != "table":
+            click.echo(f"Deadlock: {result.deadlock['message']}", err=True)
+        raise SystemExit(EXIT_DEADLOCK)

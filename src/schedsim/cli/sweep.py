@@ -13,6 +13,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from schedsim.atomic import check_writable, write_atomic
 from schedsim.cli.common import (
     engine_options,
     engine_settings,
@@ -23,7 +24,6 @@ from schedsim.cli.common import (
 from schedsim.compare import metric
 from schedsim.errors import OptionError
 from schedsim.gantt import image_format
-from schedsim.output import check_writable, write_atomic
 from schedsim.sweep import (
     ENGINE_PARAMETERS,
     Progress,
@@ -166,6 +166,7 @@ def sweep(
         cpus=settings["cpus"],
         context_switch=settings["context_switch"],
         ties=settings["ties"],
+        locks=settings["locks"],
         max_slices=max_slices,
     )
     with progress_bar(len(points)) as advance:

@@ -7,8 +7,8 @@ data row, i.e. line N + 1 of the file) or ``file: array[index] (pid P): message`
 
 One module per format -- :mod:`~schedsim.loaders.documents` (YAML and JSON),
 :mod:`~schedsim.loaders.csv_files`, :mod:`~schedsim.loaders.npz_files` -- plus
-:mod:`~schedsim.loaders.writers` for saving and :mod:`~schedsim.loaders.common` for the
-limits and the Workload they all build.
+:mod:`~schedsim.loaders.writers` for saving and :mod:`~schedsim.loaders.common` for what
+they share (the limits of one load, reading the file, building the Workload).
 
 Formats:
 
@@ -21,20 +21,21 @@ Formats:
 * NPZ -- bulk: arrays ``pid``, ``arrival``, ``burst_offsets``, ``burst_values`` and optional
   ``priority``, ``tickets``, ``nice``, ``name``; always read with ``allow_pickle=False``.
 
-Limits, so that no file -- hostile or mistaken -- can exhaust memory or time.  Each is
-checked before the expensive work it guards (size before reading, counts while parsing):
+Limits (their values are in :mod:`schedsim.limits`), so that no file -- hostile or mistaken
+-- can exhaust memory or time.  Each is checked before the expensive work it guards (size
+before reading, counts while parsing):
 
 * YAML and JSON build one Python object per value, so they are meant for hand-written
-  files: at most :data:`MAX_BYTES` (64 MiB), :data:`MAX_PROCESSES` (200,000) processes and
-  :data:`BURSTS_PER_PROCESS` (10) times as many burst values in all (2,000,000); at most
-  :data:`MAX_KEYS` keys in a mapping and :data:`NODES_PER_PROCESS` values per process
+  files: at most ``MAX_DOCUMENT_BYTES`` (64 MiB), ``MAX_DOCUMENT_PROCESSES`` (200,000)
+  processes and ``BURSTS_PER_PROCESS`` (10) times as many burst values in all (2,000,000);
+  at most ``MAX_KEYS`` keys in a mapping and ``NODES_PER_PROCESS`` values per process
   allowed overall, so a document cannot hide millions of values inside one process.
-* CSV and NPZ (bulk): at most :data:`MAX_BULK_BYTES` (512 MiB; for NPZ the size of the
-  arrays once decompressed, so a "zip bomb" is refused before inflating) and
-  :data:`MAX_BULK_PROCESSES` (10,000,000) processes, counted from the lines before parsing.
+* CSV and NPZ (bulk): at most ``MAX_BULK_BYTES`` (512 MiB; for NPZ the size of the arrays
+  once decompressed, so a "zip bomb" is refused before inflating) and
+  ``MAX_BULK_PROCESSES`` (10,000,000) processes, counted from the lines before parsing.
 * YAML anchors, aliases and tags are rejected (workloads need none, aliases make "billion
   laughs" documents possible, and tags such as ``!!python/object`` would run code in an
-  unsafe loader), as is nesting deeper than :data:`MAX_DEPTH` levels.
+  unsafe loader), as is nesting deeper than ``MAX_DEPTH`` levels.
 
 ``load_workload(path, max_bytes=..., max_processes=...)`` overrides the byte and process
 limits for any format (None lifts them; the burst and value budgets scale with the process
@@ -51,11 +52,6 @@ from typing import Any
 from schedsim.errors import WorkloadError
 from schedsim.loaders.common import (
     FORMAT_DEFAULT,
-    MAX_BULK_BYTES,
-    MAX_BULK_PROCESSES,
-    MAX_BYTES,
-    MAX_DEPTH,
-    MAX_PROCESSES,
     SUPPORTED_EXTENSIONS,
     Limit,
     decode,
@@ -78,11 +74,6 @@ from schedsim.workload import Workload
 
 __all__ = [
     "FORMAT_DEFAULT",
-    "MAX_BULK_BYTES",
-    "MAX_BULK_PROCESSES",
-    "MAX_BYTES",
-    "MAX_DEPTH",
-    "MAX_PROCESSES",
     "SUPPORTED_EXTENSIONS",
     "load_workload",
     "save_workload",

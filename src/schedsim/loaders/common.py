@@ -1,5 +1,5 @@
-"""What every workload format shares: the limits, reading and decoding a file, and
-building the checked Workload."""
+"""What every workload format shares: the limits of one load, reading and decoding a file,
+and building the checked Workload."""
 
 from __future__ import annotations
 
@@ -11,18 +11,18 @@ from typing import Final
 import numpy as np
 
 from schedsim.errors import OptionError, WorkloadError
-from schedsim.schema import MAX_TOTAL_TIME
+from schedsim.limits import (
+    BURSTS_PER_PROCESS,
+    MAX_BULK_BYTES,
+    MAX_BULK_PROCESSES,
+    MAX_DOCUMENT_BYTES,
+    MAX_DOCUMENT_PROCESSES,
+    MAX_TOTAL_TIME,
+    NODES_PER_PROCESS,
+)
 from schedsim.workload import DEFAULT_NICE, DEFAULT_PRIORITY, DEFAULT_TICKETS, Workload
 
 SUPPORTED_EXTENSIONS = (".yaml", ".yml", ".json", ".csv", ".npz")
-MAX_BYTES = 64 * 1024 * 1024
-MAX_PROCESSES = 200_000
-BURSTS_PER_PROCESS = 10
-NODES_PER_PROCESS = 16
-MAX_KEYS = 64
-MAX_DEPTH = 32
-MAX_BULK_BYTES = 512 * 1024 * 1024
-MAX_BULK_PROCESSES = 10_000_000
 BULK_ADVICE = "use CSV or NPZ for bulk workloads"
 ATTRIBUTES = (
     ("priority", DEFAULT_PRIORITY),
@@ -71,7 +71,11 @@ class Limits:
 
 
 def limits_for(bulk: bool, max_bytes: Limit, max_processes: Limit) -> Limits:
-    defaults = (MAX_BULK_BYTES, MAX_BULK_PROCESSES) if bulk else (MAX_BYTES, MAX_PROCESSES)
+    defaults = (
+        (MAX_BULK_BYTES, MAX_BULK_PROCESSES)
+        if bulk
+        else (MAX_DOCUMENT_BYTES, MAX_DOCUMENT_PROCESSES)
+    )
     chosen: list[float] = []
     for name, given, default in zip(
         ("max_bytes", "max_processes"), (max_bytes, max_processes), defaults, strict=True

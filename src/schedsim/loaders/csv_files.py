@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from schedsim.errors import WorkloadError
+from schedsim.limits import INT64_MAX, INT64_MIN
 from schedsim.loaders.common import (
     ATTRIBUTES,
     Limits,
@@ -21,8 +22,6 @@ from schedsim.loaders.common import (
     decode,
 )
 from schedsim.schema import (
-    INT64_MAX,
-    INT64_MIN,
     check_columns,
     describe,
     plain,

@@ -10,13 +10,13 @@ from collections.abc import Callable
 import numpy as np
 
 from schedsim.errors import WorkloadError
+from schedsim.limits import INT64_MAX
 from schedsim.loaders.common import (
     ATTRIBUTES,
     Limits,
     build_workload,
 )
 from schedsim.schema import (
-    INT64_MAX,
     check_columns,
     describe,
     plain,

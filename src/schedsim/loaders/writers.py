@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from schedsim.atomic import write_atomic
 from schedsim.loaders.common import (
     ATTRIBUTES,
     format_of,
 )
-from schedsim.output import write_atomic
 from schedsim.workload import NO_SLICE, Workload
 
 

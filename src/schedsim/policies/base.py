@@ -10,9 +10,12 @@ Hook protocol (the driver guarantees the order; ``now`` is ``self.clock.now``):
 
 ``on_ready(job)``
     ``job`` starts a new CPU burst and is ready: it arrived, or its I/O completed.
-``pick_next() -> job``
-    Called only when at least one job is ready.  Remove one ready job from the ready
-    structure and return it; it will run on a CPU.
+``pick_next() -> job | None``
+    Called only when at least one job is ready and a CPU is free.  Remove one ready job
+    from the ready structure and return it; it will run on a CPU.  A policy that wants a
+    free CPU left idle for now (a model of a lock that lets one thread run at a time) returns
+    None: no more jobs are dispatched at this instant, and it is asked again at the next
+    one.  (After a preemption it must name a job: the CPU was freed for it.)
 ``time_slice(job) -> time``
     How long ``job`` may run before the driver asks again (``math.inf``: until its burst
     ends).  Called right after ``pick_next`` returned ``job``.  Must be > 0.  A policy whose
@@ -39,6 +42,21 @@ Hook protocol (the driver guarantees the order; ``now`` is ``self.clock.now``):
     A policy that needs no timer in its current configuration simply does not provide
     ``next_timer`` (MLFQ binds it in ``reset`` only when boosting is on).
 
+``on_priority(job, priority)``
+    For processes that synchronise under ``--locks inherit`` or ``ceiling``: ``job``'s
+    effective priority is now ``priority`` (it inherited one, entered a lock's ceiling, or
+    got its own back).  A policy that orders jobs by priority re-files ``job`` if it holds
+    it; the driver then asks :meth:`preempt`.  ``jobs.priority`` stays the static one.
+``on_burst_extended(job, added)``
+    For processes that synchronise: a running job passed a step that could have made it
+    wait (it did not), so its CPU burst goes on and ``remaining[job]`` grew by ``added``.  A
+    policy that measures a running job's progress as the drop of ``remaining`` since it
+    picked the job adds ``added`` to its snapshot.
+``on_removed(job)``
+    A ready job leaves the system without running: a daemon process ended because its
+    parent finished.  Drop it from the ready structure.  (Default: the run fails with a
+    message saying the policy cannot do it.)
+
 ``fixed_order(arrival_order) -> order | None``
     An optional shortcut (``arrival_order``: the job ids by arrival time, file order on
     ties, as a numpy array).  A policy that, on one CPU and a workload without I/O, runs every
@@ -54,6 +72,7 @@ of its ready structure (FCFS binds ``on_ready`` to ``deque.append``) in ``reset`
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -78,7 +97,10 @@ class JobsView:
     last became ready (exact while it waits); :meth:`remaining_now` also accounts for the
     time it has been running on a CPU.  ``integer_times`` is True when every time of the run
     is a Python int (an integer workload in the simulator), so a policy may keep exact
-    integer arithmetic; drivers with float or measured times leave it False.
+    integer arithmetic; drivers with float or measured times leave it False.  ``native`` is
+    True when the driver runs compiled code and wants compiled hooks where a policy has them
+    (float times, the extension built, ``SCHEDSIM_PURE_PYTHON`` not set): MLFQ then binds
+    its hooks to its compiled core.
 
     The static columns (``arrival``, ``priority``, ``tickets``, ``nice``, and whatever else
     the workload declares in :meth:`Workload.job_columns`) are attributes of the view.
@@ -99,9 +121,11 @@ class JobsView:
         burst_number: Sequence[int],
         clock: Clock,
         integer_times: bool = False,
+        native: bool = False,
     ) -> None:
         self.pid = pid
         self.integer_times = integer_times
+        self.native = native
         # Static columns are turned into lists only when a policy first reads them: most
         # policies read none, and at a million jobs each list costs time and tens of MB.
         self._sources = dict(columns)
@@ -120,6 +144,7 @@ class JobsView:
         burst_number: Sequence[int],
         clock: Clock,
         integer_times: bool = False,
+        native: bool = False,
     ) -> JobsView:
         """The view every driver gives its policy over ``workload``'s jobs."""
         return cls(
@@ -130,6 +155,7 @@ class JobsView:
             burst_number=burst_number,
             clock=clock,
             integer_times=integer_times,
+            native=native,
         )
 
     def __getattr__(self, name: str) -> Any:
@@ -150,6 +176,10 @@ class JobsView:
         if since is None:
             return self.remaining[job]
         return self.remaining[job] - max(0, self.clock.now - since)
+
+    def is_running(self, job: int) -> bool:
+        """Whether ``job`` is on a CPU now."""
+        return self._running_since[job] is not None
 
     def burst_number(self, job: int) -> int:
         """0 for the first CPU burst, 1 for the one after the first I/O, ..."""
@@ -220,7 +250,7 @@ class Policy:
     def on_ready(self, job: int) -> None:
         raise NotImplementedError
 
-    def pick_next(self) -> int:
+    def pick_next(self) -> int | None:
         raise NotImplementedError
 
     def time_slice(self, job: int) -> Time:
@@ -237,6 +267,15 @@ class Policy:
 
     def preempt(self, running: Sequence[int]) -> int | None:
         return None
+
+    def on_priority(self, job: int, priority: int) -> None:
+        return None
+
+    def on_burst_extended(self, job: int, added: Time) -> None:
+        return None
+
+    def on_removed(self, job: int) -> None:
+        raise NotImplementedError(f"policy {self.name!r} cannot remove a ready job")
 
     def next_timer(self) -> Time | None:
         return None
@@ -275,6 +314,13 @@ def slice_source(policy: Policy) -> tuple[Callable[[int], Time] | None, Time]:
             )
         return None, value
     return (policy.time_slice if overrides(policy, "time_slice") else None), math.inf
+
+
+def remove_from_heap(heap: list[tuple[Any, ...]], job: int) -> None:
+    """Take ``job`` (the last field of its entry) out of a ready heap, in place (for
+    ``on_removed``: rare, so a linear pass is fine)."""
+    heap[:] = [entry for entry in heap if entry[-1] != job]
+    heapq.heapify(heap)
 
 
 def overrides(policy: Policy, hook: str) -> bool:

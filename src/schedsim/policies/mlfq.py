@@ -26,16 +26,16 @@ slice of a few ulps would end at the instant it starts, again and again.  So a j
 is within ``TOLERANCE`` x quantum of a boundary gets a fresh quantum, and use within
 ``TOLERANCE`` x allotment below the allotment reaches it.  Integer runs stay exact.
 
-For a float workload the hooks are the methods of ``schedsim._cengine.MLFQCore`` (when the
-extension was built and ``SCHEDSIM_PURE_PYTHON`` is not ``1``): the same rules with the same
-float operations in the same order, so the schedule is bit-identical, about ten times
-faster.  The Python hooks below remain the specification and run everything else.
+When the driver asks for compiled hooks (``JobsView.native``: a float workload in the
+compiled loop) the hooks are the methods of ``schedsim.policies._mlfq_core.MLFQCore`` (when
+that extension was built): the same rules with the same float operations in the same order,
+so the schedule is bit-identical, about ten times faster.  The Python hooks below remain the
+specification and run everything else.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -55,7 +55,9 @@ from schedsim.options import (
 from schedsim.policies.base import JobsView, Policy, Time
 
 try:
-    from schedsim._cengine import MLFQCore  # type: ignore[import-not-found,unused-ignore]
+    from schedsim.policies._mlfq_core import (  # type: ignore[import-not-found,unused-ignore]
+        MLFQCore,
+    )
 except ImportError:  # built without a C compiler: the Python hooks run everything
     MLFQCore = None
 
@@ -164,8 +166,8 @@ class MLFQ(Policy):
         """The compiled core for a float run, or None where the Python hooks must run."""
         if (
             MLFQCore is None
+            or not jobs.native
             or jobs.integer_times
-            or os.environ.get("SCHEDSIM_PURE_PYTHON") == "1"
             or any(
                 isinstance(value, int) and abs(value) > _EXACT_DOUBLE
                 for value in self.quanta + self.allotments
@@ -259,6 +261,11 @@ class MLFQ(Policy):
             self.used[job] = 0
         else:
             self._charge(job, ran)
+
+    def on_removed(self, job: int) -> None:
+        """A ready job leaves (an ended daemon): out of its level's queue.  (The compiled
+        core is bound only for the compiled loop, which never ends a job.)"""
+        self.queues[self.level[job]].remove(job)
 
     def preempt(self, running: Sequence[int]) -> int | None:
         best = next((level for level, queue in enumerate(self.queues) if queue), None)

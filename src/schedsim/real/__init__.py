@@ -51,16 +51,16 @@ signals (SIGSTOP / SIGCONT)
 
 from __future__ import annotations
 
-from schedsim.real.compare import Comparison, compare, render_comparison
+from schedsim.real.compare import MeasuredComparison, compare_measured, render_comparison
 from schedsim.real.measure import MODES, PREEMPTIONS, Measurement, measure
 from schedsim.real.plan import parse_unit
 
 __all__ = [
     "MODES",
     "PREEMPTIONS",
-    "Comparison",
+    "MeasuredComparison",
     "Measurement",
-    "compare",
+    "compare_measured",
     "measure",
     "parse_unit",
     "render_comparison",

@@ -31,7 +31,7 @@ METRICS = ("turnaround", "waiting", "response")
 
 
 @dataclass
-class Comparison:
+class MeasuredComparison:
     """Per process rows and a summary (plain data: it is also the JSON form)."""
 
     rows: list[dict[str, Any]]
@@ -54,7 +54,9 @@ class Comparison:
         return json.dumps(_finite(self.to_dict()), indent=2) + "\n"
 
 
-def compare(simulated: Result, measured: Result, *, counterpart: str | None = None) -> Comparison:
+def compare_measured(
+    simulated: Result, measured: Result, *, counterpart: str | None = None
+) -> MeasuredComparison:
     """Lay ``measured`` beside ``simulated`` (same workload, same processes)."""
     if simulated.pids != measured.pids:
         raise ValueError("the two results are not of the same processes")
@@ -114,7 +116,7 @@ def compare(simulated: Result, measured: Result, *, counterpart: str | None = No
     }
     if counterpart is not None:
         summary["compared_with"] = counterpart
-    return Comparison(rows=rows, summary=summary, simulated=simulated, measured=measured)
+    return MeasuredComparison(rows=rows, summary=summary, simulated=simulated, measured=measured)
 
 
 def order_matches(simulated_finish: np.ndarray, measured_finish: np.ndarray) -> bool:
@@ -124,7 +126,7 @@ def order_matches(simulated_finish: np.ndarray, measured_finish: np.ndarray) -> 
     return bool(np.all(measured[:-1] <= measured[1:]))
 
 
-def render_comparison(comparison: Comparison, *, width: int | None = None) -> str:
+def render_comparison(comparison: MeasuredComparison, *, width: int | None = None) -> str:
     """The comparison as plain-text tables."""
     console = Console(width=width or 100, record=True, force_terminal=False, color_system=None)
     simulated, measured = comparison.simulated, comparison.measured
@@ -158,7 +160,7 @@ def _describe_run(simulated: Result, measured: Result) -> str:
     return how + (f", {cpus} CPUs" if cpus != 1 else "")
 
 
-def _process_table(comparison: Comparison) -> Table:
+def _process_table(comparison: MeasuredComparison) -> Table:
     table = Table(title="Simulated vs measured", title_justify="left", show_edge=False)
     for heading in ("pid", "metric", "simulated", "measured", "difference", "relative"):
         table.add_column(heading, justify="left" if heading in ("pid", "metric") else "right")
@@ -178,7 +180,7 @@ def _process_table(comparison: Comparison) -> Table:
     return table
 
 
-def _summary_table(comparison: Comparison) -> Table:
+def _summary_table(comparison: MeasuredComparison) -> Table:
     summary = comparison.summary
     table = Table(title="Summary", title_justify="left", show_edge=False)
     table.add_column("", justify="left")
@@ -267,7 +269,7 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def comparison_gantt(comparison: Comparison, *, by: str | None = None) -> Any:
+def comparison_gantt(comparison: MeasuredComparison, *, by: str | None = None) -> Any:
     """One figure: the simulated schedule above the measured one, on a shared time axis."""
     from matplotlib.figure import Figure
 
@@ -328,10 +330,12 @@ def comparison_gantt(comparison: Comparison, *, by: str | None = None) -> Any:
     return figure
 
 
-def save_comparison_gantt(comparison: Comparison, path: str, *, by: str | None = None) -> None:
+def save_comparison_gantt(
+    comparison: MeasuredComparison, path: str, *, by: str | None = None
+) -> None:
     """Draw :func:`comparison_gantt` and write it to ``path`` (png, svg or pdf), atomically."""
     from schedsim import gantt
-    from schedsim.output import write_atomic
+    from schedsim.atomic import write_atomic
 
     gantt.image_format(path)
     write_atomic(path, gantt.figure_bytes(comparison_gantt(comparison, by=by), path))

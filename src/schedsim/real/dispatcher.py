@@ -1,9 +1,10 @@
 """The dispatcher: runs a policy over real worker processes, against the wall clock.
 
-It is the simulator's engine (:mod:`schedsim.engine`) with real time in place of simulated
-time: the same policy object, the same hooks in the same order, the same bookkeeping of
-``remaining``/``running_since``/``burst_number`` that policies read through their
-``JobsView`` — only the events come from the world instead of from arithmetic.
+It feeds real events to the same :class:`~schedsim.core.Scheduler` the simulator feeds
+simulated ones: the same policy object, the same rules of an instant, the same checks and
+error messages, the same bookkeeping of ``remaining``/``running_since``/``burst_number``
+that policies read through their ``JobsView`` (the sliver rule included).  What is left here
+is the physical side: workers, signals, pipes and wall-clock timestamps.
 
 Events and instants
 ===================
@@ -67,7 +68,7 @@ import os
 import select
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, NoReturn
@@ -75,19 +76,18 @@ from typing import Any, NoReturn
 import numpy as np
 
 from schedsim.clock import WallClock
-from schedsim.errors import ExecutionError, PolicyError, SchedsimError
-from schedsim.policies.base import JobsView, Policy, overrides, slice_source
+from schedsim.core import RUNNING, PolicyRun, Scheduler, policy_failed
+from schedsim.errors import ExecutionError, SchedsimError
+from schedsim.policies.base import Policy
 from schedsim.real.messages import GO, QUIT, unpack
 from schedsim.real.plan import CorePlan
 from schedsim.real.safety import ParentSession, describe_exit, sigint_blocked
 from schedsim.real.worker import COOPERATIVE, SIGNALS, WorkerSpec, worker_main
-from schedsim.trace import BLOCKED, EXPIRED, FINISHED, PREEMPTED, RESLICED, Timeline, Trace
+from schedsim.trace import BLOCKED, EXPIRED, FINISHED, RESLICED, Timeline, Trace
 from schedsim.workload import Workload
 
 INF = math.inf
 
-# Job states, as in the engine.
-NEW, READY, RUNNING, BLOCKED_IO, DONE = 0, 1, 2, 3, 4
 # What a worker is physically doing.
 IDLE, ACTIVE, HELD = 0, 1, 2  # waiting for "go" (or in I/O) / running / stopped mid-burst
 
@@ -167,51 +167,38 @@ class Dispatcher:
 
         n = len(workload)
         self.n = n
-        self.values: list[float] = workload.burst_values.tolist()
-        offsets: list[int] = workload.burst_offsets.tolist()
-        self.burst_pos: list[int] = offsets[:-1]
-        self.burst_end: list[int] = offsets[1:]
-        self.first_offset: list[int] = offsets[:-1]
         self.seconds: list[tuple[float, ...]] = [
             tuple(v * unit_seconds for v in workload.bursts(i)) for i in range(n)
         ]
-        order = np.argsort(workload.arrival, kind="stable")
-        self.arrival_order: list[int] = order.tolist()
-        self.arrival_times: list[float] = [*workload.arrival[order].tolist(), INF]
-
-        self.remaining: list[Any] = [0] * n
-        self.running_since: list[Any] = [None] * n
-        self.burst_number: list[int] = [0] * n
+        self.first_offset: list[int] = workload.burst_offsets[:-1].tolist()
         self.clock = InstantClock(unit_seconds)
-        self.view = JobsView.of_workload(
-            workload,
-            remaining=self.remaining,
-            running_since=self.running_since,
-            burst_number=self.burst_number,
-            clock=self.clock,
+        # The rules: the scheduler core, told what happens; it tells back through callbacks.
+        self.core = Scheduler(
+            PolicyRun(workload, policy, clock=self.clock, seed=seed, levels=True),
+            cpus=cpus,
+            ties=ties,
         )
-
-        # Logical (policy) state, as in the engine.
-        self.status = [NEW] * n
-        self.first_run: list[float | None] = [None] * n
-        self.finish: list[float | None] = [None] * n
-        self.slices = [0] * n
-        self.last_cpu = [-1] * n
-        self.cpu_job = [-1] * cpus
-        self.cpu_expiry = [INF] * cpus  # real time (units) the slice expires
-        self.cpu_start = [0.0] * cpus  # when the slice began, in the schedule's time
-        self.cpu_dispatched = [0.0] * cpus  # wall time of the decision, in units
-        self.cpu_slice: list[Any] = [0] * cpus
-        self.cpu_last = [-1] * cpus
-        self.cpu_level = [-1] * cpus
-        self.ready = 0
-        self.done = 0
+        self.core.slice_ended = self._slice_ended
+        self.core.take_off = self._take_off
+        self.core.dispatched = self._dispatched
+        self.arrival_order: list[int] = self.core.run.arrival_order.tolist()
+        self.arrival_times: list[float] = [*self.core.run.arrival_times.tolist(), INF]
         self.cursor = 0
-        self.switches = 0
         # I/O completions: (real time, real start of the I/O, job, time in the schedule)
         self.io_heap: list[tuple[float, float, int, float]] = []
         self.schedule_now = 0.0
         self.timer_at: float = INF
+        # Real time per CPU, in units: when its slice expires, when its job was dispatched.
+        self.cpu_expiry = [INF] * cpus
+        self.cpu_dispatched = [0.0] * cpus
+        # What the measured trace reports: real first runs and finishes, in units.
+        self.first_run: list[float | None] = [None] * n
+        self.finish: list[float | None] = [None] * n
+        # The instant being handled, for the core's callbacks.
+        self.real = 0.0  # when its last event happened (units)
+        self.continuing: set[int] = set()  # expiring jobs not stopped (nobody waits)
+        self.starts: list[tuple[int, int]] = []  # (cpu, job) dispatched at this instant
+        self.ended_at = 0.0  # when the burst being released really ended (units)
 
         # Physical state of the workers.
         self.processes: list[BaseProcess] = []
@@ -239,10 +226,6 @@ class Dispatcher:
         self.stolen = [0.0] * n  # seconds a running worker was not running, unasked
         self.stops = 0
         self.started = False
-        self.grant: Callable[[int], Any] = lambda job: INF
-        self.hook_on_burst_end: Callable[..., Any] | None = None
-        self.hook_next_timer: Callable[..., Any] | None = None
-        self.hook_slice_level: Callable[..., Any] | None = None
         self.overrun_at = INF
         self._descriptor_cache: dict[int, tuple[int, bool]] | None = None
 
@@ -325,42 +308,22 @@ class Dispatcher:
 
     # -- the loop -----------------------------------------------------------------------------
     def _run_loop(self) -> None:
-        policy = self.policy
-        policy.reset(self.view, self.clock, np.random.default_rng(self.seed))
-        self.grant = self._slice_hook()
-        self.hook_on_burst_end = self._hook("on_burst_end")
-        self.hook_next_timer = self._hook("next_timer")
-        self.hook_slice_level = self._hook("slice_level")
+        core = self.core
         self.clock.start(time.monotonic() + 0.002)
         self.started = True
         self.overrun_at = self.clock.origin + self.overrun_seconds
-        upcoming = self.hook_next_timer() if self.hook_next_timer is not None else None
-        self.timer_at = INF if upcoming is None else upcoming
-        while self.done < self.n:
+        self.timer_at = core.first_timer()
+        while core.done < self.n:
             first = self._await_event()
             until = self._gather(first)
             try:
                 self._instant(until)
-            except SchedsimError:
-                raise
-            except OSError:
+            except (SchedsimError, OSError):
                 raise
             except Exception as error:  # a policy hook raised: say which policy and when
-                raise PolicyError(
-                    f"policy {policy.name!r} failed at time {self.clock.now:.3f} of a real run: "
-                    f"{type(error).__name__}: {error}"
-                ) from error
+                raise policy_failed(self.policy, self.clock.now, error) from error
             finally:
                 self.clock.hold(None)
-
-    def _hook(self, name: str) -> Callable[..., Any] | None:
-        return getattr(self.policy, name) if overrides(self.policy, name) else None
-
-    def _slice_hook(self) -> Callable[[int], Any]:
-        """How long a dispatched job may run: the policy's ``time_slice`` hook, the fixed
-        number a policy may set instead (round robin's quantum), or to the end of the burst."""
-        hook, fixed = slice_source(self.policy)
-        return hook if hook is not None else lambda job: fixed
 
     def _next_timer(self) -> float:
         """The earliest timed event: arrival, slice expiry, I/O completion, policy timer."""
@@ -392,7 +355,7 @@ class Dispatcher:
         to_units = self.clock.to_units
         return [
             to_units(report[0])
-            for job in self.cpu_job
+            for job in self.core.cpu_job
             if job >= 0 and (report := self.burst_report[job]) is not None
         ]
 
@@ -400,7 +363,7 @@ class Dispatcher:
         """When the running workers that have not reported a burst end should (monotonic)."""
         return [
             self.expected_end[job]
-            for job in self.cpu_job
+            for job in self.core.cpu_job
             if job >= 0 and self.burst_report[job] is None
         ]
 
@@ -413,11 +376,8 @@ class Dispatcher:
             timer = self._next_timer()
             if reported or timer <= self._now_units():
                 return min([*reported, timer])
-            if timer == INF and all(job < 0 for job in self.cpu_job):
-                raise PolicyError(
-                    f"policy {self.policy.name!r} holds {self.ready} ready job(s) it never "
-                    f"picks ({self.n - self.done} job(s) unfinished)"
-                )
+            if timer == INF and all(job < 0 for job in self.core.cpu_job):
+                raise self.core.stuck()
             expected = self._expected_ends()
             attention = min([*expected, to_monotonic(timer)])
             self._wait(to_monotonic(timer), attention)
@@ -563,33 +523,68 @@ class Dispatcher:
         self.slice_started[job] = at
         if self.first_run[job] is None:
             self.first_run[job] = self.clock.to_units(at)
-        position = self.burst_pos[job] - self.first_offset[job]
+        position = self.core.burst_pos[job] - self.first_offset[job]
         self.expected_end[job] = at + max(0.0, self.seconds[job][position] - cpu_so_far)
 
     # -- one instant ----------------------------------------------------------------------------
     def _instant(self, until: float) -> None:
-        """Handle every event up to ``until`` (units) as one instant, in the engine's order."""
-        policy = self.policy
-        cpus = self.cpus
-        to_units = self.clock.to_units
-        real_times: list[float] = []  # when the events happened
-        times: list[float] = []  # when the schedule says they happen
+        """Handle every event up to ``until`` (units) as one instant: tell the core what
+        happened, in the engine's order, then act on what it decided."""
+        happened = self._happened(until)
+        if happened is None:
+            return
+        ending, expiring, arrivals, completions, timer, t, real = happened
+        core = self.core
+        self.schedule_now = t
+        self.clock.hold(t)
+        self.real = real
+        self.starts = []
+        self._release(ending, expiring, not (core.ready or arrivals or completions), t)
+        core.make_ready(arrivals, completions)
+        if timer and core.fire_timer(t):
+            for cpu, job in enumerate(core.cpu_job):  # the slices restarted at t
+                if job >= 0:
+                    self._set_expiry(cpu, real)
+        core.decide(t)
+        self.timer_at = core.next_timer(self.timer_at if timer else -INF)
+        self.clock.hold(None)
 
-        ending: set[int] = set()  # CPUs whose job reported the end of its burst
+        # -- the physical side: hold jobs that did not get their CPU back, start the rest --
+        continuing = self.continuing
+        left_out = [job for job in continuing if core.status[job] != RUNNING]
+        if left_out:  # cannot happen (each goes back to its own free CPU); never run two
+            self._hold(left_out)
+        if any(job not in continuing for _, job in self.starts):
+            self.reactions.append(time.monotonic() - self.clock.to_monotonic(real))
+        for cpu, job in self.starts:
+            self._start(cpu, job, continuing, real)
+
+    def _happened(
+        self, until: float
+    ) -> tuple[set[int], list[int], list[int], list[int], bool, float, float] | None:
+        """The events up to ``until`` (units): CPUs whose job reported the end of its burst,
+        CPUs whose slice expired, arrivals, I/O completions, the policy's timer; with the
+        instant's time in the schedule (the latest time the schedule gives one of them, never
+        before the previous instant) and in reality (when the last one really happened)."""
+        core = self.core
+        to_units = self.clock.to_units
+        real_times: list[float] = []
+        times: list[float] = []
+        ending: set[int] = set()
         expiring: list[int] = []
-        for cpu in range(cpus):
-            job = self.cpu_job[cpu]
+        for cpu in range(self.cpus):
+            job = core.cpu_job[cpu]
             if job < 0:
                 continue
             report = self.burst_report[job]
             if report is not None and to_units(report[0]) <= until:
                 ending.add(cpu)
                 real_times.append(to_units(report[0]))
-                times.append(self.cpu_start[cpu] + min(self.remaining[job], self.cpu_slice[cpu]))
+                times.append(core.cpu_start[cpu] + min(core.remaining[job], core.cpu_slice[cpu]))
             elif self.cpu_expiry[cpu] <= until:
                 expiring.append(cpu)
                 real_times.append(self.cpu_expiry[cpu])
-                times.append(self.cpu_start[cpu] + self.cpu_slice[cpu])
+                times.append(core.cpu_start[cpu] + core.cpu_slice[cpu])
         arrivals: list[int] = []
         while self.arrival_times[self.cursor] <= until:
             real_times.append(self.arrival_times[self.cursor])
@@ -607,247 +602,92 @@ class Dispatcher:
             real_times.append(self.timer_at)
             times.append(self.timer_at)
         if not times:
-            return
-        real = max(real_times)
+            return None
         t = max(max(times), self.schedule_now)
-        self.schedule_now = t
-        self.clock.hold(t)
+        return ending, expiring, arrivals, completions, timer, t, max(real_times)
 
-        # -- 1. CPUs release ------------------------------------------------------------------
-        nobody_waits = self.ready == 0 and not arrivals and not completions
-        continuing: set[int] = set()
+    def _release(self, ending: set[int], expiring: list[int], nobody_waits: bool, t: float) -> None:
+        """Step 1, physical side first: a job whose slice expired is stopped before the core
+        hears of it — unless nobody waits for its CPU, when it just goes on (the policy will
+        pick it again) — and one that turns out to have ended its burst meanwhile is released
+        as the burst end it was."""
+        core = self.core
+        self.continuing = set()
         if expiring:
             if nobody_waits:
-                continuing = {self.cpu_job[cpu] for cpu in expiring}
+                self.continuing = {core.cpu_job[cpu] for cpu in expiring}
             else:
-                finished_meanwhile = self._hold([self.cpu_job[cpu] for cpu in expiring])
+                finished_meanwhile = self._hold([core.cpu_job[cpu] for cpu in expiring])
                 for cpu in list(expiring):
-                    if self.cpu_job[cpu] in finished_meanwhile:
+                    if core.cpu_job[cpu] in finished_meanwhile:
                         expiring.remove(cpu)
                         ending.add(cpu)
-        expired: list[int] = []
-        for cpu in range(cpus):
-            job = self.cpu_job[cpu]
-            if job < 0:
-                continue
-            if cpu in ending:
-                self._release_burst_end(cpu, job, t)
-            elif cpu in expiring:
-                self.remaining[job] -= self.cpu_slice[cpu]
-                if job in continuing:
-                    self._record_slice(cpu, job, real, EXPIRED, real)
-                else:
-                    self._record_slice(cpu, job, to_units(self.held_at[job]), EXPIRED, None)
-                self._free(cpu, job)
-                self.status[job] = READY
-                expired.append(job)
-
-        # -- 2. jobs become ready -------------------------------------------------------------
-        became_ready = False
-        if expired and not self.arrivals_first:
-            for job in expired:
-                policy.on_expired(job)
-            self.ready += len(expired)
-            became_ready = True
-        for job in arrivals:
-            self.remaining[job] = self.values[self.burst_pos[job]]
-            self.status[job] = READY
-            policy.on_ready(job)
-            self.ready += 1
-            became_ready = True
-        for job in completions:
-            self.remaining[job] = self.values[self.burst_pos[job]]
-            self.burst_number[job] += 1
-            self.status[job] = READY
-            policy.on_ready(job)
-            self.ready += 1
-            became_ready = True
-        if expired and self.arrivals_first:
-            for job in expired:
-                policy.on_expired(job)
-            self.ready += len(expired)
-            became_ready = True
-        if timer:
-            if policy.on_timer():
-                self._reslice(t, real)
-            became_ready = True
-
-        # -- 3. preemption --------------------------------------------------------------------
-        starts: list[tuple[int, int]] = []
-        if policy.preemptive and became_ready and self.ready:
-            placed: set[int] = set()
-            while self.ready > self.cpu_job.count(-1):
-                running = [job for job in self.cpu_job if job >= 0]
-                if not running:
-                    break
-                victim = policy.preempt(running)
-                if victim is None:
-                    break
-                if victim not in running or victim in placed:
-                    raise PolicyError(
-                        f"policy {policy.name!r} asked to preempt job {victim!r} at time {t:.3f}, "
-                        + (
-                            "which it placed on a CPU at this same instant"
-                            if victim in placed
-                            else "which is not running"
-                        )
-                    )
-                cpu = self.last_cpu[victim]
-                if self._hold([victim]):  # it finished its burst before the stop took effect
-                    self._release_burst_end(cpu, victim, t)
-                    continue
-                ran = t - self.cpu_start[cpu]
-                if ran < 0:
-                    ran = 0
-                left = self.remaining[victim] - ran
-                if left > 0:
-                    self.remaining[victim] = left
-                self._record_slice(cpu, victim, to_units(self.held_at[victim]), PREEMPTED, None)
-                self._free(cpu, victim)
-                self.status[victim] = READY
-                policy.on_preempted(victim, ran)
-                job = policy.pick_next()
-                if job == victim:
-                    raise PolicyError(
-                        f"policy {policy.name!r} preempted job {victim} at time {t:.3f} and then "
-                        "picked it again"
-                    )
-                self._check_pick(job, t)
-                self._dispatch(cpu, job, t, real)
-                starts.append((cpu, job))
-                placed.add(job)
-
-        # -- 4. dispatch ----------------------------------------------------------------------
-        while self.ready and -1 in self.cpu_job:
-            job = policy.pick_next()
-            self._check_pick(job, t)
-            self.ready -= 1
-            cpu = self.last_cpu[job]
-            if cpu < 0 or self.cpu_job[cpu] != -1:
-                cpu = self.cpu_job.index(-1)
-            self._dispatch(cpu, job, t, real)
-            starts.append((cpu, job))
-
-        if self.hook_next_timer is not None:
-            fired = self.timer_at if timer else -INF
-            upcoming = self.hook_next_timer()
-            self.timer_at = INF if upcoming is None else upcoming
-            if self.timer_at <= fired:
-                raise PolicyError(
-                    f"policy {policy.name!r} asked for a timer at {upcoming}, not after the one "
-                    f"that just fired ({fired})"
-                )
-        self.clock.hold(None)
-
-        # -- the physical side: hold jobs that did not get their CPU back, start the rest --
-        left_out = [job for job in continuing if self.status[job] != RUNNING]
-        if left_out:  # cannot happen (each goes back to its own free CPU); never run two
-            self._hold(left_out)
-        if any(job not in continuing for _, job in starts):
-            self.reactions.append(time.monotonic() - self.clock.to_monotonic(real))
-        for cpu, job in starts:
-            self._start(cpu, job, continuing, real)
-
-    def _check_pick(self, job: Any, t: float) -> None:
-        if not isinstance(job, int | np.integer) or not 0 <= job < self.n:
-            raise PolicyError(
-                f"policy {self.policy.name!r} picked {job!r} at time {t:.3f}, not a job"
-            )
-        status = self.status[job]
-        if status != READY:
-            what = {
-                NEW: "has not arrived",
-                RUNNING: "is already running",
-                BLOCKED_IO: "is in I/O",
-                DONE: "has finished",
-            }.get(status, "is not ready")
-            raise PolicyError(
-                f"policy {self.policy.name!r} picked job {job!r} at time {t:.3f}, but it {what}"
-            )
-
-    def _dispatch(self, cpu: int, job: int, t: float, real: float) -> None:
-        """The policy's side of a dispatch (the worker is started after the instant): the
-        slice starts at ``t`` in the schedule's time and its expiry timer runs in real time
-        from ``real``."""
-        self.status[job] = RUNNING
-        granted = self.grant(job)
-        if not granted > 0:
-            raise PolicyError(
-                f"policy {self.policy.name!r} gave job {job} a time slice of {granted!r} at "
-                f"time {t:.3f}; a slice must be > 0"
-            )
-        if self.cpu_last[cpu] != job:
-            self.switches += 1
-        left = self.remaining[job]
-        self.cpu_expiry[cpu] = INF if granted >= left else real + granted
-        self.cpu_job[cpu] = job
-        self.cpu_start[cpu] = t
-        self.cpu_dispatched[cpu] = self._now_units()
-        self.cpu_slice[cpu] = granted
-        self.cpu_last[cpu] = job
-        self.last_cpu[job] = cpu
-        self.running_since[job] = t
-        if self.hook_slice_level is not None:
-            self.cpu_level[cpu] = self.hook_slice_level(job)
-        self.slices[job] += 1
-
-    def _reslice(self, t: float, real: float) -> None:
-        """Restart the slice of every running job at ``t`` (the policy asked for it)."""
         for cpu in range(self.cpus):
-            job = self.cpu_job[cpu]
-            if job < 0:
-                continue
-            ran = t - self.cpu_start[cpu]
-            if ran > 0:
-                self.remaining[job] -= ran
-                self._record_slice(cpu, job, real, RESLICED, real)
-                self.cpu_dispatched[cpu] = real
-                self.cpu_start[cpu] = t
-            granted = self.grant(job)
-            if not granted > 0:
-                raise PolicyError(
-                    f"policy {self.policy.name!r} gave job {job} a time slice of {granted!r} at "
-                    f"time {t:.3f}; a slice must be > 0"
-                )
-            left = self.remaining[job]
-            self.cpu_expiry[cpu] = INF if granted >= left else real + granted
-            self.cpu_slice[cpu] = granted
-            self.running_since[job] = t
-            if self.hook_slice_level is not None:
-                self.cpu_level[cpu] = self.hook_slice_level(job)
+            if cpu in ending:
+                self._end_burst(cpu, t)
+            elif cpu in expiring:
+                core.expire(cpu, t)
 
-    def _release_burst_end(self, cpu: int, job: int, t: float) -> None:
-        """``job`` finished its CPU burst (the worker said so): it blocks for I/O or exits."""
+    def _end_burst(self, cpu: int, t: float) -> None:
+        """The job on ``cpu`` reported the end of its CPU burst: the core blocks it for I/O or
+        finishes it; the worker sleeps to exactly the I/O's real deadline."""
+        core = self.core
+        job = core.cpu_job[cpu]
         report = self.burst_report[job]
         assert report is not None
         self.burst_report[job] = None
-        to_units = self.clock.to_units
-        ended = to_units(report[0])
-        ran = self.remaining[job]
-        self.remaining[job] = 0
-        position = self.burst_pos[job] + 1
-        if position < self.burst_end[job]:
-            self.status[job] = BLOCKED_IO
-            self.burst_pos[job] = position + 1
-            io_seconds = self.values[position] * self.unit
-            deadline = to_units(report[0] + io_seconds)  # the worker sleeps to exactly this
-            scheduled_end = self.cpu_start[cpu] + min(ran, self.cpu_slice[cpu])
-            scheduled = min(scheduled_end, t) + self.values[position]
+        ended = self.clock.to_units(report[0])
+        scheduled_end = core.cpu_start[cpu] + min(core.remaining[job], core.cpu_slice[cpu])
+        self.ended_at = ended
+        io = core.end_burst(cpu, t)
+        if io is None:
+            self.finish[job] = ended
+        else:
+            deadline = self.clock.to_units(report[0] + io * self.unit)
+            scheduled = min(scheduled_end, t) + io
             heapq.heappush(self.io_heap, (deadline, ended, job, scheduled))
             self.io_periods.append((job, ended, deadline))
-            reason = BLOCKED
-        else:
-            self.status[job] = DONE
-            self.finish[job] = ended
-            self.done += 1
-            reason = FINISHED
-        self._record_slice(cpu, job, ended, reason, None)
-        self._free(cpu, job)
         self.phys[job] = IDLE
         if self.preemption == COOPERATIVE:
             self.events[job].clear()
-        if self.hook_on_burst_end is not None:
-            self.hook_on_burst_end(job, ran)
+
+    # -- what the core tells the dispatcher ------------------------------------------------------
+    def _slice_ended(self, cpu: int, job: int, t: float, reason: int) -> None:
+        """Record the slice as it really ran: up to the reported end of the burst, the moment
+        the worker was stopped, or — for a job that goes on without a stop (an expiry nobody
+        waits for, a restarted slice) — the instant's real time, a new slice starting then."""
+        end: float
+        restart: float | None = None
+        if reason in (BLOCKED, FINISHED):
+            end = self.ended_at
+        elif reason == RESLICED or (reason == EXPIRED and job in self.continuing):
+            end = restart = self.real
+        else:
+            end = self.clock.to_units(self.held_at[job])
+        self._record_slice(cpu, job, end, reason, restart)
+        if reason == RESLICED:
+            self.cpu_dispatched[cpu] = self.real
+        else:
+            self.cpu_expiry[cpu] = INF
+
+    def _take_off(self, cpu: int, job: int) -> bool:
+        """Before a preemption: stop the worker; False if it ended its burst before the stop
+        took effect (it is then released as the burst end it was)."""
+        if self._hold([job]):
+            self._end_burst(cpu, self.schedule_now)
+            return False
+        return True
+
+    def _dispatched(self, cpu: int, job: int) -> None:
+        """The core put ``job`` on ``cpu``: its worker is started after the instant, and its
+        slice's expiry timer runs in real time from the instant's real time."""
+        self._set_expiry(cpu, self.real)
+        self.cpu_dispatched[cpu] = self._now_units()
+        self.starts.append((cpu, job))
+
+    def _set_expiry(self, cpu: int, real: float) -> None:
+        core = self.core
+        self.cpu_expiry[cpu] = INF if core.cpu_completes[cpu] else real + core.cpu_slice[cpu]
 
     def _record_slice(
         self, cpu: int, job: int, end: float, reason: int, restart: float | None
@@ -861,16 +701,17 @@ class Dispatcher:
         if end < start:
             end = start
         self.timeline.append(
-            cpu, job, min(self.cpu_dispatched[cpu], start), start, end, self.cpu_level[cpu], reason
+            cpu,
+            job,
+            min(self.cpu_dispatched[cpu], start),
+            start,
+            end,
+            self.core.cpu_level[cpu],
+            reason,
         )
         self.on_cpu[job] += (end - start) * self.unit
         self.pending_start[job] = None
         self.slice_started[job] = None if restart is None else self.clock.to_monotonic(restart)
-
-    def _free(self, cpu: int, job: int) -> None:
-        self.running_since[job] = None
-        self.cpu_job[cpu] = -1
-        self.cpu_expiry[cpu] = INF
 
     # -- the physical side -----------------------------------------------------------------
     def _hold(self, jobs: Sequence[int]) -> set[int]:
@@ -968,7 +809,7 @@ class Dispatcher:
         decided = time.monotonic()
         self.pending_start[job] = decided
         self.slice_started[job] = None
-        self.expected_end[job] = decided + max(0.0, float(self.remaining[job])) * self.unit
+        self.expected_end[job] = decided + max(0.0, float(self.core.remaining[job])) * self.unit
         if self.phys[job] == HELD:
             if self.preemption == SIGNALS:
                 self._signal(job, signal.SIGCONT)
@@ -1035,8 +876,8 @@ class Dispatcher:
             first_run=list(self.first_run),
             finish=list(self.finish),
             switch_time=[0.0] * self.n,
-            slices=list(self.slices),
-            context_switches=self.switches,
+            slices=list(self.core.slices),
+            context_switches=self.core.switches,
             timeline=self.timeline,
             extra=extra,
         )

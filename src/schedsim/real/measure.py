@@ -17,7 +17,7 @@ from schedsim.api import simulate
 from schedsim.engine import check_run_options
 from schedsim.errors import OptionError
 from schedsim.policies import Policy, make_policy
-from schedsim.real.compare import Comparison, compare
+from schedsim.real.compare import MeasuredComparison, compare_measured
 from schedsim.real.dispatcher import Dispatcher
 from schedsim.real.kernel import KERNEL_POLICIES, KernelRun, counterpart, slice_ends
 from schedsim.real.linux import check_workload_slices, fair_scheduler
@@ -48,7 +48,7 @@ class Measurement:
 
     simulated: Result
     measured: Result
-    comparison: Comparison
+    comparison: MeasuredComparison
 
 
 def measure(
@@ -160,7 +160,7 @@ def measure(
         found = utilisation_disturbances(simulated, measured)
         measured.extra["disturbances"] = found
         measured.extra["disturbed"] = bool(found)
-    comparison = compare(simulated, measured, counterpart=description)
+    comparison = compare_measured(simulated, measured, counterpart=description)
     return Measurement(simulated=simulated, measured=measured, comparison=comparison)
 
 
