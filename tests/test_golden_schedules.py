@@ -52,6 +52,8 @@ POLICIES: dict[str, tuple[str, dict[str, Any]]] = {
     "lottery-comp": ("lottery", {"quantum": 2, "compensate": True}),
     "stride": ("stride", {"quantum": 1}),
     "fair": ("fair", {}),
+    "eevdf": ("eevdf", {}),
+    "eevdf-tick": ("eevdf", {"base_slice": 1, "tick": 0.5, "delay_dequeue": False}),
 }
 
 
