@@ -136,7 +136,11 @@ class EEVDF(Policy):
             "end of the protected slice, as with HRTICK (default 0)",
             "TIME",
         ),
-        feature("run_to_parity", "RUN_TO_PARITY: a switched-in job runs to its deadline"),
+        feature(
+            "run_to_parity",
+            "RUN_TO_PARITY: a switched-in job keeps the CPU to its deadline (or for the "
+            "shortest waiting job's slice)",
+        ),
         feature("place_lag", "PLACE_LAG: a waking job keeps the lag it blocked with"),
         feature(
             "place_deadline_initial",
@@ -169,8 +173,8 @@ class EEVDF(Policy):
         super().reset(jobs, clock, rng)
         n = len(jobs)
         self.weight: list[int] = job_weights(jobs, self.name)
-        self.custom: list[Time] = list(jobs.slice)  # 0: no slice of its own
-        self.request: list[Time] = [c or self.base_slice for c in self.custom]
+        # the slice each job asks for: its own (0 in the column: none), else the base slice
+        self.request: list[Time] = [own or self.base_slice for own in jobs.slice]
         self.last_burst: list[int] = [count - 1 for count in jobs.cpu_bursts]
         self.vruntime: list[Time] = [0] * n
         self.deadline: list[Time] = [0] * n
@@ -180,7 +184,7 @@ class EEVDF(Policy):
         self.delayed: set[int] = set()
         self.on_cpu: dict[int, _OnCpu] = {}
         self.inserted = 0
-        self.idle_time: Time = 0  # V while nothing is runnable
+        self.last_virtual_time: Time = 0  # V, kept while nothing is runnable
         self.woken: list[int] = []  # jobs that became ready at ``woken_at``
         self.woken_at: Time = -math.inf
         self.stopped_at: dict[int, Time] = {}  # when a job's slice last expired
@@ -336,7 +340,7 @@ class EEVDF(Policy):
         first one's vruntime, so the sums stay small (the kernel's ``zero_vruntime``)."""
         members = [*self.queued, *self.on_cpu] + ([also] if also is not None else [])
         if not members:
-            return self.idle_time, 0, 0
+            return self.last_virtual_time, 0, 0
         origin = self.vruntime[members[0]]
         keys = [self.weight[job] * (self.vruntime[job] - origin) for job in members]
         exact = all(type(key) is int for key in keys)
@@ -348,8 +352,8 @@ class EEVDF(Policy):
     ) -> Time:
         origin, keys, weight = average if average is not None else self._average(also)
         if weight:
-            self.idle_time = origin + exact_quotient(keys, weight)
-        return self.idle_time
+            self.last_virtual_time = origin + exact_quotient(keys, weight)
+        return self.last_virtual_time
 
     def _eligible(self, job: int, average: tuple[Time, Time, int]) -> bool:
         origin, keys, weight = average
