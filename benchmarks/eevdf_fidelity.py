@@ -42,7 +42,7 @@ from measure_accuracy import wait_for_quiet
 
 from schedsim import Workload, __version__, simulate
 from schedsim.real import measure
-from schedsim.real.compare import compare
+from schedsim.real.compare import compare_measured
 from schedsim.real.kernel import cfs_model
 from schedsim.real.linux import fair_scheduler
 from schedsim.real.plan import parse_unit
@@ -148,7 +148,7 @@ def run_one(name: str, unit: str, retry: int, quiet_wait: float) -> dict[str, An
             work, mode="kernel", kernel_policy="other", unit=unit, max_seconds=120
         )
     fair = simulate(work, cfs_model(parse_unit(unit)))
-    against_fair = compare(fair, measurement.measured)
+    against_fair = compare_measured(fair, measurement.measured)
     return {
         "workload": name,
         "retried": retried,

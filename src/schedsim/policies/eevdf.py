@@ -37,14 +37,17 @@ queued first, as the kernel's tree keeps them).  When the job just switched in, 
 ``min(deadline, vruntime + slice' × 1024 / w)`` with ``slice'`` the shortest request among
 the queued jobs (RUN_TO_PARITY; without it, the base slice), and the slice ends there.  A job
 picked again right after its own slice ended is not protected afresh: the kernel calls
-``set_protect_slice`` only on a switch.  It runs until the next tick (or, without a tick,
-until its deadline), and any wake-up meanwhile triggers a fresh pick, as ``update_curr``'s
-``!protect_slice(curr)`` does.
+``set_protect_slice`` only on a switch, so any wake-up meanwhile triggers a fresh pick, as
+``update_curr``'s ``!protect_slice(curr)`` does (how long it runs: see the tick).
 
-*The tick* (``--tick T``, 0 by default) is the kernel's periodic scheduler tick (1/HZ):
-without HRTICK the kernel looks at a running task only at ticks, so a slice ends at the first
-tick boundary (multiples of T from time 0) at which the job has reached the end of its
-protection.  With ``--tick 0`` slices end exactly there, as with the kernel's HRTICK feature.
+*The tick* (``--tick T``, 0 by default) is the kernel's periodic scheduler tick (1/HZ).
+Without the HRTICK feature (off in mainline) the kernel looks at a running task only at ticks
+and wake-ups: a slice ends at the first tick boundary (multiples of T from time 0) at which
+the job has reached the end of its protection, and a job picked again right after its slice
+runs to the next tick.  ``--tick 0`` is the kernel with HRTICK: a switched-in job's slice
+ends exactly where its protection does, and a job picked again is looked at again at once
+and runs while it stays the pick (until it passes the others' mean vruntime, a waiting job
+with an earlier deadline becomes eligible, or it reaches its deadline).
 
 *Placement* (``place_entity``) when a job becomes ready: a new job has lag 0; a job
 back from I/O keeps the lag it had when it blocked (PLACE_LAG), clamped there to the
@@ -132,8 +135,8 @@ class EEVDF(Policy):
             "tick",
             parse_nonnegative_time,
             0,
-            "scheduler tick period (1/HZ): slices end at tick boundaries; 0 = exactly at the "
-            "end of the protected slice, as with HRTICK (default 0)",
+            "scheduler tick period (1/HZ): slices end at tick boundaries; 0: exactly, as the "
+            "kernel's HRTICK feature does (default 0)",
             "TIME",
         ),
         feature(
@@ -217,6 +220,10 @@ class EEVDF(Policy):
         job, self.pending = self.pending, None
         if job is None or job not in self.queued:
             job = self._pick_runnable()
+            assert job is not None, "picked from an empty queue"
+            if self._picked_again_for_nothing(job):  # the kernel switches at once
+                other = self._pick_runnable(exclude=job)
+                job = job if other is None else other
         del self.queued[job]
         remaining = self.jobs.remaining[job]
         self.on_cpu[job] = _OnCpu(remaining, remaining, 0, None, self.clock.now)
@@ -227,7 +234,9 @@ class EEVDF(Policy):
         if self.stopped_at.get(job) != now:  # a switch: the kernel's set_next_entity
             self._set_protect(job)
         protected = self.vruntime[job] < self.vprot[job]
-        end = self.vprot[job] if protected else self.deadline[job]
+        end = self.vprot[job] if protected else self._pick_ends_at(job)
+        if not end > self.vruntime[job]:
+            end = self.deadline[job]
         exact = self._real(job, end - self.vruntime[job])
         if self.tick:
             granted = self._tick_at_or_after(now + exact) if protected else self._next_tick(now)
@@ -278,7 +287,7 @@ class EEVDF(Policy):
         for job in candidates:  # update_curr: an unprotected job is rescheduled now
             if (woken or job in due) and not self._protected(job):
                 best = self._pick_runnable(curr=job)
-                if best != job:
+                if best is not None and best != job:
                     self.pending = best
                     return job
         if not self.wakeup_preemption:
@@ -432,12 +441,14 @@ class EEVDF(Policy):
             chosen = self._pick(curr=None, protect=True)
             self._finish_delayed(chosen if chosen is not None else self._fallback(self.delayed))
 
-    def _pick(self, curr: int | None, protect: bool) -> int | None:
+    def _pick(self, curr: int | None, protect: bool, exclude: int | None = None) -> int | None:
         """``__pick_eevdf``: the eligible queued job with the earliest deadline, or ``curr``
-        (a running job) if it is eligible and protected, or strictly earlier."""
+        (a running job) if it is eligible and protected, or strictly earlier.  ``exclude``:
+        a queued job counted in ``V`` but not a candidate."""
         queued = self.queued
         if len(queued) + (curr is not None) == 1:
-            return curr if curr is not None else next(iter(queued))
+            only = curr if curr is not None else next(iter(queued))
+            return None if only == exclude else only
         average = self._average()
         if curr is not None and not self._eligible(curr, average):
             curr = None
@@ -446,6 +457,8 @@ class EEVDF(Policy):
         best: int | None = None
         best_key: tuple[Time, int] | None = None
         for job, order in queued.items():
+            if job == exclude:
+                continue
             key = (self.deadline[job], order)
             if (best_key is None or key < best_key) and self._eligible(job, average):
                 best, best_key = job, key
@@ -453,18 +466,53 @@ class EEVDF(Policy):
             return curr
         return best
 
-    def _pick_runnable(self, curr: int | None = None) -> int:
+    def _pick_runnable(self, curr: int | None = None, exclude: int | None = None) -> int | None:
         """What the CPU runs next: the EEVDF pick, dequeuing delayed jobs it meets
-        (``pick_next_entity``); the lowest vruntime if nothing queued is eligible."""
+        (``pick_next_entity``); the lowest vruntime if nothing queued is eligible.  None
+        only when ``exclude`` is the one job there is."""
         while True:
-            chosen = self._pick(curr, protect=True)
+            chosen = self._pick(curr, protect=True, exclude=exclude)
             if chosen is None:
-                real = [job for job in self.queued if job not in self.delayed]
+                real = [job for job in self.queued if job not in self.delayed and job != exclude]
                 chosen = self._fallback(real) if real else curr
-            assert chosen is not None, "picked from an empty queue"
-            if chosen not in self.delayed:
+            if chosen is None or chosen not in self.delayed:
                 return chosen
             self._finish_delayed(chosen)
+
+    def _pick_ends_at(self, job: int) -> Time:
+        """The vruntime at which ``job``, picked again without protection, stops being the
+        pick: when it passes the weighted mean of the others (it is no longer eligible),
+        when ``V`` reaches a waiting job with a deadline no later than its own (that job
+        becomes the pick), or at its own deadline (its request is renewed and the pick made
+        again).  Linux with HRTICK looks again at once at a task picked again past its slice
+        (``hrtick_start_fair``), and keeps doing so: the task runs while it stays the pick."""
+        end = self.deadline[job]
+        others = [other for other in (*self.queued, *self.on_cpu) if other != job]
+        if not others:
+            return end
+        origin = self.vruntime[job]
+        weight = self.weight[job]
+        others_weight = sum(self.weight[other] for other in others)
+        keys = [self.weight[other] * (self.vruntime[other] - origin) for other in others]
+        others_keys = sum(keys) if all(type(key) is int for key in keys) else math.fsum(keys)
+        end = min(end, origin + exact_quotient(others_keys, others_weight))
+        total = others_weight + weight
+        for other in self.queued:
+            if other == job or other in self.delayed or self.deadline[other] > self.deadline[job]:
+                continue
+            reach = exact_quotient((self.vruntime[other] - origin) * total - others_keys, weight)
+            end = min(end, origin + reach)
+        return end
+
+    def _picked_again_for_nothing(self, job: int) -> bool:
+        """Whether ``job``, just picked again right after its own slice, would stop being the
+        pick at once (without a tick the kernel would switch before it runs)."""
+        return (
+            not self.tick
+            and self.stopped_at.get(job) == self.clock.now
+            and not self._protected(job)
+            and not self._pick_ends_at(job) > self.vruntime[job]
+        )
 
     def _fallback(self, jobs: Sequence[int] | set[int]) -> int:
         return min(jobs, key=lambda job: (self.vruntime[job], self.queued[job]))

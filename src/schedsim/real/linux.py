@@ -7,12 +7,13 @@ Since Linux 6.6 SCHED_OTHER is EEVDF; before, CFS.  EEVDF's parameters:
   at boot by ``1 + ilog2(min(online CPUs, 8))``.  Read from
   ``/sys/kernel/debug/sched/base_slice_ns`` where that is readable (root, debugfs mounted,
   no lockdown), otherwise computed from the version;
-* the tick, 1/``CONFIG_HZ``: without the HRTICK feature (off by default) the kernel looks at
-  a running task only at ticks.  ``CLOCK_MONOTONIC_COARSE`` is advanced by the tick, so its
-  resolution is the tick period and its readings lie on the ticks' grid: kernel mode starts
-  time zero on a tick, so that the model's ticks (multiples of the tick from time zero) are
-  the kernel's.  Where that clock is missing, ``CONFIG_HZ`` from ``/proc/config.gz`` or
-  ``/boot/config-<release>``;
+* the tick, 1/``CONFIG_HZ``: without the HRTICK feature (off in mainline) the kernel looks
+  at a running task at ticks; with it, exactly when its slice ends, and at once again when
+  it picks a task whose slice is used up.  ``CLOCK_MONOTONIC_COARSE`` is advanced
+  by the tick, so its resolution is the tick period (else ``CONFIG_HZ`` from
+  ``/proc/config.gz`` or ``/boot/config-<release>``); the ticks themselves fall on multiples
+  of the period in ``CLOCK_MONOTONIC``, so kernel mode starts time zero on one and the
+  model's ticks (multiples of the tick from time zero) are the kernel's;
 * the features each version has: DELAY_DEQUEUE, DELAY_ZERO and PREEMPT_SHORT, and a slice
   per task through ``sched_setattr``'s ``sched_runtime``, since 6.12.
 
@@ -84,9 +85,9 @@ class FairScheduler:
     base_slice_ns: int | None  # EEVDF kernels only
     base_slice_from: str  # how it was found, for the report
     hz: int | None
-    # How slices end, from running two tasks against each other (see ``slice_ends``):
-    # True: at the request's end (HRTICK), False: at ticks, None: not probed (ticks assumed,
-    # mainline's default).
+    # How slices end, from running two tasks against each other (``kernel.slice_ends``):
+    # True: exactly (HRTICK), False: at ticks, None: not probed (ticks assumed, mainline's
+    # default).
     exact_slices: bool | None = None
     probe_run_ms: float | None = None
 
@@ -134,12 +135,13 @@ class FairScheduler:
             else "not measured: mainline's default assumed"
         )
         if not self.hz:
-            text += "tick unknown: slices end exactly"
+            text += "tick unknown: slices end exactly (--tick 0)"
         elif self.exact_slices:
-            text += f"slices end exactly, not at the {1000 / self.hz:g} ms tick (HRTICK; {probed})"
+            text += f"HRTICK, so slices end exactly (--tick 0; {probed})"
         else:
             text += (
-                f"slices end at ticks of {1000 / self.hz:g} ms = {options['tick']} units ({probed})"
+                f"no HRTICK, so slices end at ticks of {1000 / self.hz:g} ms = "
+                f"{options['tick']} units ({probed})"
             )
         text += "; arrivals are wake-ups of waiting workers (no PLACE_DEADLINE_INITIAL)"
         if not self.slices:
@@ -224,14 +226,13 @@ def coarse_tick_seconds() -> float | None:
 
 
 def next_tick_edge(after: float) -> float:
-    """The first tick of this CPU's scheduler tick grid at or after monotonic time ``after``
-    (``after`` itself where the grid cannot be read).  Coarse clock readings are the times
-    of ticks (all CPUs' ticks are aligned), so they give the grid's phase."""
+    """The first scheduler tick at or after monotonic time ``after`` (``after`` itself where
+    the tick period is unknown).  The kernel aligns its ticks to multiples of the period in
+    ``CLOCK_MONOTONIC`` (``tick_init_jiffy_update``), the clock of ``time.monotonic``."""
     tick = coarse_tick_seconds()
     if tick is None:
         return after
-    edge = time.clock_gettime(CLOCK_MONOTONIC_COARSE)
-    return edge + math.ceil((after - edge) / tick) * tick
+    return math.ceil(after / tick) * tick
 
 
 def read_base_slice_ns() -> int | None:
