@@ -54,6 +54,7 @@ POLICIES: dict[str, tuple[str, dict[str, Any]]] = {
     "fair": ("fair", {}),
     "eevdf": ("eevdf", {}),
     "eevdf-tick": ("eevdf", {"base_slice": 1, "tick": 0.5, "delay_dequeue": False}),
+    "eevdf-hrtick": ("eevdf", {"base_slice": 0.7, "tick": 2, "hrtick": True}),
 }
 
 

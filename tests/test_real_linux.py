@@ -61,11 +61,11 @@ def test_other_is_compared_with_eevdf_on_6_6_and_later_and_fair_before() -> None
     assert policy.settings["place_deadline_initial"] is False  # workers are woken, not forked
     assert policy.settings["delay_dequeue"] is True
     assert why.startswith("eevdf (the model of Linux 6.18's EEVDF) with base slice 1.4 ms")
-    assert "no HRTICK, so slices end at ticks of 4 ms = 0.4 units" in why
+    assert "tick 4 ms = 0.4 units, without HRTICK" in why
     exact = dataclasses.replace(LINUX_6_18, exact_slices=True, probe_run_ms=1.41)
     policy, why = counterpart("other", 0.01, exact)
-    assert policy.settings["tick"] == 0
-    assert "HRTICK, so slices end exactly (--tick 0; two tasks competing ran 1.41 ms" in why
+    assert policy.settings["tick"] == 0.4 and policy.settings["hrtick"] is True
+    assert "tick 4 ms = 0.4 units, with HRTICK (two tasks competing ran 1.41 ms at a time)" in why
     older = dataclasses.replace(LINUX_6_18, version=(6, 8), base_slice_ns=750_000)
     policy, why = counterpart("other", 0.01, older)
     assert policy.settings["delay_dequeue"] is False and policy.settings["preempt_short"] is False

@@ -41,13 +41,15 @@ picked again right after its own slice ended is not protected afresh: the kernel
 ``update_curr``'s ``!protect_slice(curr)`` does (how long it runs: see the tick).
 
 *The tick* (``--tick T``, 0 by default) is the kernel's periodic scheduler tick (1/HZ).
-Without the HRTICK feature (off in mainline) the kernel looks at a running task only at ticks
-and wake-ups: a slice ends at the first tick boundary (multiples of T from time 0) at which
-the job has reached the end of its protection, and a job picked again right after its slice
-runs to the next tick.  ``--tick 0`` is the kernel with HRTICK: a switched-in job's slice
-ends exactly where its protection does, and a job picked again is looked at again at once
-and runs while it stays the pick (until it passes the others' mean vruntime, a waiting job
-with an earlier deadline becomes eligible, or it reaches its deadline).
+The kernel looks at a running task at ticks and wake-ups: a slice ends at the first tick
+boundary (multiples of T from time 0) at which the job has passed the end of its protection,
+and a job picked again right after its slice runs to the next tick.  HRTICK (``--hrtick
+on``, off by default as in mainline) adds a timer one request after each switch
+(``hrtick_start_fair``), so a switched-in job's slice ends then if no tick came first; a job
+picked again, already past its request, is looked at again at once and runs while it stays
+the pick (until it passes the others' mean vruntime, a waiting job with an earlier deadline
+becomes eligible, or it reaches its deadline).  ``--tick 0`` idealises the tick away: slices
+end exactly where the protection does, and a job picked again runs while it stays the pick.
 
 *Placement* (``place_entity``) when a job becomes ready: a new job has lag 0; a job
 back from I/O keeps the lag it had when it blocked (PLACE_LAG), clamped there to the
@@ -99,11 +101,13 @@ from schedsim.policies.weights import NICE_0_WEIGHT, job_weights
 
 DEFAULT_BASE_SLICE = 0.7  # the kernel's sysctl_sched_base_slice since 6.15: 0.70 ms
 TICK_EPSILON = 1e-9  # float times this close to a tick boundary (in ticks) are on it
+SLIVER = 1e-9  # a run shorter than this fraction of a request is none (float rounding)
 
 
-def feature(name: str, help: str) -> Option:
+def feature(name: str, help: str, default: bool = True) -> Option:
     """A kernel scheduler feature (``kernel/sched/features.h``), on by default."""
-    return Option(name, parse_flag, True, f"{help} (on|off, default on)", "on|off")
+    shown = "on" if default else "off"
+    return Option(name, parse_flag, default, f"{help} (on|off, default {shown})", "on|off")
 
 
 @dataclass
@@ -135,9 +139,14 @@ class EEVDF(Policy):
             "tick",
             parse_nonnegative_time,
             0,
-            "scheduler tick period (1/HZ): slices end at tick boundaries; 0: exactly, as the "
-            "kernel's HRTICK feature does (default 0)",
+            "scheduler tick period (1/HZ): slices end at tick boundaries; 0: exactly (default 0)",
             "TIME",
+        ),
+        feature(
+            "hrtick",
+            "HRTICK, with a tick: a switched-in job's slice also ends one request after the "
+            "switch, and a job picked again runs while it stays the pick",
+            default=False,
         ),
         feature(
             "run_to_parity",
@@ -163,6 +172,7 @@ class EEVDF(Policy):
 
     base_slice: Time
     tick: Time
+    hrtick: bool
     run_to_parity: bool
     place_lag: bool
     place_deadline_initial: bool
@@ -222,8 +232,7 @@ class EEVDF(Policy):
             job = self._pick_runnable()
             assert job is not None, "picked from an empty queue"
             if self._picked_again_for_nothing(job):  # the kernel switches at once
-                other = self._pick_runnable(exclude=job)
-                job = job if other is None else other
+                job = self._next_in_line(job)
         del self.queued[job]
         remaining = self.jobs.remaining[job]
         self.on_cpu[job] = _OnCpu(remaining, remaining, 0, None, self.clock.now)
@@ -235,15 +244,19 @@ class EEVDF(Policy):
             self._set_protect(job)
         protected = self.vruntime[job] < self.vprot[job]
         end = self.vprot[job] if protected else self._pick_ends_at(job)
-        if not end > self.vruntime[job]:
+        if not end - self.vruntime[job] > self._sliver(job):
             end = self.deadline[job]
         exact = self._real(job, end - self.vruntime[job])
-        if self.tick:
-            granted = self._tick_at_or_after(now + exact) if protected else self._next_tick(now)
-            granted -= now
-            target = None
-        else:
-            granted, target = exact, end
+        granted = exact
+        target: Time | None = end
+        if not protected and self.tick and not self.hrtick:  # nothing looks before the tick
+            granted, target = self._next_tick(now) - now, None
+        elif protected and self.tick:  # the tick notices the end of the protection
+            granted = self._tick_at_or_after(now + exact) - now
+            if self.hrtick and self.request[job] < granted:  # hrtick_start_fair
+                granted = self.request[job]
+            if granted != exact:
+                target = None
         if not granted > 0:  # rounding only: never hand the engine an empty slice
             granted, target = self.request[job], None
         running = self.on_cpu[job]
@@ -466,18 +479,28 @@ class EEVDF(Policy):
             return curr
         return best
 
-    def _pick_runnable(self, curr: int | None = None, exclude: int | None = None) -> int | None:
+    def _pick_runnable(self, curr: int | None = None) -> int | None:
         """What the CPU runs next: the EEVDF pick, dequeuing delayed jobs it meets
-        (``pick_next_entity``); the lowest vruntime if nothing queued is eligible.  None
-        only when ``exclude`` is the one job there is."""
+        (``pick_next_entity``); the lowest vruntime if nothing queued is eligible."""
         while True:
-            chosen = self._pick(curr, protect=True, exclude=exclude)
+            chosen = self._pick(curr, protect=True)
             if chosen is None:
-                real = [job for job in self.queued if job not in self.delayed and job != exclude]
+                real = [job for job in self.queued if job not in self.delayed]
                 chosen = self._fallback(real) if real else curr
             if chosen is None or chosen not in self.delayed:
                 return chosen
             self._finish_delayed(chosen)
+
+    def _next_in_line(self, job: int) -> int:
+        """The pick if ``job`` were not a candidate (delayed jobs met are dequeued); ``job``
+        itself when no other job is eligible."""
+        while True:
+            other = self._pick(None, protect=True, exclude=job)
+            if other is None:
+                return job
+            if other not in self.delayed:
+                return other
+            self._finish_delayed(other)
 
     def _pick_ends_at(self, job: int) -> Time:
         """The vruntime at which ``job``, picked again without protection, stops being the
@@ -508,11 +531,17 @@ class EEVDF(Policy):
         """Whether ``job``, just picked again right after its own slice, would stop being the
         pick at once (without a tick the kernel would switch before it runs)."""
         return (
-            not self.tick
+            (not self.tick or self.hrtick)
             and self.stopped_at.get(job) == self.clock.now
             and not self._protected(job)
-            and not self._pick_ends_at(job) > self.vruntime[job]
+            and not self._pick_ends_at(job) - self.vruntime[job] > self._sliver(job)
         )
+
+    def _sliver(self, job: int) -> Time:
+        """A virtual run this short is rounding, not a run (0 on exact integers)."""
+        if self.jobs.integer_times and isinstance(self.vruntime[job], int):
+            return 0
+        return SLIVER * self._virtual(job, self.request[job])
 
     def _fallback(self, jobs: Sequence[int] | set[int]) -> int:
         return min(jobs, key=lambda job: (self.vruntime[job], self.queued[job]))

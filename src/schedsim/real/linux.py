@@ -7,10 +7,11 @@ Since Linux 6.6 SCHED_OTHER is EEVDF; before, CFS.  EEVDF's parameters:
   at boot by ``1 + ilog2(min(online CPUs, 8))``.  Read from
   ``/sys/kernel/debug/sched/base_slice_ns`` where that is readable (root, debugfs mounted,
   no lockdown), otherwise computed from the version;
-* the tick, 1/``CONFIG_HZ``: without the HRTICK feature (off in mainline) the kernel looks
-  at a running task at ticks; with it, exactly when its slice ends, and at once again when
-  it picks a task whose slice is used up.  ``CLOCK_MONOTONIC_COARSE`` is advanced
-  by the tick, so its resolution is the tick period (else ``CONFIG_HZ`` from
+* the tick, 1/``CONFIG_HZ``: the kernel looks at a running task at ticks, and with the
+  HRTICK feature (off in mainline, invisible without debugfs: probed) also one request after
+  switching to it, and at once again when it picks a task whose request is used up.
+  ``CLOCK_MONOTONIC_COARSE`` is advanced by the tick, so its resolution is the tick period
+  (else ``CONFIG_HZ`` from
   ``/proc/config.gz`` or ``/boot/config-<release>``); the ticks themselves fall on multiples
   of the period in ``CLOCK_MONOTONIC``, so kernel mode starts time zero on one and the
   model's ticks (multiples of the tick from time zero) are the kernel's;
@@ -85,9 +86,8 @@ class FairScheduler:
     base_slice_ns: int | None  # EEVDF kernels only
     base_slice_from: str  # how it was found, for the report
     hz: int | None
-    # How slices end, from running two tasks against each other (``kernel.slice_ends``):
-    # True: exactly (HRTICK), False: at ticks, None: not probed (ticks assumed, mainline's
-    # default).
+    # Whether the kernel runs with HRTICK, from two tasks run against each other
+    # (``kernel.slice_ends``): None when not probed (mainline's default, off, is assumed).
     exact_slices: bool | None = None
     probe_run_ms: float | None = None
 
@@ -110,10 +110,10 @@ class FairScheduler:
         times in units.  The workers exist before time zero and are woken at their arrival,
         so they are placed as waking tasks: no PLACE_DEADLINE_INITIAL."""
         assert self.base_slice_ns is not None
-        ticks = self.hz and not self.exact_slices
         options: dict[str, object] = {
             "base_slice": nice_number(self.base_slice_ns / 1e9 / unit_seconds),
-            "tick": nice_number(1 / self.hz / unit_seconds) if ticks and self.hz else 0,
+            "tick": nice_number(1 / self.hz / unit_seconds) if self.hz else 0,
+            "hrtick": bool(self.exact_slices),
             "place_deadline_initial": False,
         }
         if not self.slices:  # 6.6 .. 6.11: none of these yet
@@ -136,12 +136,10 @@ class FairScheduler:
         )
         if not self.hz:
             text += "tick unknown: slices end exactly (--tick 0)"
-        elif self.exact_slices:
-            text += f"HRTICK, so slices end exactly (--tick 0; {probed})"
         else:
             text += (
-                f"no HRTICK, so slices end at ticks of {1000 / self.hz:g} ms = "
-                f"{options['tick']} units ({probed})"
+                f"tick {1000 / self.hz:g} ms = {options['tick']} units, "
+                f"{'with' if self.exact_slices else 'without'} HRTICK ({probed})"
             )
         text += "; arrivals are wake-ups of waiting workers (no PLACE_DEADLINE_INITIAL)"
         if not self.slices:
