@@ -52,6 +52,14 @@ MAX_DEPTH = 32  # nesting levels
 MAX_BULK_BYTES = 512 * 1024 * 1024
 MAX_BULK_PROCESSES = 10_000_000
 
+# -- periodic tasks ---------------------------------------------------------------------------
+# Periodic tasks are expanded into one process per job instance when a workload is loaded, so
+# their jobs count against the process limit (--max-processes).  The horizon (--until, or one
+# hyperperiod after the last phase by default) is a time like any other: at most MAX_TIME.  A
+# hyperperiod beyond it ("hyperperiod explosion": periods such as 997, 991 and 983) is refused
+# with the advice to give --until or jobs: N.
+MAX_HORIZON = MAX_TIME
+
 # -- charts -----------------------------------------------------------------------------------
 # Drawing costs about 1 ms per row and 25 us (and 1 kB of memory) per slice, so these keep
 # any chart -- image or text -- under about 15 seconds and half a gigabyte; a chart past them

@@ -72,7 +72,12 @@ class Process(BaseModel):
         extra="forbid",
         title="Process",
         json_schema_extra={
-            "oneOf": [{"required": ["burst"]}, {"required": ["bursts"]}, {"required": ["run"]}]
+            "oneOf": [
+                {"required": ["burst"]},
+                {"required": ["bursts"]},
+                {"required": ["run"]},
+                {"required": ["wcet"]},
+            ]
         },
     )
 
@@ -98,6 +103,34 @@ class Process(BaseModel):
         Pid | None,
         Field(description="a daemon process: ended the moment this process finishes"),
     ] = None
+    period: Annotated[
+        Burst | None,
+        Field(
+            description=(
+                "a periodic task: a job is released every period (> 0), named PID#1, PID#2, "
+                "...; with releases, the minimum time between two (a sporadic task)"
+            )
+        ),
+    ] = None
+    deadline: Annotated[
+        Burst | None,
+        Field(description="relative deadline of each job, > 0 (default for a task: its period)"),
+    ] = None
+    wcet: Annotated[
+        Burst | None,
+        Field(description="CPU time of each job of a task, > 0 (like burst)"),
+    ] = None
+    phase: Annotated[
+        TimeValue | None, Field(ge=0, description="first release of a periodic task, >= 0")
+    ] = None
+    jobs: Annotated[
+        Annotated[int, Field(strict=True, ge=1, le=INT64_MAX)] | None,
+        Field(description="how many jobs a periodic task releases (default: up to the horizon)"),
+    ] = None
+    releases: Annotated[
+        Annotated[list[Annotated[TimeValue, Field(ge=0)]], Field(min_length=1)] | None,
+        Field(description="a sporadic task's release times (gaps >= period)"),
+    ] = None
     priority: Annotated[
         Integer, Field(description="lower is more important (priority policies)")
     ] = DEFAULT_PRIORITY
@@ -111,7 +144,12 @@ class Process(BaseModel):
 
     @model_validator(mode="after")
     def _one_burst_field(self) -> Process:
-        given = [self.burst is not None, self.bursts is not None, self.run is not None]
+        given = [
+            self.burst is not None,
+            self.bursts is not None,
+            self.run is not None,
+            self.wcet is not None,
+        ]
         if sum(given) != 1:
             raise PydanticCustomError(
                 "burst_choice",
@@ -228,6 +266,8 @@ def _message(error: Any, field: str) -> str:
         if isinstance(bound, float) and bound.is_integer():
             bound = int(bound)
         return f"must be {operator} {bound}{got}"
+    if kind == "too_short" and field == "releases":
+        return "must not be empty: list the release times, e.g. releases: [0, 40, 95]"
     if kind == "too_short":
         return "must not be empty: give at least one CPU burst, e.g. bursts: [5, 3, 2]"
     if kind == "list_type":
@@ -263,6 +303,8 @@ def _field_label(location: tuple[Any, ...]) -> str:
     if field == "bursts" and len(location) > 1 and isinstance(location[1], int):
         position = location[1]
         return f"bursts[{position}] ({'CPU' if position % 2 == 0 else 'I/O'})"
+    if field == "releases" and len(location) > 1 and isinstance(location[1], int):
+        return f"releases[{location[1]}]"
     return plain(field)  # an unknown key may hold a line break
 
 
@@ -280,10 +322,21 @@ def validate_processes(processes: list[Any]) -> list[tuple[int, str]]:
             rest = tuple(location[1:])
             raw = processes[index]
             if detail["type"] == "burst_choice":
-                if detail["msg"] == "both given":
+                periodic = isinstance(raw, dict) and "period" in raw
+                if detail["msg"] == "both given" and isinstance(raw, dict) and "wcet" in raw:
+                    text = (
+                        "burst, bursts, run, wcet: give only one of them (wcet for the CPU "
+                        "time of each job of a task)"
+                    )
+                elif detail["msg"] == "both given":
                     text = (
                         "burst, bursts, run: give only one of them (burst for one CPU burst, "
                         "run for a script of steps)"
+                    )
+                elif periodic:
+                    text = (
+                        "wcet: field required (give wcet: N, the CPU time of each job, or "
+                        "bursts: [cpu, io, cpu, ...] or run: [steps] for each job)"
                     )
                 else:
                     text = (

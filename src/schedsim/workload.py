@@ -21,6 +21,7 @@ from schedsim.errors import WorkloadError
 
 if TYPE_CHECKING:
     from schedsim.program import Program
+    from schedsim.realtime.tasks import RealTime
 
 Time = int | float
 
@@ -45,6 +46,7 @@ class Workload:
     name: str = "workload"
     source: str | None = None
     program: Program | None = None  # scripts and resources, when processes synchronise
+    realtime: RealTime | None = None  # tasks and deadlines, when processes have them
     _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -134,13 +136,19 @@ class Workload:
         return out
 
     def job_columns(self) -> dict[str, np.ndarray]:
-        """The per-process attributes a policy may read (through its ``JobsView``)."""
-        return {
+        """The per-process attributes a policy may read (through its ``JobsView``); a
+        workload with deadlines adds each job's absolute ``deadline``, its task's ``period``
+        (inf for none), ``task`` (the task's position among the tasks) and ``job_number``
+        (1 for a task's first job)."""
+        columns = {
             "arrival": self.arrival,
             "priority": self.priority,
             "tickets": self.tickets,
             "nice": self.nice,
         }
+        if self.realtime is not None:
+            columns.update(self.realtime.job_columns())
+        return columns
 
     @property
     def has_io(self) -> bool:

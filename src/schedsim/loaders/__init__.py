@@ -49,7 +49,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from schedsim.errors import WorkloadError
+from schedsim.errors import OptionError, WorkloadError
+from schedsim.limits import MAX_HORIZON
 from schedsim.loaders.common import (
     FORMAT_DEFAULT,
     SUPPORTED_EXTENSIONS,
@@ -60,7 +61,13 @@ from schedsim.loaders.common import (
     read_file,
 )
 from schedsim.loaders.csv_files import load_csv
-from schedsim.loaders.documents import check_pid_keys, from_document, parse_json, parse_yaml
+from schedsim.loaders.documents import (
+    check_pid_keys,
+    from_document,
+    no_tasks_to_bound,
+    parse_json,
+    parse_yaml,
+)
 from schedsim.loaders.npz_files import load_npz
 from schedsim.loaders.writers import (
     save_workload,
@@ -69,8 +76,9 @@ from schedsim.loaders.writers import (
     workload_to_npz,
     workload_to_yaml,
 )
+from schedsim.options import parse_time, shown
 from schedsim.schema import workload_json_schema
-from schedsim.workload import Workload
+from schedsim.workload import Time, Workload
 
 __all__ = [
     "FORMAT_DEFAULT",
@@ -90,11 +98,16 @@ def load_workload(
     *,
     max_bytes: Limit = FORMAT_DEFAULT,
     max_processes: Limit = FORMAT_DEFAULT,
+    until: Time | None = None,
 ) -> Workload:
     """Read a workload file, fully validated (format chosen by extension).
 
     ``max_bytes`` and ``max_processes`` bound the file (defaults: 64 MiB and 200,000 for
-    YAML and JSON, 512 MiB and 10,000,000 for CSV and NPZ; None: no bound)."""
+    YAML and JSON, 512 MiB and 10,000,000 for CSV and NPZ; None: no bound); the job
+    instances of periodic tasks count as processes.  ``until`` is the horizon of periodic
+    tasks: jobs are released before it (default: one hyperperiod after the last phase)."""
+    if until is not None:
+        until = check_until(until)
     target = Path(path)
     label = str(path)
     if target.is_dir():
@@ -103,14 +116,26 @@ def load_workload(
     bulk = suffix in (".csv", ".npz")
     limits = limits_for(bulk, max_bytes, max_processes)
     data = read_file(target, label, limits.bytes, bulk)
-    if suffix == ".csv":
-        return load_csv(data, label, target.stem, limits)
-    if suffix == ".npz":
-        return load_npz(data, label, target.stem, limits)
+    if suffix in (".csv", ".npz"):
+        if until is not None:
+            raise no_tasks_to_bound(label, until)
+        load = load_csv if suffix == ".csv" else load_npz
+        return load(data, label, target.stem, limits)
     text = decode(data, label)
     check_pid_keys(text, label, limits, suffix == ".json")
     if suffix == ".json":
         document: Any = parse_json(text, label, limits)
     else:
         document = parse_yaml(text, label, limits)
-    return from_document(document, label, target.stem, limits)
+    return from_document(document, label, target.stem, limits, until)
+
+
+def check_until(value: Any) -> Time:
+    """A horizon: a number > 0 and at most the longest time allowed (an int stays exact)."""
+    try:
+        parsed = parse_time(value)
+    except OptionError as error:
+        raise OptionError(f"--until: {error}") from None
+    if parsed > MAX_HORIZON:
+        raise OptionError(f"--until: must be <= {MAX_HORIZON:.0e}, got {shown(value)}")
+    return parsed

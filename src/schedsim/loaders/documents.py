@@ -14,6 +14,14 @@ from schedsim.errors import WorkloadError
 from schedsim.limits import BURSTS_PER_PROCESS, MAX_DEPTH, MAX_KEYS, NODES_PER_PROCESS
 from schedsim.loaders.common import ATTRIBUTES, BULK_ADVICE, Limits, build_workload
 from schedsim.program import Program, ProgramError, build_program
+from schedsim.realtime.tasks import (
+    RealTime,
+    TaskProblems,
+    expand,
+    field_problems,
+    has_tasks,
+    normalise,
+)
 from schedsim.schema import (
     FILE_KEYS,
     PROCESS_KEYS,
@@ -22,7 +30,7 @@ from schedsim.schema import (
     unknown_key_message,
     validate_processes,
 )
-from schedsim.workload import Workload
+from schedsim.workload import Time, Workload
 
 
 def check_pid_keys(text: str, label: str, limits: Limits, is_json: bool) -> None:
@@ -277,7 +285,9 @@ def parse_json(text: str, label: str, limits: Limits) -> Any:
         ) from None
 
 
-def from_document(document: Any, label: str, stem: str, limits: Limits) -> Workload:
+def from_document(
+    document: Any, label: str, stem: str, limits: Limits, until: Time | None = None
+) -> Workload:
     name = stem
     problems: list[str] = []
     processes: Any = None
@@ -336,17 +346,46 @@ def from_document(document: Any, label: str, stem: str, limits: Limits) -> Workl
                 )
             problems.extend(f"{label}: {message}" for _, message in validate_processes(processes))
     program = None
+    realtime: RealTime | None = None
+    if not problems and processes is not None:
+        labels = [process_label(index, process) for index, process in enumerate(processes)]
+        periodic = has_tasks(processes)
+        if periodic:
+            problems.extend(field_problems(processes, label, labels))
+            processes = normalise(processes)
     if not problems and processes is not None:
         pids = [str(process["pid"]) for process in processes]
-        labels = [process_label(index, process) for index, process in enumerate(processes)]
         resources = document.get("resources") if isinstance(document, dict) else None
         try:
             program = build_program(processes, resources, pids, label, labels)
         except ProgramError as error:
             problems.extend(error.problems)
+        if periodic and not problems:
+            try:
+                processes, program, realtime = expand(
+                    processes,
+                    program,
+                    label=label,
+                    labels=labels,
+                    until=until,
+                    max_jobs=limits.processes,
+                )
+            except TaskProblems as error:
+                problems.extend(error.problems)
     if problems:
         raise WorkloadError(problems)
-    return _assemble(processes, name, label, program)
+    if until is not None and realtime is None:
+        raise no_tasks_to_bound(label, until)
+    workload = _assemble(processes, name, label, program)
+    return workload if realtime is None else dataclasses.replace(workload, realtime=realtime)
+
+
+def no_tasks_to_bound(label: str, until: Time) -> WorkloadError:
+    """``--until`` given for a workload without periodic tasks: nothing it could bound."""
+    return WorkloadError(
+        f"{label}: --until {until}: the workload has no periodic tasks whose releases it "
+        "could bound; leave it out"
+    )
 
 
 def _assemble(
