@@ -6,9 +6,12 @@ from typing import Any
 
 from schedsim.errors import OptionError
 from schedsim.policies.base import JobsView, Policy
+from schedsim.policies.edf import EDF
 from schedsim.policies.fair import Fair
 from schedsim.policies.fcfs import FCFS
+from schedsim.policies.fixed_priority import DeadlineMonotonic, RateMonotonic
 from schedsim.policies.hrrn import HRRN
+from schedsim.policies.llf import LLF
 from schedsim.policies.lottery import Lottery
 from schedsim.policies.mlfq import MLFQ
 from schedsim.policies.priority import Priority
@@ -19,7 +22,22 @@ from schedsim.policies.stride import Stride
 
 REGISTRY: dict[str, type[Policy]] = {
     cls.name: cls
-    for cls in (FCFS, SJF, SRTF, RoundRobin, MLFQ, Priority, HRRN, Lottery, Stride, Fair)
+    for cls in (
+        FCFS,
+        SJF,
+        SRTF,
+        RoundRobin,
+        MLFQ,
+        Priority,
+        HRRN,
+        Lottery,
+        Stride,
+        Fair,
+        EDF,
+        RateMonotonic,
+        DeadlineMonotonic,
+        LLF,
+    )
 }
 
 

@@ -54,8 +54,14 @@ Hook protocol (the driver guarantees the order; ``now`` is ``self.clock.now``):
     picked the job adds ``added`` to its snapshot.
 ``on_removed(job)``
     A ready job leaves the system without running: a daemon process ended because its
-    parent finished.  Drop it from the ready structure.  (Default: the run fails with a
-    message saying the policy cannot do it.)
+    parent finished, or a job ended at its deadline (``--on-miss abort-job``).  Drop it from
+    the ready structure.  (Default: the run fails with a message saying the policy cannot
+    do it.)
+``lock_priorities() -> list | None``
+    The static priorities (lower = more important) lock protocols work with, one per job:
+    a policy that ranks jobs its own way (rate monotonic) returns its ranks, so that a lock
+    holder inherits, and a lock's ceiling is, a rank the policy orders by.  Called once,
+    after ``reset``.  (Default None: the workload's ``priority`` column.)
 
 ``fixed_order(arrival_order) -> order | None``
     An optional shortcut (``arrival_order``: the job ids by arrival time, file order on
@@ -276,6 +282,9 @@ class Policy:
 
     def on_removed(self, job: int) -> None:
         raise NotImplementedError(f"policy {self.name!r} cannot remove a ready job")
+
+    def lock_priorities(self) -> Sequence[int] | None:
+        return None
 
     def next_timer(self) -> Time | None:
         return None
