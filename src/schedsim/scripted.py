@@ -29,6 +29,9 @@ synchronisation step does):
   ``on_removed(job)``.
 - **Deadlock**: when no event is left and every unfinished process waits for a resource,
   the run ends at that instant with the wait-for cycle (:class:`~schedsim.sync.Deadlock`).
+- **A job ended at its deadline** (``--on-miss abort-job``) is ended as a daemon is: it
+  leaves its CPU, the policy or the queue it waits in, releases nothing it holds, and its
+  joiners and daemons go on as when a process finishes.
 
 A workload with scripts runs the Python loop; the compiled loop declines it.
 """
@@ -54,7 +57,16 @@ from schedsim.core import (
 from schedsim.errors import PolicyError
 from schedsim.program import CAN_BLOCK, CPU, IO, Program, Step
 from schedsim.sync import Deadlock, SyncState, find_deadlock
-from schedsim.trace import BLOCKED, ENDED_REASON, EXPIRED, FINISHED, STEPPED, WAITED, Trace
+from schedsim.trace import (
+    ABORTED,
+    BLOCKED,
+    ENDED_REASON,
+    EXPIRED,
+    FINISHED,
+    STEPPED,
+    WAITED,
+    Trace,
+)
 
 Time = int | float
 
@@ -283,7 +295,19 @@ class ScriptedScheduler(Scheduler):
             if self.status[daemon] not in (DONE, ENDED):
                 self._end(daemon, t)
 
-    def _end(self, job: int, t: Time) -> None:
+    def end_job(self, job: int, t: Time) -> None:
+        """End ``job`` at its deadline (``--on-miss abort-job``), as a daemon is ended."""
+        self._end(job, t, ABORTED)
+
+    def _cancel_io(self, job: int, t: Time) -> Time:
+        """The run stops while ``job`` is in I/O: the I/O it did so far counts."""
+        self.io_cut[job] = t - self.io_started[job]
+        return self.io_cut[job]
+
+    def _keep_work(self, job: int, status: int, io_partial: Time | None) -> None:
+        return None  # the trace reads what each job did from its script position
+
+    def _end(self, job: int, t: Time, reason: int = ENDED_REASON) -> None:
         """End ``job`` (a daemon whose parent finished) at ``t``, whatever it is doing; what
         it holds stays held."""
         status = self.status[job]
@@ -297,7 +321,7 @@ class ScriptedScheduler(Scheduler):
             if self.on_burst_end is not None:
                 self.on_burst_end(job, self.cpu_ran[cpu] + ran)
             if self.slice_ended is not None:
-                self.slice_ended(cpu, job, t, ENDED_REASON)
+                self.slice_ended(cpu, job, t, reason)
         elif status == READY:
             if job in self.expired:
                 self.expired.remove(job)
@@ -337,7 +361,7 @@ class ScriptedScheduler(Scheduler):
         """The core's trace, with what each process really did (CPU, I/O and blocked time:
         an ended or deadlocked process did less than its script), the holds, waits and
         queue items, the ended daemons and the deadlock, if any."""
-        end = getattr(self, "end_time", None)
+        end = getattr(self, "end_time", self.stopped_at)
         extra = {
             **extra,
             "cpu_time": [self._cpu_done(job) for job in range(self.n)],
