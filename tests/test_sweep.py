@@ -181,7 +181,7 @@ def test_parse_vary_expands_ranges_and_normalises_names():
         (
             {"quantm": "1"},
             "--vary quantm: policy 'rr' has no option 'quantm' (did you mean quantum?); "
-            "vary one of: quantum, cpus, context_switch, ties, locks",
+            "vary one of: quantum, cpus, context_switch, ties, locks, on_miss",
         ),
         (
             {"quantum": "1,x", "cpus": "0"},
@@ -471,7 +471,7 @@ def test_cli_plot_writes_a_png(classic, tmp_path):
     ("arguments", "message"),
     [
         (["--vary", "levels=2"], "Error: --vary levels: policy 'rr' has no option 'levels'; "
-         "vary one of: quantum, cpus, context_switch, ties, locks"),
+         "vary one of: quantum, cpus, context_switch, ties, locks, on_miss"),
         (["--vary", "quantum=0"], "Error: --vary quantum: must be > 0, got '0'"),
         (["--vary", "quantum"], "Error: --vary 'quantum': expected NAME=VALUES, e.g. "
          "quantum=1,2,4 or quantum=1..8"),
@@ -482,9 +482,9 @@ def test_cli_plot_writes_a_png(classic, tmp_path):
         (["--seeds", "0..3", "--seed", "1"],
          "Error: --seeds: --seed is also given; give one of them"),
         (["--metric", "speed"], "Error: --metric: unknown metric 'speed'; choose one of: "
-         "turnaround, waiting, response, utilisation, utilization, switches, avg_turnaround, "
-         "avg_waiting, avg_response, p95_waiting, p95_response, throughput, cpu_utilisation, "
-         "context_switches"),
+         "turnaround, waiting, response, utilisation, utilization, switches, misses, "
+         "avg_turnaround, avg_waiting, avg_response, p95_waiting, p95_response, throughput, "
+         "cpu_utilisation, context_switches, deadline_misses"),
         (["--jobs", "0"], "Error: --jobs: must be a whole number >= 1, got 0"),
         (["--dask", "tcp://127.0.0.1:8786", "--jobs", "2"], "Error: --jobs: a Dask cluster's "
          "size is set by its workers; use --jobs with the local pool or --dask local"),
@@ -492,7 +492,7 @@ def test_cli_plot_writes_a_png(classic, tmp_path):
         (["--plot", "out.png"],
          "Error: --plot needs at least one --vary parameter to put on the x axis"),
         (["--policy", "nope"], "Error: unknown policy 'nope'; choose one of: fcfs, sjf, srtf, "
-         "rr, mlfq, priority, hrrn, lottery, stride, fair"),
+         "rr, mlfq, priority, hrrn, lottery, stride, fair, edf, rm, dm, llf"),
     ],
 )  # fmt: skip
 def test_cli_bad_input_is_one_error_line(classic, arguments, message):

@@ -38,11 +38,14 @@ def simulate(
     timeline: bool = True,
     max_slices: int | None = None,
     locks: str = "none",
+    on_miss: str = "continue",
     **options: Any,
 ) -> Result:
     """Run ``workload`` under ``policy`` (a name plus options, or a Policy instance).
 
-    Same workload, policy, options and seed give an identical result."""
+    ``on_miss`` says what a missed deadline does (``continue``, ``abort-job`` or
+    ``stop``; workloads with deadlines only).  Same workload, policy, options and seed give
+    an identical result."""
     if isinstance(policy, str):
         policy = make_policy(policy, **options)
     elif options:
@@ -57,10 +60,13 @@ def simulate(
         record_timeline=timeline,
         max_slices=max_slices,
         locks=locks,
+        on_miss=on_miss,
     )
     settings = {"cpus": cpus, "context_switch": context_switch, "ties": ties, "seed": seed}
     if workload.program is not None:
         settings["locks"] = locks
+    if workload.realtime is not None:
+        settings["on_miss"] = on_miss
     result = Result.from_trace(
         workload, trace, policy=policy.name, options=policy.settings, settings=settings
     )

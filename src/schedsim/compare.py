@@ -62,7 +62,9 @@ METRICS = (
     Metric("cpu_utilisation", "CPU utilisation", higher_is_better=True),
     Metric("context_switches", "context switches"),
 )
-METRIC_BY_KEY = {metric.key: metric for metric in METRICS}
+# Shown only when the workload has deadlines (real-time tasks).
+DEADLINE_MISSES = Metric("deadline_misses", "deadline misses")
+METRIC_BY_KEY = {metric.key: metric for metric in (*METRICS, DEADLINE_MISSES)}
 # Short names accepted for --rank-by.
 METRIC_ALIASES = {
     "turnaround": "avg_turnaround",
@@ -71,6 +73,7 @@ METRIC_ALIASES = {
     "utilisation": "cpu_utilisation",
     "utilization": "cpu_utilisation",
     "switches": "context_switches",
+    "misses": "deadline_misses",
 }
 DEFAULT_RANK_BY = "avg_turnaround"
 PLOTTED_MEANS = ("avg_turnaround", "avg_waiting", "avg_response")
@@ -80,7 +83,7 @@ def metric(name: str) -> Metric:
     """Look up a metric by summary key or short name (``waiting`` = ``avg_waiting``)."""
     key = METRIC_ALIASES.get(name.strip().lower(), name.strip().lower())
     if key not in METRIC_BY_KEY:
-        choices = ", ".join([*METRIC_ALIASES, *(m.key for m in METRICS)])
+        choices = ", ".join([*METRIC_ALIASES, *METRIC_BY_KEY])
         raise OptionError(f"unknown metric {name!r}; choose one of: {choices}")
     return METRIC_BY_KEY[key]
 
@@ -111,6 +114,14 @@ class PolicyComparison:
     @property
     def labels(self) -> list[str]:
         return [entry.label for entry in self.entries]
+
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        """The metrics shown: the standard ones, and deadline misses for tasks with
+        deadlines."""
+        if any("deadline_misses" in entry.result.summary for entry in self.entries):
+            return (*METRICS, DEADLINE_MISSES)
+        return METRICS
 
     def values(self, key: str) -> list[Any]:
         return [entry.result.summary.get(metric(key).key) for entry in self.entries]
@@ -152,7 +163,7 @@ class PolicyComparison:
                 }
                 for entry, rank in zip(self.entries, ranks, strict=True)
             ],
-            "best": {m.key: self.best(m.key) for m in METRICS},
+            "best": {m.key: self.best(m.key) for m in self.metrics},
         }
 
     def to_json(self) -> str:
@@ -161,7 +172,7 @@ class PolicyComparison:
     def to_csv(self) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["rank", "label", "policy", *(m.key for m in METRICS)])
+        writer.writerow(["rank", "label", "policy", *(m.key for m in self.metrics)])
         for entry, rank in zip(self.entries, self.ranks(), strict=True):
             summary = entry.result.summary
             writer.writerow(
@@ -169,7 +180,7 @@ class PolicyComparison:
                     rank,
                     entry.label,
                     entry.result.policy,
-                    *(_json_number(summary.get(m.key)) for m in METRICS),
+                    *(_json_number(summary.get(m.key)) for m in self.metrics),
                 ]
             )
         return buffer.getvalue()
@@ -186,6 +197,7 @@ def compare_policies(
     ties: str = "arrivals-first",
     seed: int = 0,
     locks: str = "none",
+    on_miss: str = "continue",
     timeline: bool = True,
     records: bool = True,
 ) -> PolicyComparison:
@@ -208,10 +220,14 @@ def compare_policies(
     }
     entries = []
     for labelled in policies:
-        result = simulate(workload, labelled.policy, timeline=timeline, **settings)
+        result = simulate(
+            workload, labelled.policy, timeline=timeline, on_miss=on_miss, **settings
+        )
         if not records:
             result = _summary_only(result)
         entries.append(Entry(labelled.label, labelled.spec, result))
+    if workload.realtime is not None:
+        settings["on_miss"] = on_miss
     return PolicyComparison(workload.name, workload.source, settings, entries, rank_key)
 
 
@@ -254,15 +270,16 @@ def comparison_table(
     table = Table(show_edge=False, header_style="bold" if color else "")
     table.add_column("rank", justify="right")
     table.add_column("policy", justify="left", overflow="fold", max_width=36)
-    for m in METRICS:
+    shown = comparison.metrics
+    for m in shown:
         table.add_column(m.heading.replace(" ", "\n", 1), justify="right", no_wrap=True)
     marked = {}
-    for m in METRICS:
+    for m in shown:
         best = set(comparison.best(m.key))
         marked[m.key] = best if len(best) < len(comparison.entries) else set()
     for entry, rank in zip(comparison.entries, comparison.ranks(), strict=True):
         cells = []
-        for m in METRICS:
+        for m in shown:
             text = m.format(entry.result.summary.get(m.key))
             if entry.label in marked[m.key]:
                 text = f"[bold]{text} *[/bold]" if color else f"{text} *"

@@ -41,8 +41,12 @@ JOB_COLUMNS = (
     "switch_time",
     "slices",
 )
-# Columns only some runs have: time blocked on resources (processes that synchronise).
-OPTIONAL_JOB_COLUMNS = ("blocked_time",)
+# Columns only some runs have: time blocked on resources (processes that synchronise); each
+# job's task, release, absolute deadline, lateness and whether it missed its deadline
+# (real-time tasks: schedsim.realtime.results).  Most are times; these two are not.
+OPTIONAL_JOB_COLUMNS = ("blocked_time", "task", "release", "deadline", "lateness", "missed")
+TEXT_COLUMNS = frozenset({"task"})  # strings
+FLAG_COLUMNS = frozenset({"missed"})  # true, false or null (undecided)
 DISTRIBUTED = ("turnaround", "waiting", "response")
 
 

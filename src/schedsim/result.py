@@ -47,6 +47,10 @@ class Result:
     # run ended in one ({"time", "kind", "cycle", "unfinished", ...}).
     resources: dict[str, Any] | None = None
     deadlock: dict[str, Any] | None = None
+    # Real-time tasks: per task its definition and statistics, the horizon, the jobs ended
+    # at their deadline or left unfinished, and the schedulability analysis (see
+    # schedsim.realtime.results and schedsim.realtime.analysis).
+    realtime: dict[str, Any] | None = None
 
     @classmethod
     def from_trace(
@@ -58,6 +62,23 @@ class Result:
         options: dict[str, Any],
         settings: dict[str, Any],
         kind: str = "simulated",
+    ) -> Result:
+        result = cls._from_trace(workload, trace, policy, options, settings, kind)
+        if workload.realtime is not None:
+            from schedsim.realtime.results import attach
+
+            attach(result, workload, trace)
+        return result
+
+    @classmethod
+    def _from_trace(
+        cls,
+        workload: Workload,
+        trace: Trace,
+        policy: str,
+        options: dict[str, Any],
+        settings: dict[str, Any],
+        kind: str,
     ) -> Result:
         columns = job_columns(workload, trace)
         sync = trace.extra.get("sync")
@@ -159,7 +180,17 @@ class Result:
 
 
 # What a trace carries that a Result holds elsewhere (or not at all).
-_TRACE_ONLY = ("io_periods", "sync", "deadlock", "ended", "cpu_time", "io_time", "blocked_time")
+_TRACE_ONLY = (
+    "io_periods",
+    "sync",
+    "deadlock",
+    "ended",
+    "cpu_time",
+    "io_time",
+    "blocked_time",
+    "aborted",
+    "stopped_at",
+)
 
 
 def _synchronising(

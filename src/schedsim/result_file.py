@@ -26,7 +26,7 @@ import numpy as np
 from schedsim import __version__
 from schedsim.errors import SchedsimError
 from schedsim.limits import INT64_MAX, INT64_MIN, MAX_CPUS, MAX_RESULT_BYTES
-from schedsim.metrics import JOB_COLUMNS, OPTIONAL_JOB_COLUMNS
+from schedsim.metrics import FLAG_COLUMNS, JOB_COLUMNS, OPTIONAL_JOB_COLUMNS, TEXT_COLUMNS
 from schedsim.schema import plain
 from schedsim.trace import REASON_NAMES, Timeline
 
@@ -79,6 +79,8 @@ def _outline(result: Result, include_timeline: bool) -> dict[str, Any]:
         out["resources"] = result.resources
     if result.deadlock is not None:
         out["deadlock"] = result.deadlock
+    if result.realtime is not None:
+        out["realtime"] = _finite_json(result.realtime)
     if include_timeline and result.timeline is not None:
         out["timeline"] = out["io"] = None
     if result.extra:
@@ -119,13 +121,27 @@ def _job_lines(result: Result) -> Iterator[str]:
     names = result.job_column_names
     columns = [result.jobs[name] for name in names]
     pids = list(map(encode_basestring_ascii, result.pids))
-    # pids go in already encoded (%s); numbers as repr, which is JSON's spelling (%r)
-    template = '{"pid": %s' + "".join(f', "{name}": %r' for name in names) + "}"
+    # pids, task names and flags go in already spelled as JSON (%s); numbers as repr,
+    # which is JSON's spelling (%r)
+    spelled = [name in TEXT_COLUMNS or name in FLAG_COLUMNS for name in names]
+    template = (
+        '{"pid": %s'
+        + "".join(
+            f', "{name}": %s' if text else f', "{name}": %r'
+            for name, text in zip(names, spelled, strict=True)
+        )
+        + "}"
+    )
     for start in range(0, len(pids), RECORD_CHUNK):
         stop = start + RECORD_CHUNK
         values = [column[start:stop] for column in columns]
-        if all(np.all(np.isfinite(column)) for column in values):
-            rows = zip(pids[start:stop], *(column.tolist() for column in values), strict=True)
+        numbers = [column for column, text in zip(values, spelled, strict=True) if not text]
+        if all(np.all(np.isfinite(column)) for column in numbers):
+            lists = [
+                [json.dumps(value) for value in column.tolist()] if text else column.tolist()
+                for column, text in zip(values, spelled, strict=True)
+            ]
+            rows = zip(pids[start:stop], *lists, strict=True)
             yield ",\n    ".join(map(template.__mod__, rows))
         else:  # NaN, a time that never came (a process left in a deadlock), is null
             lists = [[_never_as_null(value) for value in column.tolist()] for column in values]
@@ -208,6 +224,15 @@ def _json_number(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def _finite_json(value: Any) -> Any:
+    """Plain data with every non-finite float as null (JSON has no spelling for them)."""
+    if isinstance(value, dict):
+        return {key: _finite_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_json(item) for item in value]
+    return _json_number(value)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -316,7 +341,8 @@ class _ResultReader:
                 f"must be a whole number in 1..{MAX_CPUS}, got {_show(cpus)}",
             )
         deadlock = self.mapping(data, "deadlock") or None
-        unfinished = self.unfinished(deadlock)
+        realtime = self.mapping(data, "realtime") or None
+        unfinished = self.unfinished(deadlock) | self.cut_short(realtime)
         pids, jobs = self.jobs(data["jobs"], unfinished)
         if not pids:
             return None
@@ -342,6 +368,7 @@ class _ResultReader:
             "version": str(texts["schedsim"]),
             "resources": resources,
             "deadlock": deadlock,
+            "realtime": realtime,
         }
 
     # -- fields -----------------------------------------------------------------------------
@@ -385,6 +412,23 @@ class _ResultReader:
         if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
             self.problem("deadlock", "unfinished: must be a list of pids")
             return set()
+        return set(names)
+
+    def cut_short(self, realtime: dict[str, Any] | None) -> set[str]:
+        """Jobs of real-time tasks ended at their deadline, or left unfinished when the run
+        stopped: some of their times never came (null)."""
+        if realtime is None:
+            return set()
+        names: list[Any] = []
+        for key in ("aborted", "unfinished"):
+            listed = realtime.get(key, [])
+            if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
+                self.problem(f"realtime.{key}", "must be a list of pids")
+                continue
+            names.extend(listed)
+        tasks = realtime.get("tasks", [])
+        if not isinstance(tasks, list) or not all(isinstance(task, dict) for task in tasks):
+            self.problem("realtime.tasks", "must be a list of mappings")
         return set(names)
 
     def resources(self, section: Any, index: dict[str, int]) -> dict[str, Any] | None:
@@ -435,13 +479,20 @@ class _ResultReader:
             pids.append(pid)
         jobs: dict[str, np.ndarray] = {}
         optional = [name for name in OPTIONAL_JOB_COLUMNS if records and name in records[0]]
+        for name in optional:
+            if name in TEXT_COLUMNS or name in FLAG_COLUMNS:
+                jobs[name] = self.labels(records, pids, name)
         for name in (*JOB_COLUMNS, *optional):
+            if name in jobs:
+                continue
             values = []
             for position, record in enumerate(records):
                 value = record.get(name)
                 where = f"jobs[{position}] (pid {plain(pids[position])})"
                 if value is None and pids[position] in unfinished and name in _UNFINISHED:
                     value = math.nan  # a time that never came
+                elif value is None and name in _OPTIONAL_TIMES:
+                    value = math.nan  # no deadline, so no lateness either
                 elif name == "slices":
                     if type(value) is not int or not 0 <= value <= INT64_MAX:
                         self.problem(
@@ -456,6 +507,26 @@ class _ResultReader:
                 _time_column(values) if name != "slices" else np.asarray(values, dtype=np.int64)
             )
         return pids, jobs
+
+    def labels(self, records: list[dict[str, Any]], pids: list[str], name: str) -> np.ndarray:
+        """A column of task names (strings) or flags (true, false or null)."""
+        values: list[Any] = []
+        for position, record in enumerate(records):
+            value = record.get(name)
+            if name in TEXT_COLUMNS and not isinstance(value, str):
+                self.problem(
+                    f"jobs[{position}] (pid {plain(pids[position])})",
+                    f"{name}: must be a string, got {_show(value)}",
+                )
+                value = ""
+            elif name in FLAG_COLUMNS and value is not None and not isinstance(value, bool):
+                self.problem(
+                    f"jobs[{position}] (pid {plain(pids[position])})",
+                    f"{name}: must be true, false or null, got {_show(value)}",
+                )
+                value = None
+            values.append(value)
+        return np.asarray(values, dtype=object)
 
     def timeline(self, rows: Any, index: dict[str, int]) -> Timeline | None:
         columns: dict[str, list[Any]] = {name: [] for name in Timeline.COLUMNS}
@@ -518,8 +589,10 @@ class _ResultReader:
         return 0
 
 
-# The times a process left in a deadlock never reached.
+# The times a process left in a deadlock (or a job cut short at its deadline) never reached.
 _UNFINISHED = ("first_run", "finish", "turnaround", "waiting", "response")
+# Times a job without a deadline, or one that never finished, does not have.
+_OPTIONAL_TIMES = ("deadline", "lateness")
 
 
 class _TooManyProblems(Exception):

@@ -7,9 +7,10 @@ from typing import Any
 
 import click
 
-from schedsim.engine import TIES, check_run_options
+from schedsim.engine import ON_MISS, TIES, check_run_options
 from schedsim.errors import OptionError
 from schedsim.limits import MAX_CPUS, MAX_TIME
+from schedsim.loaders import check_until
 from schedsim.options import (
     Option,
     parse_limit,
@@ -105,6 +106,31 @@ def engine_options(function: F) -> F:
     return function
 
 
+def realtime_options(function: F) -> F:
+    """--until, --on-miss: the horizon of periodic tasks and what a missed deadline does."""
+    decorators = [
+        click.option(
+            "--until",
+            metavar="T",
+            default=None,
+            help="periodic tasks release jobs before time T (default: one hyperperiod after "
+            "the last phase)",
+        ),
+        click.option(
+            "--on-miss",
+            "on_miss",
+            type=click.Choice(ON_MISS),
+            default="continue",
+            show_default=True,
+            help="what a missed deadline does: continue (the job runs on), abort-job (the job "
+            "is ended at its deadline) or stop (the run ends at the first miss)",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
 def build_policy(name: str, options: dict[str, Any]) -> Policy:
     """Construct the named policy from the flags the user actually gave."""
     given = {key: value for key, value in options.items() if value is not None}
@@ -112,7 +138,12 @@ def build_policy(name: str, options: dict[str, Any]) -> Policy:
 
 
 def engine_settings(
-    cpus: str, context_switch: str, ties: str, seed: str, locks: str = "none"
+    cpus: str,
+    context_switch: str,
+    ties: str,
+    seed: str,
+    locks: str = "none",
+    on_miss: str = "continue",
 ) -> dict[str, Any]:
     """The engine's settings from the flags' text, every problem reported at once."""
     problems: list[str] = []
@@ -129,8 +160,15 @@ def engine_settings(
     number = parsed("--seed", parse_seed, seed)
     if problems:
         raise OptionError("\n       ".join(problems))
-    check_run_options(count, cost, ties, locks=locks)
-    return {"cpus": count, "context_switch": cost, "ties": ties, "seed": number, "locks": locks}
+    check_run_options(count, cost, ties, locks=locks, on_miss=on_miss)
+    return {
+        "cpus": count,
+        "context_switch": cost,
+        "ties": ties,
+        "seed": number,
+        "locks": locks,
+        "on_miss": on_miss,
+    }
 
 
 def parse_switch_cost(text: str) -> Time:
@@ -186,9 +224,14 @@ def workload_limit_options(function: F) -> F:
     return function
 
 
-def workload_limits(max_processes: str | None, max_file_size: str | None) -> dict[str, Any]:
-    """Keyword arguments for ``load_workload`` from the limit flags (absent: the defaults)."""
+def workload_limits(
+    max_processes: str | None, max_file_size: str | None, until: str | None = None
+) -> dict[str, Any]:
+    """Keyword arguments for ``load_workload`` from the limit flags and ``--until``
+    (absent: the defaults)."""
     limits: dict[str, Any] = {}
+    if until is not None:
+        limits["until"] = check_until(until)
     try:
         if max_processes is not None:
             limits["max_processes"] = parse_limit(max_processes)

@@ -14,6 +14,7 @@ from schedsim.cli.common import (
     engine_settings,
     format_option,
     policy_options,
+    realtime_options,
     split_policy_options,
     workload_limit_options,
     workload_limits,
@@ -38,6 +39,7 @@ from schedsim.policy_spec import build_policies
 )
 @policy_options
 @engine_options
+@realtime_options
 @click.option(
     "--rank-by",
     default="turnaround",
@@ -69,6 +71,7 @@ def compare(
     plot_by: str | None,
     max_processes: str | None,
     max_file_size: str | None,
+    until: str | None,
     **kwargs: Any,
 ) -> None:
     """Simulate FILE under several policies and print one row of metrics per policy, the
@@ -83,7 +86,7 @@ def compare(
     """
     defaults = split_policy_options(kwargs)
     settings = engine_settings(**kwargs)
-    limits = workload_limits(max_processes, max_file_size)
+    limits = workload_limits(max_processes, max_file_size, until)
     policies = build_policies(specs if specs is not None else ",".join(REGISTRY), defaults)
     try:
         rank_key = metric(rank_by).key

@@ -17,6 +17,7 @@ from schedsim.cli.common import (
     engine_settings,
     format_option,
     policy_options,
+    realtime_options,
     split_policy_options,
     workload_limit_options,
     workload_limits,
@@ -38,6 +39,7 @@ from schedsim.report import jobs_csv_chunks, render_table
 )
 @policy_options
 @engine_options
+@realtime_options
 @format_option("table", "json", "csv")
 @click.option(
     "--output",
@@ -76,6 +78,7 @@ def run(
     ascii_chart: bool,
     max_processes: str | None,
     max_file_size: str | None,
+    until: str | None,
     **kwargs: Any,
 ) -> None:
     """Simulate FILE under one scheduling policy and print per-process and summary metrics.
@@ -86,10 +89,11 @@ def run(
       schedsim run workloads/classic.yaml --policy rr --quantum 4 --format json
       schedsim run big.csv --policy rr --quantum 1 --summary-only
       schedsim run workloads/classic.yaml --policy rr --gantt rr.png --ascii
+      schedsim run workloads/silberschatz_edf.yaml --policy rm --on-miss abort-job
     """
     policy = build_policy(policy_name, split_policy_options(kwargs))
     settings = engine_settings(**kwargs)
-    limits = workload_limits(max_processes, max_file_size)
+    limits = workload_limits(max_processes, max_file_size, until)
     if output is not None:
         if Path(output).suffix.lower() not in (".json", ".csv"):
             raise OptionError(f"--output {output}: use a .json or .csv file name")

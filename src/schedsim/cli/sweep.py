@@ -19,11 +19,13 @@ from schedsim.cli.common import (
     engine_settings,
     format_option,
     policy_options,
+    realtime_options,
     split_policy_options,
 )
 from schedsim.compare import metric
 from schedsim.errors import OptionError
 from schedsim.gantt import image_format
+from schedsim.loaders import check_until
 from schedsim.sweep import (
     ENGINE_PARAMETERS,
     Progress,
@@ -67,6 +69,7 @@ from schedsim.sweep import (
 )
 @policy_options
 @engine_options
+@realtime_options
 @click.option(
     "--max-slices",
     type=int,
@@ -131,6 +134,7 @@ def sweep(
     aggregate: bool | None,
     plot: str | None,
     metric_name: str,
+    until: str | None,
     **kwargs: Any,
 ) -> None:
     """Simulate FILE... under one policy for every combination of the --vary values and
@@ -167,6 +171,8 @@ def sweep(
         context_switch=settings["context_switch"],
         ties=settings["ties"],
         locks=settings["locks"],
+        on_miss=settings["on_miss"],
+        until=check_until(until) if until is not None else None,
         max_slices=max_slices,
     )
     with progress_bar(len(points)) as advance:

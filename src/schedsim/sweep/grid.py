@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from schedsim.engine import TIES, check_run_options
+from schedsim.engine import ON_MISS, TIES, check_run_options
 from schedsim.errors import LimitError, OptionError
 from schedsim.limits import MAX_SWEEP_POINTS
 from schedsim.options import (
@@ -33,7 +33,7 @@ from schedsim.sweep.task import cached_workload
 from schedsim.sync import LOCK_PROTOCOLS
 from schedsim.workload import Workload
 
-ENGINE_PARAMETERS = ("cpus", "context_switch", "ties", "locks")
+ENGINE_PARAMETERS = ("cpus", "context_switch", "ties", "locks", "on_miss")
 
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
 
@@ -56,6 +56,7 @@ class SweepPoint:
     settings: Mapping[str, Any]
     varied: tuple[tuple[str, Any], ...] = ()
     max_slices: int | None = None
+    until: int | float | None = None  # the horizon of periodic tasks
 
     @property
     def seed(self) -> int:
@@ -185,6 +186,8 @@ def plan_sweep(
     context_switch: int | float = 0,
     ties: str = "arrivals-first",
     locks: str = "none",
+    on_miss: str = "continue",
+    until: int | float | None = None,
     max_slices: int | None = None,
 ) -> list[SweepPoint]:
     """The grid: for each workload, the product of the ``vary`` values (first key outermost)
@@ -192,7 +195,8 @@ def plan_sweep(
 
     ``vary`` maps a policy option or engine setting (``cpus``, ``context_switch``, ``ties``)
     to its values: a sequence (text or typed values) or a string in the ``--vary`` syntax
-    (``"1..8"``, ``"1,2,4"``).  ``options`` are fixed policy options.  Raises OptionError
+    (``"1..8"``, ``"1,2,4"``).  ``options`` are fixed policy options; ``until`` is the
+    horizon of periodic tasks, ``on_miss`` what a missed deadline does.  Raises OptionError
     naming the option and the value, for every problem found, before anything runs; and
     WorkloadError if a workload file is missing or invalid."""
     if not workloads:
@@ -204,6 +208,8 @@ def plan_sweep(
     engine: dict[str, Any] = {"cpus": cpus, "context_switch": context_switch, "ties": ties}
     if locks != LOCK_PROTOCOLS[0]:  # only workloads that synchronise use it
         engine["locks"] = locks
+    if on_miss != ON_MISS[0]:  # only workloads with deadlines use it
+        engine["on_miss"] = on_miss
     seed_values = _checked_settings(parameters, engine, max_slices, seeds)
     count = len(workloads) * len(seed_values) * math.prod(len(values) for _, values in parameters)
     if count > MAX_SWEEP_POINTS:
@@ -213,10 +219,10 @@ def plan_sweep(
         )
     option_parameters = [(name, values) for name, values in parameters if name in declared]
     _raise_all(_policy_problems(cls.name, fixed, option_parameters))
-    files = _load_workloads(workloads)
+    files = _load_workloads(workloads, until)
     constructed = make_policy(cls.name, **{**fixed, **{n: v[0] for n, v in option_parameters}})
     fixed = {key: getattr(constructed, key) for key in fixed}  # parsed: "4" -> 4
-    template = SweepPoint("", "", "", cls.name, fixed, engine, max_slices=max_slices)
+    template = SweepPoint("", "", "", cls.name, fixed, engine, max_slices=max_slices, until=until)
     return _points(template, files, parameters, seed_values)
 
 
@@ -292,6 +298,7 @@ def _checked_settings(
             0 if "context_switch" in varied_engine else engine["context_switch"],
             TIES[0] if "ties" in varied_engine else engine["ties"],
             locks=engine.get("locks", LOCK_PROTOCOLS[0]),
+            on_miss=engine.get("on_miss", ON_MISS[0]),
         )
     except OptionError as error:
         problems.append(str(error))
@@ -361,6 +368,12 @@ def _parse_locks(text: str) -> str:
     return text
 
 
+def _parse_on_miss(text: str) -> str:
+    if text not in ON_MISS:
+        raise OptionError(f"expected one of {', '.join(ON_MISS)}, got {text!r}")
+    return text
+
+
 def _parse_cpus(text: str | int) -> int:
     if isinstance(text, bool | float):
         raise OptionError(f"expected a whole number, got {text!r}")
@@ -372,6 +385,7 @@ _ENGINE_PARSERS: dict[str, Callable[[Any], Any]] = {
     "context_switch": parse_nonnegative_time,
     "ties": _parse_ties,
     "locks": _parse_locks,
+    "on_miss": _parse_on_miss,
 }
 
 
@@ -419,7 +433,9 @@ def _raise_all(problems: Sequence[str]) -> None:
     raise OptionError("\n       ".join(shown))
 
 
-def _load_workloads(workloads: Sequence[str | Path]) -> list[tuple[str, str, Workload]]:
+def _load_workloads(
+    workloads: Sequence[str | Path], until: int | float | None = None
+) -> list[tuple[str, str, Workload]]:
     """Load (and so validate) every workload file once, before anything runs."""
     files: list[tuple[str, str, Workload]] = []
     seen: dict[str, str] = {}
@@ -429,5 +445,5 @@ def _load_workloads(workloads: Sequence[str | Path]) -> list[tuple[str, str, Wor
         if path in seen:
             raise OptionError(f"{shown}: workload file given twice (also as {seen[path]!r})")
         seen[path] = shown
-        files.append((shown, path, cached_workload(shown)))
+        files.append((shown, path, cached_workload(shown, until)))
     return files
