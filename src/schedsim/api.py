@@ -16,12 +16,14 @@ from schedsim.result import Result
 from schedsim.workload import Time, Workload
 
 
-def load_workload(path: str | Path, **limits: int | None) -> Workload:
+def load_workload(path: str | Path, **limits: Any) -> Workload:
     """Read a workload file (YAML, JSON, CSV or .npz by extension), fully validated.
 
     ``max_bytes`` and ``max_processes`` raise or (None) lift the size and process limits
     (YAML/JSON: 64 MiB and 200,000 processes, since bulk belongs in CSV or NPZ; CSV/NPZ:
-    512 MiB and 10,000,000 processes)."""
+    512 MiB and 10,000,000 processes; the jobs of periodic tasks count as processes).
+    ``until`` is the horizon of periodic tasks (default: one hyperperiod after the last
+    phase)."""
     from schedsim.loaders import load_workload as load
 
     return load(path, **limits)

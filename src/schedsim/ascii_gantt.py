@@ -26,6 +26,8 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 
+import numpy as np
+
 from schedsim.errors import OptionError
 from schedsim.gantt import Schedule, check_chart_size
 from schedsim.limits import MAX_TEXT_CHART_WIDTH
@@ -72,7 +74,22 @@ def ascii_gantt(result: Result, width: int | None = None) -> str:
         out.append(prefix + _bar(segments, positions))
         out.append(" " * len(prefix) + _times(segments, positions, low))
     out.extend(_synchronisation(schedule))
+    out.extend(_misses(schedule))
     return "\n".join(line.rstrip() for line in out) + "\n"
+
+
+def _misses(schedule: Schedule) -> list[str]:
+    """Under the bars, for real-time tasks: each missed deadline, with when its job ended."""
+    if schedule.missed is None or schedule.deadline is None:
+        return []
+    lines = []
+    for job in np.flatnonzero(schedule.missed).tolist():
+        finish = schedule.finish[job]
+        ended = f", finished {fmt_time(finish)}" if finish == finish else ", never finished"
+        lines.append(
+            f"{schedule.pids[job]} missed its deadline {fmt_time(schedule.deadline[job])}{ended}"
+        )
+    return lines
 
 
 def _synchronisation(schedule: Schedule) -> list[str]:

@@ -43,6 +43,8 @@ BLOCKED_COLOUR = "#c07000"  # time blocked on a resource (edge; the fill is BLOC
 BLOCKED_FILL = "#fde8c8"
 HOLD_COLOUR = "#333333"  # a lock or semaphore unit held
 DEADLOCK_COLOUR = "#cc0000"
+DEADLINE_COLOUR = "#555555"  # a job's deadline (down arrow)
+MISSED_COLOUR = "#e8001c"  # a missed deadline, and what its job ran after it
 
 _GOLDEN = 0.618033988749895
 _SATURATION = (0.65, 0.85, 0.45)

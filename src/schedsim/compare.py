@@ -220,9 +220,7 @@ def compare_policies(
     }
     entries = []
     for labelled in policies:
-        result = simulate(
-            workload, labelled.policy, timeline=timeline, on_miss=on_miss, **settings
-        )
+        result = simulate(workload, labelled.policy, timeline=timeline, on_miss=on_miss, **settings)
         if not records:
             result = _summary_only(result)
         entries.append(Entry(labelled.label, labelled.spec, result))
@@ -315,13 +313,18 @@ def comparison_figure(comparison: PolicyComparison, *, by: str | None = None) ->
     from schedsim.colors import process_colour
     from schedsim.gantt import Schedule, chart_rows, check_chart_size, check_view, draw_gantt
 
-    view = check_view(by or "cpu")
+    view = check_view(by or "cpu", comparison.entries[0].result if comparison.entries else None)
     if not comparison.entries:
         raise OptionError("nothing to plot: the comparison has no policies")
     schedules = [Schedule.of(entry.result) for entry in comparison.entries]
-    ranges = [schedule.time_range for schedule in schedules]
+    ranges = [
+        schedule.deadline_range if view == "task" else schedule.time_range for schedule in schedules
+    ]
     time_range = (min(low for low, _ in ranges), max(high for _, high in ranges))
-    rows = [chart_rows(view, len(schedule.pids), schedule.cpus) for schedule in schedules]
+    rows = [
+        chart_rows(view, len(schedule.pids), schedule.cpus, len(schedule.tasks))
+        for schedule in schedules
+    ]
     check_chart_size(sum(rows), sum(len(schedule) for schedule in schedules))
     row_height = 0.3 if view == "cpu" else 0.22
     heights = [max(0.45, row_height * count) for count in rows]

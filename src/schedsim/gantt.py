@@ -14,6 +14,11 @@ Two views:
 ``cpu``
     one row per CPU (the default for several CPUs): slices in their process's colour,
     idle gaps in hatched grey labelled ``idle`` where there is room.
+``task``
+    one row per real-time task (the default for results with tasks): every job's slices
+    in the task's colour, labelled with the job's number where there is room, each release
+    an up arrow under the row, each deadline a down arrow over it; a missed deadline's
+    arrow is red, and so is what its job ran after it.
 
 In both, a context switch is a dark segment from the slice's dispatch to the start of its
 execution, and when the policy has queue levels (MLFQ) each slice is labelled ``L0``, ``L1``
@@ -39,9 +44,11 @@ from schedsim.atomic import check_writable, write_atomic
 from schedsim.colors import (
     BLOCKED_COLOUR,
     BLOCKED_FILL,
+    DEADLINE_COLOUR,
     DEADLOCK_COLOUR,
     HOLD_COLOUR,
     IDLE_COLOUR,
+    MISSED_COLOUR,
     SWITCH_COLOUR,
     process_colour,
     text_colour,
@@ -55,7 +62,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-VIEWS = ("process", "cpu")
+VIEWS = ("process", "cpu", "task")
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 LABEL_LIMIT = 400  # charts with more slices than this get no text inside bars
@@ -93,6 +100,12 @@ class Schedule:
     blocked: list[tuple[int, float, float, str]] = field(default_factory=list)
     holds: list[tuple[int, float, float, str]] = field(default_factory=list)
     deadlock_at: float | None = None
+    # Real-time tasks: each job's task (a row of the task view), the task names in row
+    # order, each job's absolute deadline (NaN: none) and whether it missed it.
+    task_of: np.ndarray | None = None
+    tasks: list[str] = field(default_factory=list)
+    deadline: np.ndarray | None = None
+    missed: np.ndarray | None = None
 
     @classmethod
     def of(cls, result: Result) -> Schedule:
@@ -106,6 +119,7 @@ class Schedule:
         io_rows = np.asarray(result.io_periods, dtype=np.float64).reshape(-1, 3)
         cpus_used = int(columns["cpu"].max()) + 1 if len(order) else 1
         blocked, holds, deadlock_at = _synchronisation(result)
+        tasks = _tasks(result)
         return cls(
             pids=list(result.pids),
             cpu=columns["cpu"][order].astype(np.int64),
@@ -125,6 +139,7 @@ class Schedule:
             blocked=blocked,
             holds=holds,
             deadlock_at=deadlock_at,
+            **tasks,
         )
 
     def __len__(self) -> int:
@@ -151,6 +166,14 @@ class Schedule:
             highs.append(self.deadlock_at)
         low, high = float(min(lows)), float(max(highs))
         return low, high if high > low else low + 1.0
+
+    @property
+    def deadline_range(self) -> tuple[float, float]:
+        """The time range, stretched to the last deadline (the task view draws them)."""
+        low, high = self.time_range
+        if self.deadline is not None and np.any(~np.isnan(self.deadline)):
+            high = max(high, float(np.nanmax(self.deadline)))
+        return low, high
 
     def idle_periods(self, cpu: int) -> tuple[np.ndarray, np.ndarray]:
         """Gaps in ``cpu``'s schedule (dispatch to end counts as busy) over the chart range."""
@@ -210,8 +233,26 @@ def _synchronisation(
     return rows("waits", "from", "to"), rows("holds", "acquired", "released"), deadlock_at
 
 
+def _tasks(result: Result) -> dict[str, Any]:
+    """The task view's columns, for a result with real-time tasks (none otherwise)."""
+    if "task" not in result.jobs:
+        return {}
+    names = [str(name) for name in result.jobs["task"].tolist()]
+    rows: dict[str, int] = {}
+    for name in names:
+        rows.setdefault(name, len(rows))
+    return {
+        "task_of": np.asarray([rows[name] for name in names], dtype=np.int64),
+        "tasks": list(rows),
+        "deadline": np.asarray(result.jobs["deadline"], dtype=np.float64),
+        "missed": np.asarray([value is True for value in result.jobs["missed"].tolist()]),
+    }
+
+
 def default_view(result: Result) -> str:
-    """``process`` for one CPU, ``cpu`` for several."""
+    """``task`` for real-time tasks, else ``process`` for one CPU, ``cpu`` for several."""
+    if "task" in result.jobs:
+        return "task"
     return "cpu" if int(result.settings.get("cpus") or 1) > 1 else "process"
 
 
@@ -220,6 +261,11 @@ def check_view(by: str | None, result: Result | None = None) -> str:
         return default_view(result) if result is not None else "process"
     if by not in VIEWS:
         raise OptionError(f"chart view {by!r}: choose one of {', '.join(VIEWS)}")
+    if by == "task" and result is not None and "task" not in result.jobs:
+        raise OptionError(
+            "chart view 'task': the result has no real-time tasks; draw one row per process "
+            "or per CPU"
+        )
     return by
 
 
@@ -237,9 +283,14 @@ def image_format(path: str | Path, *, text_hint: bool = False) -> str:
     return FORMATS[suffix]
 
 
-def chart_rows(view: str, processes: int, cpus: int) -> int:
-    """How many rows a chart has: one per CPU, or one per process plus the idle row."""
-    return cpus if view == "cpu" else processes + 1
+def chart_rows(view: str, processes: int, cpus: int, tasks: int | None = None) -> int:
+    """How many rows a chart has: one per CPU, or one per process (or task) plus the idle
+    row."""
+    if view == "cpu":
+        return cpus
+    if view == "task" and tasks is not None:
+        return tasks + 1
+    return processes + 1
 
 
 def check_chart_size(rows: int, slices: int = 0) -> None:
@@ -264,7 +315,9 @@ def gantt_figure(result: Result, *, by: str | None = None) -> Figure:
 
     view = check_view(by, result)
     schedule = Schedule.of(result)
-    check_chart_size(chart_rows(view, len(schedule.pids), schedule.cpus), len(schedule))
+    check_chart_size(
+        chart_rows(view, len(schedule.pids), schedule.cpus, len(schedule.tasks)), len(schedule)
+    )
     rows = _row_count(schedule, view)
     axes_height = min(MAX_AXES_HEIGHT, max(1.0, ROW_HEIGHT * rows))
     left = LEFT + 0.075 * max(len(label) for label in _row_labels(schedule, view))
@@ -310,6 +363,8 @@ def caption(result: Result) -> str:
     ]
     if result.deadlock is not None:
         parts.append(f"deadlock at t={fmt(result.deadlock.get('time'))}")
+    if "deadline_misses" in summary:
+        parts.append(f"deadline misses {fmt(summary.get('deadline_misses'))}")
     return "   ·   ".join(parts)
 
 
@@ -351,13 +406,15 @@ def draw_gantt(
     ``time_range`` sets a shared x range when several charts are stacked."""
     from matplotlib.ticker import MaxNLocator
 
-    low, high = time_range or schedule.time_range
+    low, high = time_range or (schedule.deadline_range if view == "task" else schedule.time_range)
     points_per_unit = axes_width * 72 / (high - low)
     labels_allowed = len(schedule) <= LABEL_LIMIT
     colours = _slice_colours(schedule)
     drawn = _Drawn()
     if view == "process":
         _draw_process_rows(axes, schedule, colours, drawn, points_per_unit, labels_allowed)
+    elif view == "task":
+        _draw_task_rows(axes, schedule, drawn, points_per_unit, labels_allowed)
     else:
         _draw_cpu_rows(axes, schedule, colours, drawn, points_per_unit, labels_allowed)
     labels = _row_labels(schedule, view)
@@ -424,6 +481,8 @@ class _Drawn:
         self.arrivals = False
         self.blocked = False
         self.holds = False
+        self.releases = False
+        self.missed = False
 
     def legend_handles(self, schedule: Schedule, view: str) -> list[Any]:
         from matplotlib.lines import Line2D
@@ -434,6 +493,17 @@ class _Drawn:
             handles += [
                 Patch(facecolor=process_colour(i), label=pid) for i, pid in enumerate(schedule.pids)
             ]
+        if self.releases:
+            handles += [
+                Line2D([], [], marker="^", linestyle="none", color="black", label="release"),
+                Line2D(
+                    [], [], marker="v", linestyle="none", color=DEADLINE_COLOUR, label="deadline"
+                ),
+            ]
+        if self.missed:
+            handles.append(
+                Patch(facecolor=MISSED_COLOUR, edgecolor=MISSED_COLOUR, label="missed deadline")
+            )
         if self.arrivals:
             handles.append(
                 Line2D(
@@ -573,19 +643,168 @@ def _draw_process_rows(
         )
 
 
+def _draw_task_rows(
+    axes: Axes,
+    schedule: Schedule,
+    drawn: _Drawn,
+    points_per_unit: float,
+    labels_allowed: bool,
+) -> None:
+    """One row per task: its jobs' slices in its colour, labelled ``#n``; releases under
+    the row, deadlines over it; a missed deadline and what its job ran after it in red."""
+    assert schedule.task_of is not None and schedule.deadline is not None
+    assert schedule.missed is not None
+    task_of, deadline, missed = schedule.task_of, schedule.deadline, schedule.missed
+    slice_rows = task_of[schedule.job] if len(schedule) else np.zeros(0, dtype=np.int64)
+    numbers = [pid.rpartition("#")[2] if "#" in pid else "" for pid in schedule.pids]
+    edges = len(schedule) <= 2000
+    palette = [process_colour(row) for row in range(len(schedule.tasks))]
+    for row, name in enumerate(schedule.tasks):
+        chosen = np.flatnonzero(slice_rows == row)
+        colours = np.asarray([_rgba(palette[row])] * len(chosen)).reshape(-1, 4)
+        _slices_and_switches(
+            axes, schedule, chosen, row, name, _spread(colours, chosen, len(schedule)), edges, drawn
+        )
+        if labels_allowed:
+            for index in chosen.tolist():
+                text = f"#{numbers[schedule.job[index]]}" if numbers[schedule.job[index]] else ""
+                if text:
+                    _label(
+                        axes,
+                        schedule.start[index],
+                        schedule.end[index],
+                        row,
+                        text,
+                        palette[row],
+                        points_per_unit,
+                    )
+    late = missed[schedule.job] if len(schedule) else np.zeros(0, dtype=bool)
+    overdue = late & (schedule.end > deadline[schedule.job]) if len(schedule) else late
+    if overdue.any():
+        indices = np.flatnonzero(overdue)
+        _bars(
+            axes,
+            np.maximum(schedule.start[indices], deadline[schedule.job[indices]]),
+            schedule.end[indices],
+            0,
+            offsets=slice_rows[indices].astype(np.float64),
+            facecolors=MISSED_COLOUR,
+            edgecolor="black",
+            linewidth=0.4,
+            gid="missed",
+            zorder=3.5,
+        )
+    _draw_io_by_task(axes, schedule, drawn)
+    has_deadline = ~np.isnan(deadline)
+    if len(schedule.pids):
+        drawn.releases = True
+        drawn.missed = bool(missed.any())
+        axes.scatter(
+            schedule.arrival,
+            task_of + BAR_HEIGHT / 2 + 0.1,
+            s=26,
+            marker="^",
+            c="black",
+            zorder=4,
+            gid="releases",
+            clip_on=False,
+        )
+        axes.scatter(
+            deadline[has_deadline],
+            task_of[has_deadline] - BAR_HEIGHT / 2 - 0.1,
+            s=30,
+            marker="v",
+            c=[MISSED_COLOUR if flag else DEADLINE_COLOUR for flag in missed[has_deadline]],
+            zorder=4,
+            gid="deadlines",
+            clip_on=False,
+        )
+    rows = task_of if len(schedule.pids) else np.zeros(0, dtype=np.int64)
+    _draw_synchronisation(
+        axes, schedule, drawn, points_per_unit, labels_allowed, row_of=rows.tolist()
+    )
+    _draw_idle_row(axes, schedule, drawn, len(schedule.tasks))
+
+
+def _spread(colours: np.ndarray, chosen: np.ndarray, count: int) -> np.ndarray:
+    """Per-slice colours indexed like the schedule (only ``chosen`` filled in)."""
+    out = np.zeros((count, 4))
+    out[chosen] = colours
+    return out
+
+
+def _rgba(colour: str) -> tuple[float, float, float, float]:
+    from matplotlib.colors import to_rgba
+
+    return to_rgba(colour)
+
+
+def _draw_io_by_task(axes: Axes, schedule: Schedule, drawn: _Drawn) -> None:
+    assert schedule.task_of is not None
+    if not len(schedule.io_job):
+        return
+    drawn.io = True
+    rows = schedule.task_of[schedule.io_job]
+    for row in sorted(set(rows.tolist())):
+        chosen = rows == row
+        colour = process_colour(row)
+        _bars(
+            axes,
+            schedule.io_start[chosen],
+            schedule.io_end[chosen],
+            row,
+            height=BAR_HEIGHT * 0.7,
+            facecolors=_with_alpha(colour, 0.22),
+            edgecolor=colour,
+            linewidth=0.6,
+            hatch="////",
+            gid=f"io:{schedule.tasks[row]}",
+            zorder=2,
+        )
+
+
+def _draw_idle_row(axes: Axes, schedule: Schedule, drawn: _Drawn, row: int) -> None:
+    """The bottom row: where CPUs sat idle (darker: more CPUs idle)."""
+    starts, ends, idle = schedule.idle_profile()
+    if not len(starts):
+        return
+    drawn.idle = True
+    shade = 0.35 + 0.65 * idle / schedule.cpus
+    facecolors = np.tile(np.array([[0.74, 0.74, 0.74, 1.0]]), (len(starts), 1))
+    facecolors[:, 3] = shade
+    _bars(
+        axes,
+        starts,
+        ends,
+        row,
+        facecolors=facecolors,
+        edgecolor="#999999",
+        linewidth=0.4,
+        hatch="xx",
+        gid="idle",
+        zorder=2,
+    )
+
+
 def _draw_synchronisation(
-    axes: Axes, schedule: Schedule, drawn: _Drawn, points_per_unit: float, labels_allowed: bool
+    axes: Axes,
+    schedule: Schedule,
+    drawn: _Drawn,
+    points_per_unit: float,
+    labels_allowed: bool,
+    row_of: list[int] | None = None,
 ) -> None:
     """Process rows: time blocked on a resource (dotted, labelled with the resource), the
     locks and semaphore units a process holds (a dark strip along the top of its row, with
-    the resource's name), and a dashed line where the run ended in a deadlock."""
+    the resource's name), and a dashed line where the run ended in a deadlock.  ``row_of``
+    puts a job on another row (its task's)."""
     for job, start, end, resource in schedule.blocked:
         drawn.blocked = True
         _bars(
             axes,
             np.array([start]),
             np.array([end]),
-            job,
+            job if row_of is None else row_of[job],
             height=BAR_HEIGHT * 0.7,
             facecolors=BLOCKED_FILL,
             edgecolor=BLOCKED_COLOUR,
@@ -595,10 +814,11 @@ def _draw_synchronisation(
             zorder=2,
         )
         if labels_allowed:
-            _label(axes, start, end, job, resource, BLOCKED_FILL, points_per_unit)
+            row = job if row_of is None else row_of[job]
+            _label(axes, start, end, row, resource, BLOCKED_FILL, points_per_unit)
     for job, start, end, resource in schedule.holds:
         drawn.holds = True
-        strip = job - BAR_HEIGHT / 2 - 0.06
+        strip = (job if row_of is None else row_of[job]) - BAR_HEIGHT / 2 - 0.06
         _bars(
             axes,
             np.array([start]),
@@ -694,9 +914,11 @@ def _bars(
     *,
     height: float = BAR_HEIGHT,
     gid: str,
+    offsets: np.ndarray | None = None,
     **style: Any,
 ) -> None:
-    """One PolyCollection of rectangles [low, high] x row±height/2 (one artist per row)."""
+    """One PolyCollection of rectangles [low, high] x row±height/2 (one artist per row;
+    ``offsets`` moves each rectangle down by its own number of rows)."""
     from matplotlib.collections import PolyCollection
 
     if not len(lows):
@@ -704,6 +926,8 @@ def _bars(
     top, bottom = row - height / 2, row + height / 2
     xs = np.column_stack((lows, lows, highs, highs))
     ys = np.broadcast_to(np.array([top, bottom, bottom, top]), xs.shape)
+    if offsets is not None:
+        ys = ys + offsets[:, None]
     vertices = np.stack((xs, ys), axis=2)
     collection = PolyCollection(vertices, closed=True, **style)  # type: ignore[arg-type]
     collection.set_gid(gid)
@@ -764,7 +988,7 @@ def _with_alpha(colour: str, alpha: float) -> tuple[float, float, float, float]:
 def _row_labels(schedule: Schedule, view: str) -> list[str]:
     if view == "cpu":
         return [f"CPU {cpu}" for cpu in range(schedule.cpus)]
-    labels = list(schedule.pids)
+    labels = list(schedule.tasks) if view == "task" else list(schedule.pids)
     if len(schedule.idle_profile()[0]):
         labels.append("idle" if schedule.cpus == 1 else "idle CPUs")
     return labels or [""]

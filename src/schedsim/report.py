@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from schedsim.metrics import FLAG_COLUMNS, TEXT_COLUMNS
 from schedsim.result import Result
 
 SUMMARY_ROWS = (
@@ -40,7 +41,13 @@ def render_table(result: Result, *, summary_only: bool = False, width: int | Non
     console = Console(width=width or 100, record=True, force_terminal=False, color_system=None)
     with console.capture() as capture:
         console.print(f"{result.workload}: {describe(result)}")
-        if not summary_only:
+        if result.realtime is not None:
+            from schedsim.realtime import report as realtime_report
+
+            if not summary_only:
+                console.print(realtime_report.job_table(result))
+            console.print(realtime_report.task_table(result))
+        elif not summary_only:
             console.print(job_table(result))
         console.print(summary_table(result))
         if result.resources is not None and not summary_only:
@@ -50,6 +57,9 @@ def render_table(result: Result, *, summary_only: bool = False, width: int | Non
         prediction = result.extra.get("prediction")
         if prediction:
             console.print(prediction_line(prediction))
+        if result.realtime is not None:
+            for line in realtime_report.analysis_lines(result):
+                console.print(line, soft_wrap=True)
         console.print(provenance(result), style="dim", soft_wrap=True)  # one line to copy
     return capture.get()
 
@@ -89,6 +99,8 @@ def describe(result: Result) -> str:
         parts.append(f"ties {settings['ties']}")
     if settings.get("locks", "none") != "none":
         parts.append(f"locks {settings['locks']}")
+    if settings.get("on_miss", "continue") != "continue":
+        parts.append(f"on miss {settings['on_miss']}")
     if result.kind != "simulated":
         parts.append(result.kind)
     return ", ".join(parts)
@@ -191,6 +203,13 @@ def summary_table(result: Result) -> Table:
             table.add_row(f"  {key}", fmt(s.get(key)), "", "", "")
     if s.get("blocked_time"):
         table.add_row("blocked time", fmt(s.get("blocked_time")), "", "", "")
+    if "deadline_misses" in s:
+        table.add_row("deadline misses", fmt(s.get("deadline_misses")), "", "", "")
+    for key, label in (("aborted", "  ended at deadline"), ("unfinished", "  unfinished")):
+        if s.get(key):
+            table.add_row(label, fmt(s.get(key)), "", "", "")
+    if s.get("stopped_at") is not None:
+        table.add_row("stopped at", fmt(s.get("stopped_at")), "", "", "")
     table.add_row("makespan", fmt(s.get("makespan")), "", "", "")
     table.add_row("throughput", fmt(s.get("throughput")), "", "", "")
     table.add_row("CPU utilisation", f"{100 * float(s.get('cpu_utilisation', 0)):.1f}%", "", "", "")
@@ -218,12 +237,27 @@ def jobs_csv_chunks(result: Result) -> Iterator[str]:
     names = result.job_column_names
     csv.writer(header, lineterminator="\n").writerow(["pid", *names])
     yield header.getvalue()
-    row = "%s" + ",%r" * len(names) + "\n"
+    spelled = [name in TEXT_COLUMNS or name in FLAG_COLUMNS for name in names]
+    row = "%s" + "".join(",%s" if text else ",%r" for text in spelled) + "\n"
     pids = [_csv_field(pid) for pid in result.pids]
     for start in range(0, len(pids), CSV_CHUNK_ROWS):
         stop = start + CSV_CHUNK_ROWS
-        columns = [result.jobs[name][start:stop].tolist() for name in names]
+        columns = [
+            [_csv_value(value) for value in result.jobs[name][start:stop].tolist()]
+            if text
+            else result.jobs[name][start:stop].tolist()
+            for name, text in zip(names, spelled, strict=True)
+        ]
         yield "".join(map(row.__mod__, zip(pids[start:stop], *columns, strict=True)))
+
+
+def _csv_value(value: Any) -> str:
+    """A task name or a flag in a CSV field: true, false, or empty for undecided."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _csv_field(str(value))
 
 
 def _csv_field(text: str) -> str:

@@ -97,7 +97,13 @@ def compare(
         check_writable(plot)
     workload = load_workload(workload_file, **limits)
     if plot is not None:
-        rows = chart_rows(plot_by or "cpu", len(workload), settings["cpus"])
+        tasks = len(workload.realtime.tasks) if workload.realtime is not None else None
+        if plot_by == "task" and tasks is None:
+            raise OptionError(
+                "--plot-by task: the workload has no real-time tasks; draw one row per "
+                "process or per CPU"
+            )
+        rows = chart_rows(plot_by or "cpu", len(workload), settings["cpus"], tasks)
         check_chart_size(rows * len(policies))
     charted = plot is not None
     comparison = compare_policies(

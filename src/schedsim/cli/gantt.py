@@ -31,7 +31,8 @@ def chart_options(function: F) -> F:
             "--gantt-by",
             type=click.Choice(VIEWS),
             default=None,
-            help="chart rows: one per process (default for 1 CPU) or per CPU",
+            help="chart rows: one per process (default for 1 CPU), per CPU (default for "
+            "several) or per real-time task (default for tasks)",
         ),
         click.option(
             "--ascii",
@@ -82,11 +83,18 @@ class ChartRequest:
     def wanted(self) -> bool:
         return self.text or self.image is not None
 
-    def check_rows(self, processes: int, cpus: int) -> None:
-        """Refuse, before a run, an image chart that would have too many rows."""
+    def check_rows(self, processes: int, cpus: int, tasks: int | None = None) -> None:
+        """Refuse, before a run, an image chart that would have too many rows (``tasks``:
+        how many real-time tasks the workload has, if any)."""
         if self.image is not None:
-            view = self.by or ("cpu" if cpus > 1 else "process")
-            check_chart_size(chart_rows(view, processes, cpus))
+            default = "task" if tasks is not None else "cpu" if cpus > 1 else "process"
+            view = self.by or default
+            if view == "task" and tasks is None:
+                raise OptionError(
+                    "--gantt-by task: the workload has no real-time tasks; draw one row per "
+                    "process or per CPU"
+                )
+            check_chart_size(chart_rows(view, processes, cpus, tasks))
 
     def prepare(
         self, result: Result, *, width: int | None = None, separated: bool = False
@@ -138,7 +146,8 @@ class PreparedChart:
     "--by",
     type=click.Choice(VIEWS),
     default=None,
-    help="rows: one per process (default for 1 CPU) or one per CPU",
+    help="rows: one per process (default for 1 CPU), one per CPU, or one per real-time task "
+    "(default for tasks)",
 )
 @click.option("--ascii", "ascii_chart", is_flag=True, help="also print the text chart")
 @click.option("--width", type=int, default=None, help="text chart width (default: the terminal's)")

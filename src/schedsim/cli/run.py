@@ -102,7 +102,8 @@ def run(
         gantt, gantt_by, ascii_chart, output_format=output_format, no_timeline=no_timeline
     )
     workload = load_workload(workload_file, **limits)
-    charts.check_rows(len(workload), settings["cpus"])
+    tasks = len(workload.realtime.tasks) if workload.realtime is not None else None
+    charts.check_rows(len(workload), settings["cpus"], tasks)
     keep_timeline = not (summary_only or no_timeline) or output_format == "json" or charts.wanted
     result = simulate(workload, policy, timeline=keep_timeline, max_slices=max_slices, **settings)
     # Everything is rendered before anything is written: a failure leaves no file changed.

@@ -278,9 +278,11 @@ def comparison_gantt(comparison: MeasuredComparison, *, by: str | None = None) -
     simulated, measured = comparison.simulated, comparison.measured
     view = gantt.check_view(by, simulated)
     schedules = [gantt.Schedule.of(simulated), gantt.Schedule.of(measured)]
-    ranges = [schedule.time_range for schedule in schedules]
+    ranges = [
+        schedule.deadline_range if view == "task" else schedule.time_range for schedule in schedules
+    ]
     shared = (min(low for low, _ in ranges), max(high for _, high in ranges))
-    rows = len(simulated.pids) + 1 if view == "process" else schedules[0].cpus
+    rows = gantt.chart_rows(view, len(simulated.pids), schedules[0].cpus, len(schedules[0].tasks))
     axes_height = min(gantt.MAX_AXES_HEIGHT / 2, max(1.0, gantt.ROW_HEIGHT * rows))
     width = gantt.FIGURE_WIDTH
     left = gantt.LEFT + 0.075 * max(len(pid) for pid in [*simulated.pids, "idle", "CPU 0"])
