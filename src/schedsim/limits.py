@@ -81,6 +81,7 @@ MAX_GENERATED_BURSTS = 50_000_000  # CPU and I/O bursts in a whole generated wor
 # Generated times are rounded to 4 decimals; beyond this, 4 decimal places no longer fit in
 # a float64's 15-16 significant digits.
 MAX_GENERATED_TIME = 1e11
+MAX_GENERATED_TASKS = 10_000  # schedsim generate --periodic
 
 # -- parameter sweeps -------------------------------------------------------------------------
 # A sweep keeps one summary (a few kilobytes) per point; beyond this, split the sweep.

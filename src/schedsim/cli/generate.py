@@ -7,11 +7,19 @@ from pathlib import Path
 
 import click
 
-from schedsim.atomic import check_writable
+from schedsim.atomic import check_writable, write_atomic
 from schedsim.errors import OptionError
 from schedsim.generate import PRESETS, generate_workload, summary, target_load
 from schedsim.limits import MAX_GENERATED_PROCESSES
 from schedsim.loaders import SUPPORTED_EXTENSIONS, save_workload, workload_to_yaml
+from schedsim.realtime.generate import (
+    DEFAULT_PERIODS,
+    DEFAULT_TASKS,
+    DEFAULT_UTILISATION,
+    generate_tasks,
+    task_summary,
+    tasks_document,
+)
 
 HELP = """Generate a random workload: arrival times, CPU and I/O bursts and attributes drawn
 from distributions, with one seed (same options and seed, byte-identical file).
@@ -35,6 +43,12 @@ Arrivals: batch (all at 0), poisson:rate=R, or a DIST of gaps between arrivals; 
 process arrives at 0.  --load L picks the Poisson rate that keeps L x --cpus CPUs busy.
 Times are rounded to 4 decimals; --integer rounds them up to whole numbers instead.
 The summary line goes to standard error; without -o the YAML goes to standard output.
+
+\b
+Periodic tasks (--periodic): -n tasks T1..Tn with utilisations drawn by UUniFast to add up
+to --utilisation (default 0.7), periods log-uniform in --periods (default 10..100),
+deadlines equal to periods; YAML or JSON only.
+  schedsim generate --periodic -n 5 --utilisation 0.9 --periods 10..1000 --integer --seed 3
 """
 
 
@@ -98,6 +112,26 @@ def _presets_help() -> str:
 @click.option(
     "--integer", is_flag=True, help="round times up to whole numbers (bursts >= 1), as in textbooks"
 )
+@click.option(
+    "--periodic",
+    is_flag=True,
+    help="generate periodic tasks instead (-n tasks, --utilisation, --periods)",
+)
+@click.option(
+    "--utilisation",
+    "--utilization",
+    "utilisation",
+    type=float,
+    default=None,
+    metavar="U",
+    help=f"--periodic: total utilisation of the tasks (default {DEFAULT_UTILISATION:g})",
+)
+@click.option(
+    "--periods",
+    default=None,
+    metavar="LOW..HIGH",
+    help="--periodic: periods are log-uniform in this range (default 10..100)",
+)
 @click.option("--name", default="generated", show_default=True, help="the workload's name")
 @click.option(
     "--output",
@@ -119,9 +153,37 @@ def generate(
     preset: str | None,
     seed: int,
     integer: bool,
+    periodic: bool,
+    utilisation: float | None,
+    periods: str | None,
     name: str,
     output: str | None,
 ) -> None:
+    if periodic:
+        given = {
+            "--arrivals": arrivals,
+            "--load": load,
+            "--bursts": bursts,
+            "--io": io,
+            "--priorities": priorities,
+            "--tickets": tickets,
+            "--nice": nice,
+            "--preset": preset,
+        }
+        _periodic(
+            [flag for flag, value in given.items() if value is not None],
+            processes,
+            utilisation,
+            periods,
+            seed,
+            integer,
+            name,
+            output,
+        )
+        return
+    for flag, value in (("--utilisation", utilisation), ("--periods", periods)):
+        if value is not None:
+            raise OptionError(f"{flag}: only with --periodic")
     if output is not None:
         if Path(output).suffix.lower() not in SUPPORTED_EXTENSIONS:
             raise OptionError(
@@ -149,3 +211,42 @@ def generate(
     else:
         save_workload(workload, output)
     click.echo(summary(workload, cpus=cpus, load=target), err=True)
+
+
+def _periodic(
+    conflicting: list[str],
+    count: int | None,
+    utilisation: float | None,
+    periods: str | None,
+    seed: int,
+    integer: bool,
+    name: str,
+    output: str | None,
+) -> None:
+    """``generate --periodic``: a task set on standard output or in a YAML/JSON file."""
+    if conflicting:
+        raise OptionError(
+            f"{', '.join(conflicting)}: not with --periodic (periodic tasks take -n, "
+            "--utilisation, --periods, --seed, --integer)"
+        )
+    if output is not None:
+        if Path(output).suffix.lower() not in (".yaml", ".yml", ".json"):
+            raise OptionError(
+                f"--output {output}: periodic tasks are written as .yaml, .yml or .json"
+            )
+        check_writable(output)
+    target = DEFAULT_UTILISATION if utilisation is None else utilisation
+    tasks = generate_tasks(
+        DEFAULT_TASKS if count is None else count,
+        target,
+        periods=periods or DEFAULT_PERIODS,
+        seed=seed,
+        integer=integer,
+    )
+    json_format = output is not None and output.lower().endswith(".json")
+    text = tasks_document(tasks, name, json_format=json_format)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+    click.echo(task_summary(tasks, name, target), err=True)

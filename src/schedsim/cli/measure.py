@@ -10,11 +10,11 @@ import click
 from schedsim.api import load_workload
 from schedsim.atomic import check_writable, write_atomic
 from schedsim.cli.common import build_policy, policy_options, split_policy_options
-from schedsim.engine import TIES
+from schedsim.engine import ON_MISS, TIES
 from schedsim.errors import OptionError
+from schedsim.loaders import check_until
 from schedsim.real.compare import render_comparison, save_comparison_gantt
-from schedsim.real.kernel import KERNEL_POLICIES
-from schedsim.real.measure import MODES, PREEMPTIONS, default_preemption, measure
+from schedsim.real.measure import KERNEL_CLASSES, MODES, PREEMPTIONS, default_preemption, measure
 from schedsim.real.plan import DEFAULT_MAX_PROCESSES, DEFAULT_MAX_SECONDS, DEFAULT_UNIT
 
 FORMATS = ("table", "json")
@@ -49,9 +49,24 @@ FORMATS = ("table", "json")
     "--kernel-policy",
     "kernel_policy",
     default="other",
-    metavar="other|fifo|rr",
+    metavar="other|fifo|rr|deadline",
     show_default=True,
-    help="kernel mode: SCHED_OTHER, SCHED_FIFO or SCHED_RR",
+    help="kernel mode: SCHED_OTHER, SCHED_FIFO, SCHED_RR, or SCHED_DEADLINE for periodic "
+    "tasks (compared with edf; --cpus 1 or every CPU)",
+)
+@click.option(
+    "--until",
+    metavar="T",
+    default=None,
+    help="periodic tasks release jobs before time T (default: one hyperperiod)",
+)
+@click.option(
+    "--on-miss",
+    "on_miss",
+    default="continue",
+    metavar="continue|abort-job",
+    show_default=True,
+    help="what a missed deadline does (abort-job: --kernel-policy deadline only)",
 )
 @click.option(
     "--preemption",
@@ -120,6 +135,8 @@ def measure_command(
     gantt_file: str | None,
     max_seconds: str,
     max_processes: str,
+    until: str | None,
+    on_miss: str,
     **kwargs: Any,
 ) -> None:
     """Run FILE on real worker processes — one per process, burning real CPU and sleeping
@@ -135,13 +152,15 @@ def measure_command(
       schedsim measure workloads/classic.yaml --policy rr --quantum 4
       schedsim measure workloads/classic.yaml --policy srtf --unit 5ms --gantt both.png
       schedsim measure workloads/classic.yaml --mode kernel --kernel-policy fifo
+      schedsim measure workloads/silberschatz_edf.yaml --mode kernel --kernel-policy deadline
     """
     given_options = {k: v for k, v in split_policy_options(kwargs).items() if v is not None}
     _choice("--mode", mode, MODES)
     _choice("--format", output_format, FORMATS)
     _choice("--ties", ties, TIES)
+    _choice("--on-miss", on_miss, ON_MISS)
     if mode == "kernel":
-        _choice("--kernel-policy", kernel_policy, KERNEL_POLICIES)
+        _choice("--kernel-policy", kernel_policy, KERNEL_CLASSES)
         for flag, value in (("--policy", policy_name), ("--preemption", preemption)):
             if value is not None:
                 raise OptionError(
@@ -166,8 +185,9 @@ def measure_command(
             )
         check_writable(gantt_file)
     policy = build_policy(policy_name or "fcfs", given_options) if mode == "dispatch" else None
+    horizon = {"until": check_until(until)} if until is not None else {}
     measurement = measure(
-        load_workload(workload_file),
+        load_workload(workload_file, **horizon),
         policy if policy is not None else "fcfs",
         cpus=_integer("--cpus", cpus),
         unit=unit,
@@ -178,6 +198,7 @@ def measure_command(
         seed=_integer("--seed", seed, minimum=None),
         max_seconds=_positive("--max-seconds", max_seconds),
         max_processes=_integer("--max-processes", max_processes),
+        on_miss=on_miss,
     )
     if output is not None:
         write_atomic(output, measurement.measured.to_json())

@@ -116,7 +116,56 @@ def compare_measured(
     }
     if counterpart is not None:
         summary["compared_with"] = counterpart
+    if simulated.realtime is not None and measured.realtime is not None:
+        summary["tasks"] = compare_tasks(simulated, measured)
+        summary["miss_verdicts"] = compare_misses(simulated, measured)
+    for key in ("admission_control", "isolated_cpu"):
+        if key in extra:
+            summary[key] = extra[key]
     return MeasuredComparison(rows=rows, summary=summary, simulated=simulated, measured=measured)
+
+
+def compare_tasks(simulated: Result, measured: Result) -> list[dict[str, Any]]:
+    """Per real-time task: mean and worst response time (finish − release) simulated and
+    measured, with the relative difference of the means, and the misses on each side."""
+    assert simulated.realtime is not None and measured.realtime is not None
+    rows = []
+    pairs = zip(simulated.realtime["tasks"], measured.realtime["tasks"], strict=True)
+    for sim, meas in pairs:
+        means = (sim.get("mean_response_time"), meas.get("mean_response_time"))
+        relative = (
+            round((means[1] - means[0]) / means[0], 5)
+            if means[0] and means[1] is not None
+            else None
+        )
+        rows.append(
+            {
+                "task": sim["task"],
+                "mean_response_time": {
+                    "simulated": means[0],
+                    "measured": _round(means[1]),
+                    "relative": relative,
+                },
+                "worst_response_time": {
+                    "simulated": sim.get("worst_response_time"),
+                    "measured": _round(meas.get("worst_response_time")),
+                },
+                "misses": {"simulated": sim.get("misses"), "measured": meas.get("misses")},
+            }
+        )
+    return rows
+
+
+def compare_misses(simulated: Result, measured: Result) -> dict[str, Any]:
+    """Whether every job met or missed its deadline on both sides alike."""
+    sim = simulated.jobs["missed"].tolist()
+    meas = measured.jobs["missed"].tolist()
+    differ = [
+        pid
+        for pid, one, other in zip(simulated.pids, sim, meas, strict=True)
+        if bool(one) != bool(other)
+    ]
+    return {"matches": not differ, "differing": differ}
 
 
 def order_matches(simulated_finish: np.ndarray, measured_finish: np.ndarray) -> bool:
@@ -139,7 +188,10 @@ def render_comparison(comparison: MeasuredComparison, *, width: int | None = Non
         )
         if summary.get("compared_with"):
             console.print(f"compared with the simulation of {summary['compared_with']}")
-        console.print(_process_table(comparison))
+        if "tasks" in summary:
+            console.print(_task_table(comparison))
+        else:
+            console.print(_process_table(comparison))
         console.print(_summary_table(comparison))
         for problem in summary["disturbances"]:
             console.print(f"Warning: measurements were disturbed: {problem}")
@@ -180,6 +232,36 @@ def _process_table(comparison: MeasuredComparison) -> Table:
     return table
 
 
+def _task_table(comparison: MeasuredComparison) -> Table:
+    """Real-time tasks: response times (finish − release) and misses, simulated and
+    measured."""
+    table = Table(title="Tasks: simulated vs measured", title_justify="left", show_edge=False)
+    for heading in (
+        "task",
+        "mean R sim",
+        "mean R measured",
+        "relative",
+        "worst R sim",
+        "worst R measured",
+        "misses sim",
+        "misses measured",
+    ):
+        table.add_column(heading, justify="left" if heading == "task" else "right")
+    for row in comparison.summary["tasks"]:
+        mean, worst, misses = row["mean_response_time"], row["worst_response_time"], row["misses"]
+        table.add_row(
+            row["task"],
+            fmt(mean["simulated"]) if mean["simulated"] is not None else "-",
+            fmt(mean["measured"]) if mean["measured"] is not None else "-",
+            _percent(mean["relative"]),
+            fmt(worst["simulated"]) if worst["simulated"] is not None else "-",
+            fmt(worst["measured"]) if worst["measured"] is not None else "-",
+            fmt(misses["simulated"]),
+            fmt(misses["measured"]),
+        )
+    return table
+
+
 def _summary_table(comparison: MeasuredComparison) -> Table:
     summary = comparison.summary
     table = Table(title="Summary", title_justify="left", show_edge=False)
@@ -211,6 +293,18 @@ def _summary_table(comparison: MeasuredComparison) -> Table:
             "",
             f"{kernel['voluntary']} voluntary, {kernel['involuntary']} involuntary",
         )
+    verdicts = summary.get("miss_verdicts")
+    if verdicts is not None:
+        differing = verdicts["differing"]
+        table.add_row(
+            "deadline met or missed",
+            "",
+            "identical for every job"
+            if verdicts["matches"]
+            else f"DIFFERS for {len(differing)} job(s): {' '.join(differing[:8])}",
+        )
+    if summary.get("admission_control"):
+        table.add_row("admission control", "", str(summary["admission_control"]))
     latency = summary.get("dispatch_latency_ms")
     if latency and latency.get("count"):
         table.add_row(

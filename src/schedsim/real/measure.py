@@ -18,6 +18,7 @@ from schedsim.engine import check_run_options
 from schedsim.errors import OptionError
 from schedsim.policies import Policy, make_policy
 from schedsim.real.compare import MeasuredComparison, compare_measured
+from schedsim.real.deadline import DeadlineRun
 from schedsim.real.dispatcher import Dispatcher
 from schedsim.real.kernel import KERNEL_POLICIES, KernelRun, counterpart
 from schedsim.real.plan import (
@@ -36,6 +37,7 @@ from schedsim.result import Result
 from schedsim.workload import Workload
 
 MODES = ("dispatch", "kernel")
+KERNEL_CLASSES = (*KERNEL_POLICIES, "deadline")  # --kernel-policy
 PREEMPTIONS = (SIGNALS, COOPERATIVE)
 STARTUP_ALLOWANCE_SECONDS = 0.02  # per worker, in the duration estimate
 DISTURBED_UTILISATION = 0.85  # kernel mode: cores this much less busy than simulated
@@ -63,6 +65,7 @@ def measure(
     seed: int = 0,
     max_seconds: float = DEFAULT_MAX_SECONDS,
     max_processes: int = DEFAULT_MAX_PROCESSES,
+    on_miss: str = "continue",
     **options: Any,
 ) -> Measurement:
     """Run ``workload`` on real worker processes and compare with its simulation.
@@ -70,17 +73,27 @@ def measure(
     ``mode="dispatch"``: ``policy`` (a name plus options, or a Policy instance) decides, as
     in the simulator; ``mode="kernel"``: Linux decides (``kernel_policy``), and the
     simulation is of the closest textbook policy.  ``unit``: real duration of one time unit
-    (``"10ms"``, or seconds as a number).  Refused up front: more than ``max_processes``
-    processes, or an estimated real duration above ``max_seconds``."""
+    (``"10ms"``, or seconds as a number).  ``kernel_policy="deadline"`` runs periodic tasks
+    under SCHED_DEADLINE and compares them with ``edf`` on ``cpus`` CPUs; there ``on_miss``
+    may be ``continue`` or ``abort-job``, elsewhere only ``continue``.  Refused up front:
+    more than ``max_processes`` processes, or an estimated real duration above
+    ``max_seconds``."""
     unit_seconds = _unit_seconds(unit)
     if mode not in MODES:
         raise OptionError(f"--mode: choose one of {', '.join(MODES)}, got {mode!r}")
-    check_run_options(cpus, 0, ties)
+    check_run_options(cpus, 0, ties, on_miss=on_miss)
+    deadline_class = mode == "kernel" and kernel_policy == "deadline"
+    if on_miss != "continue" and not deadline_class:
+        raise OptionError(
+            f"--on-miss {on_miss}: a real run in this mode measures continue only (kernel "
+            "mode with --kernel-policy deadline also measures abort-job)"
+        )
     if not max_seconds > 0:
         raise OptionError(f"--max-seconds: must be > 0, got {max_seconds!r}")
     if max_processes < 1:
         raise OptionError(f"--max-processes: must be >= 1, got {max_processes!r}")
-    check_processes(len(workload), max_processes)
+    if not deadline_class:  # (one worker per task, not per job)
+        check_processes(len(workload), max_processes)
     description = None
     if mode == "dispatch":
         preemption = preemption or default_preemption()
@@ -95,20 +108,27 @@ def measure(
         elif options:
             raise TypeError("pass options to the Policy constructor when giving a Policy instance")
         simulated_policy = copy.deepcopy(policy)
+    elif deadline_class:
+        simulated_policy, description = deadline_counterpart(cpus)
     else:
-        if kernel_policy not in KERNEL_POLICIES:
+        if kernel_policy not in KERNEL_CLASSES:
             raise OptionError(
-                f"--kernel-policy: choose one of {', '.join(KERNEL_POLICIES)}, "
-                f"got {kernel_policy!r}"
+                f"--kernel-policy: choose one of {', '.join(KERNEL_CLASSES)}, got {kernel_policy!r}"
             )
         simulated_policy, description = counterpart(kernel_policy, unit_seconds)
     simulated = simulate(
-        workload, simulated_policy, cpus=cpus, context_switch=0, ties=ties, seed=seed
+        workload,
+        simulated_policy,
+        cpus=cpus,
+        context_switch=0,
+        ties=ties,
+        seed=seed,
+        on_miss=on_miss,
     )
     end = float(simulated.jobs["finish"].max()) if len(workload) else 0.0
     estimate = end * unit_seconds + STARTUP_ALLOWANCE_SECONDS * len(workload)
     check_duration(estimate, max_seconds, end, unit_seconds)
-    cores = plan_cores(cpus)
+    cores = plan_cores(cpus) if not deadline_class else None
     settings: dict[str, Any] = {
         "cpus": cpus,
         "context_switch": 0,
@@ -118,8 +138,10 @@ def measure(
         "unit": format_unit(unit_seconds),
         "unit_seconds": unit_seconds,
     }
+    if workload.realtime is not None:
+        settings["on_miss"] = on_miss
     if mode == "dispatch":
-        assert isinstance(policy, Policy) and preemption is not None
+        assert isinstance(policy, Policy) and preemption is not None and cores is not None
         check_slices(int(simulated.summary["slices"]), end * unit_seconds)
         trace = Dispatcher(
             workload,
@@ -134,7 +156,16 @@ def measure(
         ).run()
         settings["preemption"] = preemption
         name, policy_options = policy.name, policy.settings
+    elif deadline_class:
+        trace = DeadlineRun(
+            workload,
+            cpus=cpus,
+            unit_seconds=unit_seconds,
+            expected_seconds=estimate,
+            on_miss=on_miss,
+        ).run()
     else:
+        assert cores is not None
         trace = KernelRun(
             workload,
             kernel_policy,
@@ -143,6 +174,7 @@ def measure(
             cores=cores,
             expected_seconds=estimate,
         ).run()
+    if mode == "kernel":
         settings["kernel_policy"] = kernel_policy
         name, policy_options = f"sched_{kernel_policy}", {}
         trace.extra["compared_with"] = description
@@ -150,11 +182,27 @@ def measure(
         workload, trace, policy=name, options=policy_options, settings=settings, kind="measured"
     )
     if mode == "kernel":
-        found = utilisation_disturbances(simulated, measured)
+        found = [*measured.extra.get("disturbances", [])]
+        found += utilisation_disturbances(simulated, measured)
         measured.extra["disturbances"] = found
         measured.extra["disturbed"] = bool(found)
     comparison = compare_measured(simulated, measured, counterpart=description)
     return Measurement(simulated=simulated, measured=measured, comparison=comparison)
+
+
+def deadline_counterpart(cpus: int) -> tuple[Policy, str]:
+    """SCHED_DEADLINE is compared with ``edf`` on as many CPUs, and why."""
+    how = (
+        "on one CPU in an exclusive cpuset (a root domain of its own)"
+        if cpus == 1
+        else f"global EDF over all {cpus} CPUs"
+    )
+    plural = "s" if cpus > 1 else ""
+    return (
+        make_policy("edf"),
+        f"edf on {cpus} CPU{plural}: SCHED_DEADLINE runs the earliest absolute deadline "
+        f"first, {how}",
+    )
 
 
 def utilisation_disturbances(simulated: Result, measured: Result) -> list[str]:
