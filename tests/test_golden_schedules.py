@@ -52,6 +52,11 @@ POLICIES: dict[str, tuple[str, dict[str, Any]]] = {
     "lottery-comp": ("lottery", {"quantum": 2, "compensate": True}),
     "stride": ("stride", {"quantum": 1}),
     "fair": ("fair", {}),
+    "edf": ("edf", {}),
+    "rm": ("rm", {}),
+    "dm": ("dm", {}),
+    "llf": ("llf", {}),
+    "llf-recheck": ("llf", {"recheck": 2}),
 }
 
 

@@ -83,6 +83,11 @@ def measure(
         raise OptionError(f"--mode: choose one of {', '.join(MODES)}, got {mode!r}")
     check_run_options(cpus, 0, ties, on_miss=on_miss)
     deadline_class = mode == "kernel" and kernel_policy == "deadline"
+    if on_miss == "stop":
+        raise OptionError(
+            "--on-miss stop: a real run measures continue (or, with --kernel-policy deadline, "
+            "abort-job); it cannot stop every process at once at a deadline"
+        )
     if on_miss != "continue" and not deadline_class:
         raise OptionError(
             f"--on-miss {on_miss}: a real run in this mode measures continue only (kernel "

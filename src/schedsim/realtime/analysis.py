@@ -167,7 +167,18 @@ def _response_times(
     for rank, index in enumerate(order):
         task = tasks[index]
         higher = [tasks[other] for other in order[:rank]]
-        block = blocking[index] if blocking is not None else Fraction(0)
+        if blocking is None:  # unbounded: no response time to speak of
+            rows.append(
+                {
+                    "task": task.name,
+                    "response_time": None,
+                    "blocking": None,
+                    "deadline": _plain(task.deadline),
+                    "meets": None,
+                }
+            )
+            continue
+        block = blocking[index]
         response = worst_response_time(task, higher, block)
         meets = response is not None and response <= task.deadline
         rows.append(

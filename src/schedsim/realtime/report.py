@@ -109,6 +109,8 @@ def _analysed_response_times(analysis: dict[str, Any] | None) -> dict[str, str]:
             return {
                 row["task"]: fmt(row["response_time"])
                 if row.get("response_time") is not None
+                else "unbounded"
+                if row.get("blocking", 0) is None
                 else f"> {fmt(row['deadline'])}"
                 for row in test.get("response_times", [])
             }
@@ -156,7 +158,10 @@ def _test_line(test: dict[str, Any]) -> str:
     if name == "response-time analysis":
         parts = [
             f"{row['task']} R = {fmt(row['response_time'])}"
+            + (f" (blocking {fmt(row['blocking'])})" if row.get("blocking") else "")
             if row.get("response_time") is not None
+            else f"{row['task']} R unbounded"
+            if row.get("blocking", 0) is None
             else f"{row['task']} R > D = {fmt(row['deadline'])}"
             for row in test.get("response_times", [])
         ]
