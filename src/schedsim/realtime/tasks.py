@@ -279,9 +279,10 @@ def _check_sporadic(
     for position in range(1, len(releases)):
         gap = exact(releases[position]) - exact(releases[position - 1])
         if gap < exact(period):
+            whole = all(isinstance(value, int) for value in (*releases, period))
             problems.append(
                 f"{where}: releases[{position}]: {_show(releases[position])} comes "
-                f"{_show(_plain(gap, False))} after the release before it, less than the "
+                f"{_show(_plain(gap, whole))} after the release before it, less than the "
                 f"period {_show(period)} (the least time between two releases)"
             )
 
