@@ -663,7 +663,7 @@ class Scheduler:
 
     # -- the result --------------------------------------------------------------------------------
     def trace(self, timeline: Timeline | None, extra: dict[str, Any]) -> Trace:
-        if self.work_cut or self.stopped_at is not None:
+        if self.aborted or self.work_cut or self.stopped_at is not None:
             extra = {**extra, **self._cut_extra(extra)}
         return Trace(
             first_run=self.first_run,

@@ -238,6 +238,10 @@ def deadline_events(workload: Workload) -> list[tuple[Time, int]]:
     if realtime is None:
         return []
     deadlines = realtime.deadline.tolist()
+    if workload.is_integer:  # (the column of a workload with a job without one is float)
+        deadlines = [
+            int(value) if value < INF and value == int(value) else value for value in deadlines
+        ]
     return sorted((deadline, job) for job, deadline in enumerate(deadlines) if deadline < INF)
 
 

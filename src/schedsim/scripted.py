@@ -296,7 +296,10 @@ class ScriptedScheduler(Scheduler):
                 self._end(daemon, t)
 
     def end_job(self, job: int, t: Time) -> None:
-        """End ``job`` at its deadline (``--on-miss abort-job``), as a daemon is ended."""
+        """End ``job`` at its deadline (``--on-miss abort-job``), as a daemon is ended (the
+        driver hears that an I/O it was in ends now)."""
+        if self.status[job] == BLOCKED_IO and self.io_cancelled is not None:
+            self.io_cancelled(job, t)
         self._end(job, t, ABORTED)
 
     def _cancel_io(self, job: int, t: Time) -> Time:
