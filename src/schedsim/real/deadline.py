@@ -375,10 +375,17 @@ class DeadlineRun:
         used_cpu = [0.0] * n
         aborted: list[int] = []
         records: list[tuple[float, int, int, float, int]] = []
+        deadlines = self.workload.realtime.deadline.tolist() if self.workload.realtime else []
         for job, _, used, intervals, was_aborted in self.reports:
             used_cpu[job] = used / unit
             if was_aborted:
+                # Ended at its deadline.  A job the kernel throttled just before it (its
+                # budget spent on the worker's own overhead) notices only when it runs
+                # again; it was ended at the deadline all the same.
                 aborted.append(job)
+                due = t0 + deadlines[job] * unit
+                intervals = [(start, min(end, due), core) for start, end, core in intervals]
+                intervals = [interval for interval in intervals if interval[1] > interval[0]]
             for position, (start, end, core) in enumerate(intervals):
                 last = position == len(intervals) - 1
                 reason = (ABORTED if was_aborted else FINISHED) if last else PREEMPTED
@@ -388,6 +395,8 @@ class DeadlineRun:
             if intervals:
                 first_run[job] = (intervals[0][0] - t0) / unit
                 finish[job] = (intervals[-1][1] - t0) / unit
+            if was_aborted:
+                finish[job] = deadlines[job]
         records.sort()
         timeline = Timeline()
         for end, cpu, job, start, reason in records:
@@ -491,10 +500,11 @@ def worker_main(plan: TaskPlan, connection: Connection, parent_pid: int, abort: 
         if message[0] != "go":
             return
         t0 = float(message[1])
+        getcpu = _core_reader()
         for job, release, deadline in plan.jobs:
             woke = _sleep_until(t0 + release)
             give_up = t0 + deadline if abort else math.inf
-            used, intervals, aborted = _burn(plan.wcet_seconds, give_up)
+            used, intervals, aborted = _burn(plan.wcet_seconds, give_up, getcpu)
             connection.send(("job", job, woke, used, intervals, aborted))
         connection.send(("done", _usage()))
         with contextlib.suppress(EOFError):
@@ -509,11 +519,13 @@ def worker_main(plan: TaskPlan, connection: Connection, parent_pid: int, abort: 
         connection.close()
 
 
-def _burn(need: float, give_up: float) -> tuple[float, list[tuple[float, float, int]], bool]:
+def _burn(
+    need: float, give_up: float, getcpu: Any
+) -> tuple[float, list[tuple[float, float, int]], bool]:
     """Burn ``need`` seconds of this process's CPU time, recording when it really ran (a jump
     of the clock longer than the gap threshold: the kernel ran something else) and on which
-    core; stop at the monotonic time ``give_up`` (the job's deadline, under abort-job)."""
-    getcpu = _core_reader()
+    core (``getcpu()``); stop at the monotonic time ``give_up`` (the job's deadline, under
+    abort-job)."""
     thread_time, monotonic = time.thread_time, time.monotonic
     intervals: list[tuple[float, float, int]] = []
     begin = thread_time()

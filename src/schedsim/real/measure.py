@@ -18,7 +18,7 @@ from schedsim.engine import check_run_options
 from schedsim.errors import OptionError
 from schedsim.policies import Policy, make_policy
 from schedsim.real.compare import MeasuredComparison, compare_measured
-from schedsim.real.deadline import DeadlineRun
+from schedsim.real.deadline import DeadlineRun, check_cpus, plan_tasks
 from schedsim.real.dispatcher import Dispatcher
 from schedsim.real.kernel import KERNEL_POLICIES, KernelRun, counterpart
 from schedsim.real.plan import (
@@ -114,6 +114,8 @@ def measure(
             raise TypeError("pass options to the Policy constructor when giving a Policy instance")
         simulated_policy = copy.deepcopy(policy)
     elif deadline_class:
+        check_cpus(cpus)
+        plan_tasks(workload, unit_seconds)  # every task refused now, not after the simulation
         simulated_policy, description = deadline_counterpart(cpus)
     else:
         if kernel_policy not in KERNEL_CLASSES:
