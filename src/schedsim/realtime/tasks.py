@@ -400,7 +400,7 @@ def _too_many_jobs(
     where = (
         f"before --until {_show(until)}"
         if until is not None
-        else f"in one hyperperiod (up to time {_show(_plain(horizon, False))})"
+        else f"in one hyperperiod (up to time {_show(_plain(horizon, True))})"
         if horizon is not None
         else "in all"
     )
