@@ -167,7 +167,12 @@ def test_every_bundled_workload_runs_under_every_policy(workload, policy):
             "Error: policy 'mlfq': --quantum: must be finite, got 'inf'",
         ),
         (["--cpus", "0"], "Error: --cpus: must be a whole number >= 1, got 0"),
-        (["--context-switch", "-1"], "Error: --context-switch: must be > 0, got '-1'"),
+        (["--context-switch", "-1"], "Error: --context-switch: must be >= 0, got '-1'"),
+        (["--context-switch", "-0.5"], "Error: --context-switch: must be >= 0, got '-0.5'"),
+        (
+            ["--policy", "mlfq", "--boost", "-3"],
+            "Error: policy 'mlfq': --boost: must be >= 0, got '-3'",
+        ),
         (
             ["--output", "/nonexistent/dir/x.json"],
             "Error: /nonexistent/dir/x.json: directory '/nonexistent/dir' does not exist",

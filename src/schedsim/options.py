@@ -61,12 +61,18 @@ def parse_time(text: str | int | float, *, allow_inf: bool = False) -> Time:
 
 
 def parse_nonnegative_time(text: str | int | float) -> Time:
-    """Like :func:`parse_time` but 0 is allowed (context-switch cost, boost period 0 = off)."""
+    """Like :func:`parse_time` but 0 is allowed (context-switch cost, boost period 0 = off),
+    so a bad value is told the rule it breaks: ``>= 0``."""
     if isinstance(text, str) and text.strip() in ("0", "0.0"):
         return 0
     if isinstance(text, int | float) and not isinstance(text, bool) and text == 0:
         return 0
-    return parse_time(text)
+    try:
+        return parse_time(text)
+    except OptionError as error:
+        if str(error).startswith("must be > 0"):
+            raise OptionError(f"must be >= 0, got {shown(text)}") from None
+        raise
 
 
 def parse_time_list(
