@@ -271,3 +271,43 @@ def test_a_command_loads_only_what_it_needs():
 
     assert loaded("--version") == "[]"
     assert loaded("run", CLASSIC, "--summary-only") == "['numpy', 'pydantic', 'schedsim.engine']"
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (
+            ["run", CLASSIC, "--policy", "rrr"],
+            "Error: unknown policy 'rrr'; did you mean 'rr'? choose one of: fcfs, sjf, srtf, "
+            "rr, mlfq, priority, hrrn, lottery, stride, fair",
+        ),
+        (
+            ["rnu", CLASSIC],
+            "Error: unknown command 'rnu' (did you mean 'run'?); commands: compare, "
+            "gantt, generate, measure, policies, run, sweep, validate (see 'schedsim --help')",
+        ),
+        (
+            ["run", CLASSIC, "--format", "jsn"],
+            "Error: Invalid value for '--format': 'jsn' is not one of table, json, csv; did you "
+            "mean 'json'? (see 'schedsim run --help')",
+        ),
+        (
+            ["run", CLASSIC, "--gantt-by", "processes"],
+            "Error: Invalid value for '--gantt-by': 'processes' is not one of process, cpu; "
+            "did you mean 'process'? (see 'schedsim run --help')",
+        ),
+        (["run"], "Error: Missing argument 'FILE'. (see 'schedsim run --help')"),
+        (
+            ["run", CLASSIC, "--cpus"],
+            "Error: Option '--cpus' requires an argument. (see 'schedsim run --help')",
+        ),
+        (["--bogus"], "Error: No such option '--bogus'. (see 'schedsim --help')"),
+    ],
+)
+def test_command_line_mistakes_are_one_error_line_with_a_suggestion(arguments, message):
+    """Unknown policies, commands and choices get the closest word suggested, and click's
+    usage errors are the one ``Error:`` line every bad input gets (no usage block)."""
+    result = CliRunner().invoke(main, arguments, prog_name="schedsim")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == message + "\n"

@@ -7,14 +7,15 @@ code; Ctrl-C exits 130; anything unexpected is a bug and exits 70 with a one-lin
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from schedsim import __version__
-from schedsim.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, SchedsimError
+from schedsim.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, SchedsimError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -47,9 +48,29 @@ class SchedsimGroup(click.Group):
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Like click's, but an unknown command gets the closest known one suggested."""
+        name = click.utils.make_str(args[0]) if args else ""
+        if args and self.get_command(ctx, name) is None and not name.startswith("-"):
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            choices = ", ".join(self.list_commands(ctx))
+            raise click.UsageError(f"unknown command {name!r}{hint}; commands: {choices}", ctx)
+        return super().resolve_command(ctx, args)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as error:
+            _usage_error(error, ctx)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:
+            _usage_error(error, ctx)
         except SchedsimError as error:
             click.echo(f"Error: {error}", err=True)
             ctx.exit(error.exit_code)
@@ -71,6 +92,18 @@ class SchedsimGroup(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_INTERNAL)
+
+
+def _usage_error(error: click.UsageError, ctx: click.Context) -> NoReturn:
+    """A command-line mistake as the one ``Error:`` line every other bad input gets (click
+    would print the usage and a hint on three more lines), naming the help to read."""
+    message = error.format_message().rstrip()
+    if error.ctx is not None:
+        command = error.ctx.command_path
+    else:  # raised while the command's own options were parsed, before its context existed
+        command = " ".join(filter(None, (ctx.command_path, ctx.invoked_subcommand)))
+    click.echo(f"Error: {message} (see '{command} --help')", err=True)
+    raise click.exceptions.Exit(EXIT_USAGE)
 
 
 def _brief(error: BaseException) -> str:

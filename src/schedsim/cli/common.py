@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,19 @@ from schedsim.policies import REGISTRY, Policy, make_policy
 from schedsim.workload import Time
 
 F = Callable[..., Any]
+
+
+class Choice(click.Choice):  # type: ignore[type-arg]
+    """click's choice of fixed words, whose error suggests the closest word."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            words = [str(choice) for choice in self.choices]
+            close = difflib.get_close_matches(str(value).lower(), words, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            self.fail(f"{value!r} is not one of {', '.join(words)}{hint}", param, ctx)
 
 
 def declared_options() -> dict[str, tuple[Option, list[tuple[str, list[str]]]]]:
@@ -77,7 +91,7 @@ def engine_options(function: F) -> F:
         ),
         click.option(
             "--ties",
-            type=click.Choice(TIES),
+            type=Choice(TIES),
             default="arrivals-first",
             show_default=True,
             help="order at equal times: arrivals-first or requeue-first (see README)",
@@ -200,7 +214,7 @@ def format_option(*choices: str) -> Callable[[F], F]:
     return click.option(
         "--format",
         "output_format",
-        type=click.Choice(list(choices)),
+        type=Choice(list(choices)),
         default=choices[0],
         show_default=True,
         help="what to print on standard output",

@@ -10,6 +10,7 @@ import click
 from schedsim.api import load_workload
 from schedsim.atomic import check_writable
 from schedsim.cli.common import (
+    Choice,
     engine_options,
     engine_settings,
     format_option,
@@ -55,7 +56,7 @@ from schedsim.policy_spec import build_policies
 )
 @click.option(
     "--plot-by",
-    type=click.Choice(VIEWS),
+    type=Choice(VIEWS),
     default=None,
     help="rows of the plotted charts: per CPU (default, compact) or per process",
 )

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from schedsim.atomic import check_writable, write_atomic
+from schedsim.cli.common import Choice
 from schedsim.errors import OptionError
 from schedsim.gantt import VIEWS, chart_rows, check_chart_size, image_format
 from schedsim.limits import MAX_RESULT_BYTES
@@ -29,7 +30,7 @@ def chart_options(function: F) -> F:
         ),
         click.option(
             "--gantt-by",
-            type=click.Choice(VIEWS),
+            type=Choice(VIEWS),
             default=None,
             help="chart rows: one per process (default for 1 CPU) or per CPU",
         ),
@@ -136,7 +137,7 @@ class PreparedChart:
 )
 @click.option(
     "--by",
-    type=click.Choice(VIEWS),
+    type=Choice(VIEWS),
     default=None,
     help="rows: one per process (default for 1 CPU) or one per CPU",
 )

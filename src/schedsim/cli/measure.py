@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -191,7 +192,9 @@ def measure_command(
 
 def _choice(flag: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
-        raise OptionError(f"{flag}: choose one of {', '.join(choices)}, got {value!r}")
+        close = difflib.get_close_matches(value.lower(), choices, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise OptionError(f"{flag}: choose one of {', '.join(choices)}, got {value!r}{hint}")
 
 
 def _integer(flag: str, text: str, *, minimum: int | None = 1) -> int:
