@@ -116,7 +116,7 @@ def test_run_chart_needs_the_timeline(tmp_path, classic):
 
 def test_run_gantt_by_choices_come_from_click(classic):
     result = invoke("run", classic, "--gantt-by", "gpu", "--ascii")
-    assert result.exit_code == 2 and "'gpu' is not one of 'process', 'cpu'" in result.output
+    assert result.exit_code == 2 and "'gpu' is not one of process, cpu; did you mean 'cpu'?" in result.output
 
 
 # -- schedsim gantt ------------------------------------------------------------------------------
