@@ -311,3 +311,35 @@ def test_command_line_mistakes_are_one_error_line_with_a_suggestion(arguments, m
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == message + "\n"
+
+
+def test_mlfq_lists_take_commas_slashes_or_brackets_in_every_command():
+    """``1,2,4``, ``1/2/4`` and ``[1,2,4]`` are the same per-level list in ``run`` flags,
+    ``compare`` specs and ``sweep`` values and flags (in ``--vary`` a bare comma separates
+    values, so there a list takes the slash or the brackets)."""
+    mlfq = str(ROOT / "workloads" / "mlfq.yaml")
+    runs = {
+        written: invoke("run", mlfq, "-p", "mlfq", "--quantum", written, "--format", "json")
+        for written in ("1,2,4", "1/2/4", "[1,2,4]")
+    }
+    assert {result.exit_code for result in runs.values()} == {0}
+    documents = [json.loads(result.output) for result in runs.values()]
+    assert all(document["options"]["quantum"] == [1, 2, 4] for document in documents)
+    assert documents[0] == documents[1] == documents[2]
+
+    specs = "mlfq:quantum=1,2,4,mlfq:quantum=1/2/4,mlfq:quantum=[1,2,4]"
+    compared = invoke("compare", mlfq, "-P", specs, "--format", "json")
+    assert compared.exit_code == 0, compared.output
+    summaries = [policy["summary"] for policy in json.loads(compared.output)["policies"]]
+    assert len(summaries) == 3 and summaries[0] == summaries[1] == summaries[2]
+    assert summaries[0]["avg_turnaround"] == documents[0]["summary"]["avg_turnaround"]
+
+    swept = invoke(
+        "sweep", mlfq, "-p", "mlfq", "--vary", "quantum=1/2/4,[2,4,8]", "--format", "csv"
+    )
+    assert swept.exit_code == 0, swept.output
+    rows = list(csv.DictReader(io.StringIO(swept.output)))
+    assert [row["quantum"] for row in rows] == ["1/2/4", "2/4/8"]
+    assert float(rows[0]["avg_turnaround"]) == documents[0]["summary"]["avg_turnaround"]
+    fixed = invoke("sweep", mlfq, "-p", "mlfq", "--quantum", "1/2/4", "--vary", "boost=0,50")
+    assert fixed.exit_code == 0, fixed.output

@@ -8,6 +8,7 @@ builds its flags and ``schedsim policies`` from these records and the policy spe
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -78,17 +79,26 @@ def parse_nonnegative_time(text: str | int | float) -> Time:
 def parse_time_list(
     text: str | int | float | list[Any] | tuple[Any, ...], *, allow_inf_last: bool = True
 ) -> tuple[Time, ...]:
-    """``4`` or ``1,2,4`` or ``8,16,inf`` (inf only for the last, bottom-level entry); a list
-    or tuple of numbers from Python works too."""
+    """``4``, or a list written ``1,2,4``, ``1/2/4`` or ``[1,2,4]`` (``inf`` only last, for
+    the bottom level); a list or tuple of numbers from Python works too.
+
+    Both separators are accepted everywhere a list is, because where a comma already
+    separates values (``sweep --vary quantum=1/2/4,2/4/8``) the slash is the only way to
+    write a list, and users should not have to remember which command wants which."""
     items: list[Any]
     if isinstance(text, list | tuple):
         items = list(text)
     elif isinstance(text, str):
-        items = text.split(",")
+        inside = text.strip()
+        if inside.startswith("[") and inside.endswith("]"):
+            inside = inside[1:-1]
+        items = re.split(r"[,/]", inside)
     else:
         items = [text]
     if not items or any(str(item).strip() == "" for item in items):
-        raise OptionError(f"expected a number or a comma-separated list, got {shown(text)}")
+        raise OptionError(
+            f"expected a number or a list such as 1,2,4 or 1/2/4, got {shown(text)}"
+        )
     values = []
     for position, item in enumerate(items):
         last = position == len(items) - 1

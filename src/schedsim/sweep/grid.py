@@ -26,7 +26,6 @@ from schedsim.options import (
     parse_int,
     parse_nonnegative_time,
     parse_positive_int,
-    parse_time_list,
 )
 from schedsim.policies import make_policy, policy_class
 from schedsim.sweep.task import cached_workload
@@ -123,8 +122,10 @@ def option_name(text: str) -> str:
 
 
 def expand_values(text: str, where: str) -> list[str]:
-    """Split a comma list and expand whole-number ranges ``A..B`` (inclusive)."""
-    items = [item.strip() for item in text.split(",")]
+    """Split a comma list and expand whole-number ranges ``A..B`` (inclusive).  A list
+    value is written ``1/2/4`` or in brackets, ``[1,2,4]``: commas inside brackets do not
+    separate values."""
+    items = [item.strip() for item in _split_outside_brackets(text)]
     if not text.strip():
         raise OptionError(f"{where}: no values; give a comma-separated list or a range A..B")
     if any(item == "" for item in items):
@@ -144,6 +145,20 @@ def expand_values(text: str, where: str) -> list[str]:
             raise LimitError(f"{where}: range {item!r} has more than {MAX_SWEEP_POINTS:,} values")
         values.extend(str(number) for number in range(low, high + 1))
     return values
+
+
+def _split_outside_brackets(text: str) -> list[str]:
+    """``[1,2,4],[2,4,8],3`` -> ``['[1,2,4]', '[2,4,8]', '3']``."""
+    items, depth, current = [], 0, []
+    for character in text:
+        if character == "," and depth == 0:
+            items.append("".join(current))
+            current = []
+            continue
+        depth += {"[": 1, "]": -1}.get(character, 0)
+        current.append(character)
+    items.append("".join(current))
+    return items
 
 
 def parse_seeds(seeds: str | int | Sequence[int | str]) -> tuple[int, ...]:
@@ -327,11 +342,8 @@ def _parameter_values(
     values: list[Any] = []
     problems: list[str] = []
     for text in texts:
-        given = text
-        if isinstance(text, str) and "/" in text and parse is parse_time_list:
-            given = text.replace("/", ",")  # MLFQ's per-level list: 1/2/4
         try:
-            value = parse(given)
+            value = parse(text)
         except OptionError as error:
             problems.append(f"{where}: {error}")
             continue
