@@ -116,7 +116,10 @@ def test_run_chart_needs_the_timeline(tmp_path, classic):
 
 def test_run_gantt_by_choices_come_from_click(classic):
     result = invoke("run", classic, "--gantt-by", "gpu", "--ascii")
-    assert result.exit_code == 2 and "'gpu' is not one of process, cpu; did you mean 'cpu'?" in result.output
+    assert (
+        result.exit_code == 2
+        and "'gpu' is not one of process, cpu; did you mean 'cpu'?" in result.output
+    )
 
 
 # -- schedsim gantt ------------------------------------------------------------------------------
@@ -198,7 +201,7 @@ def test_compare_csv_and_json(sjf):
     assert csv_out.exit_code == 0
     assert csv_out.output.splitlines()[1:] == [
         "2,fcfs,fcfs,16.25,10.25,10.25,19.95,19.95,0.166666666667,1.0,4",
-        "1,sjf,sjf,13.0,7.0,7.0,14.95,14.95,0.166666666667,1.0,4",
+        "1,sjf,sjf,13,7,7,14.95,14.95,0.166666666667,1.0,4",
     ]
     data = json.loads(invoke("compare", sjf, "-P", "fcfs,sjf", "--format", "json").output)
     assert [p["summary"]["avg_waiting"] for p in data["policies"]] == [10.25, 7]

@@ -44,7 +44,6 @@ def test_json_output_has_the_documented_shape_and_textbook_numbers():
             "dispatched": 0,
             "start": 0,
             "end": 24,
-            "level": -1,
             "reason": "finished",
         },
         {
@@ -53,7 +52,6 @@ def test_json_output_has_the_documented_shape_and_textbook_numbers():
             "dispatched": 24,
             "start": 24,
             "end": 27,
-            "level": -1,
             "reason": "finished",
         },
         {
@@ -62,7 +60,6 @@ def test_json_output_has_the_documented_shape_and_textbook_numbers():
             "dispatched": 27,
             "start": 27,
             "end": 30,
-            "level": -1,
             "reason": "finished",
         },
     ]

@@ -418,7 +418,7 @@ def test_cli_csv_exact(classic):
     assert result.exit_code == 0, result.output
     assert result.output == (
         f"{CSV_HEADER}\n"
-        "classic.yaml,2,0,16.3333333333,6.33333333333,2.0,3.8,0.1,1.0,7\n"
+        "classic.yaml,2,0,16.3333333333,6.33333333333,2,3.8,0.1,1.0,7\n"
         "classic.yaml,4,0,15.6666666667,5.66666666667,3.66666666667,6.7,0.1,1.0,4\n"
     )
 

@@ -16,6 +16,7 @@ arrival), context switches and the time they cost.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -72,14 +73,28 @@ def job_columns(workload: Workload, trace: Trace) -> dict[str, np.ndarray]:
 def summarize(
     columns: dict[str, np.ndarray], *, cpus: int, context_switches: int
 ) -> dict[str, Any]:
-    """Summary statistics of the per-job columns."""
+    """Summary statistics of the per-job columns.
+
+    Percentiles interpolate linearly between the two nearest ranks (numpy's default).  On
+    integer columns (an integer workload) every statistic is computed exactly, in integers
+    and fractions, and written as an int when it is whole, else as the float nearest the
+    exact value: p95 of [4, 7, 17, 24] is 22.95, not the 22.949999999999996 that
+    interpolating in floats gives."""
     n = len(columns["finish"])
     summary: dict[str, Any] = {"processes": n}
     for metric in DISTRIBUTED:
         values = columns[metric]
-        summary[f"avg_{metric}"] = _plain(values.mean()) if n else 0
-        summary[f"median_{metric}"] = _plain(np.median(values)) if n else 0
-        summary[f"p95_{metric}"] = _plain(np.percentile(values, 95)) if n else 0
+        exact = values.dtype.kind in "iu"
+        summary[f"avg_{metric}"] = (
+            (_exact_mean(values) if exact else _plain(values.mean())) if n else 0
+        )
+        for name, percent in (("median", 50), ("p95", 95)):
+            if not n:
+                summary[f"{name}_{metric}"] = 0
+            elif exact:
+                summary[f"{name}_{metric}"] = _exact_percentile(values, percent)
+            else:
+                summary[f"{name}_{metric}"] = _plain(np.percentile(values, percent))
         summary[f"max_{metric}"] = _plain(values.max()) if n else 0
     makespan = _plain(columns["finish"].max() - columns["arrival"].min()) if n else 0
     cpu_total = _plain(columns["cpu_time"].sum())
@@ -91,6 +106,31 @@ def summarize(
     summary["switch_time"] = _plain(columns["switch_time"].sum())
     summary["slices"] = int(columns["slices"].sum())
     return summary
+
+
+def _exact_mean(values: np.ndarray) -> int | float:
+    """The mean of whole numbers: an int when whole, else the float nearest the fraction."""
+    bound = int(np.abs(values).max()) if len(values) else 0
+    total = int(values.sum()) if bound * len(values) < 2**62 else sum(values.tolist())
+    return _nearest(Fraction(total, len(values)))
+
+
+def _exact_percentile(values: np.ndarray, percent: int) -> int | float:
+    """numpy's linear percentile of whole numbers, computed exactly: the rank
+    (n - 1) * percent / 100 is a fraction between two order statistics."""
+    rank = Fraction((len(values) - 1) * percent, 100)
+    below = int(rank)
+    ranks = [below, below + 1] if rank > below else [below]
+    ordered = np.partition(values, ranks)
+    low = int(ordered[below])
+    if len(ranks) == 1:
+        return low
+    return _nearest(low + (rank - below) * (int(ordered[below + 1]) - low))
+
+
+def _nearest(value: Fraction | int) -> int | float:
+    value = Fraction(value)
+    return int(value) if value.denominator == 1 else float(value)
 
 
 def _plain(value: Any) -> Any:

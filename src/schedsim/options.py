@@ -96,9 +96,7 @@ def parse_time_list(
     else:
         items = [text]
     if not items or any(str(item).strip() == "" for item in items):
-        raise OptionError(
-            f"expected a number or a list such as 1,2,4 or 1/2/4, got {shown(text)}"
-        )
+        raise OptionError(f"expected a number or a list such as 1,2,4 or 1/2/4, got {shown(text)}")
     values = []
     for position, item in enumerate(items):
         last = position == len(items) - 1

@@ -86,7 +86,8 @@ class Result:
         ]
 
     def timeline_records(self) -> list[dict[str, Any]]:
-        """Slices ordered by dispatch time then CPU."""
+        """Slices ordered by dispatch time then CPU; ``level`` only where the policy has
+        queue levels (MLFQ)."""
         if self.timeline is None:
             return []
         ordered = self.timeline.sorted_by_start().arrays()
@@ -99,7 +100,7 @@ class Result:
                 "dispatched": convert(dispatched),
                 "start": convert(start),
                 "end": convert(end),
-                "level": int(level),
+                **({"level": int(level)} if level >= 0 else {}),  # levels: MLFQ only
                 "reason": REASON_NAMES[reason],
             }
             for cpu, job, dispatched, start, end, level, reason in zip(

@@ -137,25 +137,43 @@ def _slice_lines(result: Result) -> Iterator[str]:
     ordered = result.timeline.sorted_by_start().arrays()
     pids = list(map(encode_basestring_ascii, result.pids))
     reasons = [encode_basestring_ascii(name) for name in REASON_NAMES]
-    template = (
+    # A slice has a level only under a policy with queue levels (MLFQ): elsewhere the key
+    # is left out rather than written as a meaningless -1.
+    with_level = (
         '{"cpu": %r, "pid": %s, "dispatched": %r, "start": %r, "end": %r, '
         '"level": %r, "reason": %s}'
     )
+    without_level = '{"cpu": %r, "pid": %s, "dispatched": %r, "start": %r, "end": %r, "reason": %s}'
+    levels = ordered["level"]
+    if not len(levels) or int(levels.max()) < 0:
+        template = without_level
+    elif int(levels.min()) >= 0:
+        template = with_level
+    else:
+        template = None  # some slices with a level, some without: chosen row by row
     for start in range(0, len(ordered["job"]), RECORD_CHUNK):
         stop = start + RECORD_CHUNK
         times = [
             _json_times(ordered[name][start:stop], result.integer_times)
             for name in ("dispatched", "start", "end")
         ]
-        rows = zip(
+        columns = [
             ordered["cpu"][start:stop].tolist(),
             [pids[job] for job in ordered["job"][start:stop].tolist()],
             *times,
-            ordered["level"][start:stop].tolist(),
+            levels[start:stop].tolist(),
             [reasons[reason] for reason in ordered["reason"][start:stop].tolist()],
-            strict=True,
-        )
-        yield ",\n    ".join(map(template.__mod__, rows))
+        ]
+        if template is with_level:
+            yield ",\n    ".join(map(template.__mod__, zip(*columns, strict=True)))
+        elif template is without_level:
+            del columns[5]
+            yield ",\n    ".join(map(template.__mod__, zip(*columns, strict=True)))
+        else:
+            yield ",\n    ".join(
+                with_level % row if row[5] >= 0 else without_level % (*row[:5], row[6])
+                for row in zip(*columns, strict=True)
+            )
 
 
 def _io_lines(result: Result) -> Iterator[str]:
