@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from schedsim.cli import main
+from schedsim.loaders import load_workload, save_workload
 from schedsim.policies import REGISTRY
 
 CLASSIC = """\
@@ -149,15 +150,32 @@ def test_gantt_missing_result_file(tmp_path):
 
 def test_gantt_json_that_is_not_a_result(tmp_path):
     path = tmp_path / "other.json"
-    path.write_text('{"name": "classic", "processes": []}')
+    path.write_text('{"name": "classic", "policies": []}')
     error = failed(invoke("gantt", path))
     assert error.startswith(f"Error: {path}: not a schedsim result file (")
     assert error.endswith("write one with 'schedsim run FILE --format json --output RESULT.json'")
 
 
-def test_gantt_file_that_is_not_json(tmp_path, classic):
-    error = failed(invoke("gantt", classic))
-    assert error.startswith(f"Error: {classic}: not valid JSON: ")
+def test_gantt_file_that_is_not_json(tmp_path):
+    path = tmp_path / "notes.json"
+    path.write_text("P1 arrives at 0\n")
+    error = failed(invoke("gantt", path))
+    assert error.startswith(f"Error: {path}: not valid JSON: ")
+
+
+@pytest.mark.parametrize("name", ["classic.yaml", "classic.json", "classic.csv"])
+def test_gantt_on_a_workload_says_how_to_make_a_result(tmp_path, classic, name):
+    """A workload (any format, JSON included) given to ``gantt`` is named for what it is,
+    with the commands that draw it or save a result to draw."""
+    path = tmp_path / name
+    save_workload(load_workload(classic), path)
+    error = failed(invoke("gantt", path, "-o", tmp_path / "g.png"))
+    assert error == (
+        f"Error: {path}: this is a workload, not a saved result; draw it with "
+        f"'schedsim run {path} --gantt chart.png', or save a result to draw later with "
+        f"'schedsim run {path} -o result.json'"
+    )
+    assert not (tmp_path / "g.png").exists()
 
 
 def test_gantt_result_without_timeline(tmp_path, classic):

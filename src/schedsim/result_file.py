@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 from collections.abc import Callable, Iterator
 from json.encoder import encode_basestring_ascii
 from pathlib import Path
@@ -39,6 +40,8 @@ LEVEL_RANGE = (-1, 2**15 - 1)
 # Records formatted per chunk when a result is written as JSON.
 RECORD_CHUNK = 65_536
 HOW_TO_SAVE = "write one with 'schedsim run FILE --format json --output RESULT.json'"
+# A file with one of these extensions is a workload (the loaders' formats other than JSON).
+WORKLOAD_SUFFIXES = (".yaml", ".yml", ".csv", ".npz")
 _MAX_PROBLEMS = 50
 
 
@@ -235,6 +238,8 @@ def load_result_file(path: str | Path, max_bytes: int | None = MAX_RESULT_BYTES)
             )
         if not target.is_file() and not target.is_dir():
             raise ResultFileError(f"{path}: not a regular file; give a result file")
+        if target.suffix.lower() in WORKLOAD_SUFFIXES and target.is_file():
+            raise workload_given(path)
         text = target.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ResultFileError(f"{path}: no such file; {HOW_TO_SAVE}") from None
@@ -261,6 +266,10 @@ def parse_result(text: str, *, source: str = "<result>") -> dict[str, Any]:
 def result_fields(data: Any, *, source: str = "<result>") -> dict[str, Any]:
     """The keyword arguments of a :class:`~schedsim.result.Result` rebuilt from its JSON
     form (as written by any schedsim command), every field checked."""
+    if isinstance(data, list) or (
+        isinstance(data, dict) and "processes" in data and "jobs" not in data
+    ):
+        raise workload_given(source)
     if not isinstance(data, dict) or "jobs" not in data or "policy" not in data:
         raise ResultFileError(
             f"{source}: not a schedsim result file (no 'policy' and 'jobs' keys); {HOW_TO_SAVE}"
@@ -270,6 +279,17 @@ def result_fields(data: Any, *, source: str = "<result>") -> dict[str, Any]:
     if reader.problems or fields is None:
         raise ResultFileError(reader.message())
     return fields
+
+
+def workload_given(path: str | Path) -> ResultFileError:
+    """The error for a workload given where a saved result is read: say what each is and
+    the command that makes a result (or draws the workload at once)."""
+    quoted = shlex.quote(plain(str(path), 200))
+    return ResultFileError(
+        f"{plain(str(path), 200)}: this is a workload, not a saved result; draw it with "
+        f"'schedsim run {quoted} --gantt chart.png', or save a result to draw later with "
+        f"'schedsim run {quoted} -o result.json'"
+    )
 
 
 class _ResultReader:
