@@ -9,7 +9,13 @@ import click
 
 from schedsim.atomic import check_writable
 from schedsim.errors import OptionError
-from schedsim.generate import PRESETS, generate_workload, summary, target_load
+from schedsim.generate import (
+    DEFAULT_BURSTS,
+    PRESETS,
+    generate_workload,
+    summary,
+    target_load,
+)
 from schedsim.limits import MAX_GENERATED_PROCESSES
 from schedsim.loaders import SUPPORTED_EXTENSIONS, save_workload, workload_to_yaml
 
@@ -18,9 +24,10 @@ from distributions, with one seed (same options and seed, byte-identical file).
 
 \b
 Examples:
-  schedsim generate --processes 200 --arrivals poisson:rate=0.8 \\
+  schedsim generate --processes 200 --arrivals poisson:rate=0.08 \\
       --bursts lognormal:mean=8,sigma=1 --io 'fraction=0.3,bursts=exponential:mean=5' \\
       --priorities uniform:0..7 --seed 42 -o workloads/generated.yaml
+  schedsim generate --processes 100000 --load 0.9 -o big.csv
   schedsim generate --preset interactive-batch --load 0.9 --cpus 2 -o mixed.csv
   schedsim generate -n 6 --arrivals batch --bursts uniform:1..10 --integer
 
@@ -32,7 +39,8 @@ Distributions (DIST):
 
 \b
 Arrivals: batch (all at 0), poisson:rate=R, or a DIST of gaps between arrivals; the first
-process arrives at 0.  --load L picks the Poisson rate that keeps L x --cpus CPUs busy.
+process arrives at 0.  --load L picks the Poisson rate that keeps L x --cpus CPUs busy,
+and scales the gaps so that the bursts drawn offer exactly that load.
 Times are rounded to 4 decimals; --integer rounds them up to whole numbers instead.
 The summary line goes to standard error; without -o the YAML goes to standard output.
 """
@@ -81,7 +89,12 @@ def _presets_help() -> str:
     show_default=True,
     help="CPUs the --load is meant for (and the summary uses)",
 )
-@click.option("--bursts", metavar="DIST", default=None, help="CPU burst lengths")
+@click.option(
+    "--bursts",
+    metavar="DIST",
+    default=None,
+    help=f"CPU burst lengths (default {DEFAULT_BURSTS}, or the preset's)",
+)
 @click.option(
     "--io",
     metavar="SPEC",
