@@ -363,9 +363,9 @@ def generate_workload(
     """A random workload; see the module docstring for the rules.
 
     Without a ``preset``, one of ``arrivals``/``load`` is required, ``bursts`` defaults to
-    :data:`DEFAULT_BURSTS` and ``io=None`` means no I/O.  With one, every argument left at None takes the preset's
-    value (``io="none"`` removes the preset's I/O).  Every bad argument is reported, in one
-    :class:`OptionError`, before anything is sampled."""
+    :data:`DEFAULT_BURSTS` and ``io=None`` means no I/O.  With one, every argument left at
+    None takes the preset's value (``io="none"`` removes the preset's I/O).  Every bad
+    argument is reported, in one :class:`OptionError`, before anything is sampled."""
     plan = _plan(
         processes=processes,
         arrivals=arrivals,
