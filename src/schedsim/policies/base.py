@@ -173,6 +173,8 @@ class Policy:
     title: ClassVar[str] = ""
     options: ClassVar[tuple[Option, ...]] = ()
     preemptive: ClassVar[bool] = False
+    # Whether the policy draws from ``rng``: only then can the seed change its schedule.
+    randomised: ClassVar[bool] = False
 
     jobs: JobsView
     clock: Clock

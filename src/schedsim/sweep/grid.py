@@ -27,7 +27,7 @@ from schedsim.options import (
     parse_nonnegative_time,
     parse_positive_int,
 )
-from schedsim.policies import make_policy, policy_class
+from schedsim.policies import REGISTRY, make_policy, policy_class
 from schedsim.sweep.task import cached_workload
 from schedsim.workload import Workload
 
@@ -216,6 +216,13 @@ def plan_sweep(
     parameters = _varied_parameters(vary or {}, cls.name, declared, fixed)
     engine = {"cpus": cpus, "context_switch": context_switch, "ties": ties}
     seed_values = _checked_settings(parameters, engine, max_slices, seeds)
+    if len(seed_values) > 1 and not cls.randomised:
+        randomised = [name for name, other in REGISTRY.items() if other.randomised]
+        raise OptionError(
+            f"--seeds: {cls.name} draws no random numbers, so every seed gives the same "
+            f"schedule ({len(seed_values)} identical runs per point); give one seed, or sweep "
+            f"a randomised policy ({', '.join(randomised)})"
+        )
     count = len(workloads) * len(seed_values) * math.prod(len(values) for _, values in parameters)
     if count > MAX_SWEEP_POINTS:
         raise LimitError(

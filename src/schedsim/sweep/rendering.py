@@ -20,6 +20,7 @@ SWEEP_METRICS = (
     "avg_turnaround",
     "avg_waiting",
     "avg_response",
+    "p95_waiting",
     "p95_response",
     "throughput",
     "cpu_utilisation",
