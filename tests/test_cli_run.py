@@ -68,9 +68,8 @@ def test_json_output_has_the_documented_shape_and_textbook_numbers():
 def test_csv_output_is_one_row_per_process():
     result = invoke("run", CLASSIC, "--policy", "rr", "--quantum", "4", "--format", "csv")
     assert result.exit_code == 0
-    lines = result.output.splitlines()
-    assert lines[0].startswith("# schedsim ")  # provenance comment, then plain CSV
-    rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
+    assert result.output.startswith("pid,arrival,first_run,finish,")  # no comment line
+    rows = list(csv.DictReader(io.StringIO(result.output)))
     assert [row["pid"] for row in rows] == ["P1", "P2", "P3"]
     assert [row["waiting"] for row in rows] == ["6", "4", "7"]
     assert [row["slices"] for row in rows] == ["6", "1", "1"]
@@ -98,8 +97,8 @@ def test_output_file_is_written_in_the_format_of_its_extension(tmp_path):
     assert invoke("run", CLASSIC, "-p", "rr", "--quantum", "4", "-o", str(target)).exit_code == 0
     assert json.loads(target.read_text())["summary"]["avg_waiting"] == pytest.approx(17 / 3)
     jobs = tmp_path / "jobs.csv"
-    assert invoke("run", CLASSIC, "-o", str(jobs), "--summary-only").exit_code == 0
-    assert jobs.read_text().splitlines()[1].startswith("pid,arrival,first_run,finish")
+    assert invoke("run", CLASSIC, "-o", str(jobs)).exit_code == 0
+    assert jobs.read_text().splitlines()[0].startswith("pid,arrival,first_run,finish")
 
 
 def test_saved_records_read_back_exactly_across_chunks(tmp_path, monkeypatch):
@@ -117,8 +116,7 @@ def test_saved_records_read_back_exactly_across_chunks(tmp_path, monkeypatch):
     assert invoke("run", str(work), "-p", "rr", "--quantum", "0.5", "-o", str(saved)).exit_code == 0
     assert invoke("run", str(work), "-p", "rr", "--quantum", "0.5", "-o", str(full)).exit_code == 0
     text = saved.read_bytes().decode()  # as written: no newline translation
-    assert text.startswith("# schedsim ")
-    rows = list(csv.DictReader(io.StringIO(text.split("\n", 1)[1], newline="")))
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
     expected = json.loads(full.read_text())["jobs"]
     assert [row["pid"] for row in rows] == pids
     for row, job in zip(rows, expected, strict=True):
@@ -223,7 +221,7 @@ def test_version_and_python_dash_m():
         check=False,
     )
     assert completed.returncode == 0
-    assert completed.stdout.splitlines()[2].startswith("P1,0,0,24,24,0,0,24,0,0,1")
+    assert completed.stdout.splitlines()[1].startswith("P1,0,0,24,24,0,0,24,0,0,1")
 
 
 def test_a_predicting_sjf_reports_its_prediction_error():

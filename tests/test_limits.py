@@ -528,12 +528,14 @@ def test_every_policy_with_a_slice_option_declares_its_longest_slice() -> None:
 
 
 def test_a_tiny_quantum_through_the_cli_names_the_flag_to_raise(refused: Refusal) -> None:
-    report = refused("run", CLASSIC, "-p", "rr", "--quantum", "1e-9")
-    assert report["stderr"] == (
-        "Error: policy rr(quantum=1e-09) needs at least 3e+10 slices for this workload's 30 "
-        "units of CPU in 3 bursts, above the limit of 20,000,000; use a larger quantum, or "
-        "--max-slices N to allow more\n"
-    )
+    """The table keeps no timeline, so the larger limit applies; JSON keeps one."""
+    for flags, limit in (([], "200,000,000"), (["--format", "json"], "20,000,000")):
+        report = refused("run", CLASSIC, "-p", "rr", "--quantum", "1e-9", *flags)
+        assert report["stderr"] == (
+            "Error: policy rr(quantum=1e-09) needs at least 3e+10 slices for this workload's "
+            f"30 units of CPU in 3 bursts, above the limit of {limit}; use a larger quantum, "
+            "or --max-slices N to allow more\n"
+        )
 
 
 def test_a_huge_number_of_io_bursts_stops_at_the_slice_limit(

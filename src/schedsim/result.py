@@ -109,17 +109,28 @@ class Result:
         ]
 
     # -- the result file (schedsim.result_file) --------------------------------------------------
-    def to_dict(self, *, include_timeline: bool = True) -> dict[str, Any]:
-        """The JSON form as plain data."""
-        return result_file.result_document(self, include_timeline=include_timeline)
+    def to_dict(
+        self, *, include_timeline: bool = True, include_jobs: bool = True
+    ) -> dict[str, Any]:
+        """The JSON form as plain data (``include_jobs=False``: the summary document,
+        without per-process records or timeline)."""
+        return result_file.result_document(
+            self, include_timeline=include_timeline, include_jobs=include_jobs
+        )
 
-    def to_json(self, *, include_timeline: bool = True) -> str:
+    def to_json(self, *, include_timeline: bool = True, include_jobs: bool = True) -> str:
         """The JSON form (see :func:`schedsim.result_file.json_chunks` for its layout)."""
-        return "".join(self.json_chunks(include_timeline=include_timeline))
+        return "".join(
+            self.json_chunks(include_timeline=include_timeline, include_jobs=include_jobs)
+        )
 
-    def json_chunks(self, *, include_timeline: bool = True) -> Iterator[str]:
+    def json_chunks(
+        self, *, include_timeline: bool = True, include_jobs: bool = True
+    ) -> Iterator[str]:
         """The JSON form in pieces, for writing a million records without holding them."""
-        return result_file.json_chunks(self, include_timeline=include_timeline)
+        return result_file.json_chunks(
+            self, include_timeline=include_timeline, include_jobs=include_jobs
+        )
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "<result>") -> Result:

@@ -50,11 +50,14 @@ class ResultFileError(SchedsimError):
 
 
 # -- writing ------------------------------------------------------------------------------------
-def result_document(result: Result, *, include_timeline: bool = True) -> dict[str, Any]:
+def result_document(
+    result: Result, *, include_timeline: bool = True, include_jobs: bool = True
+) -> dict[str, Any]:
     """The JSON form as plain data (what :func:`json_chunks` writes)."""
     convert = time_converter(result.integer_times)
-    out = _outline(result, include_timeline)
-    out["jobs"] = result.job_records()
+    out = _outline(result, include_timeline, include_jobs)
+    if include_jobs:
+        out["jobs"] = result.job_records()
     if "timeline" in out:
         out["timeline"] = result.timeline_records()
         out["io"] = [
@@ -64,8 +67,9 @@ def result_document(result: Result, *, include_timeline: bool = True) -> dict[st
     return out
 
 
-def _outline(result: Result, include_timeline: bool) -> dict[str, Any]:
-    """The JSON form's keys in order, with None for the lists of records."""
+def _outline(result: Result, include_timeline: bool, include_jobs: bool = True) -> dict[str, Any]:
+    """The JSON form's keys in order, with None for the lists of records.  Without the
+    jobs (a summary-only document) there is no timeline either: a slice names its job."""
     out: dict[str, Any] = {
         "schedsim": result.version,
         "format": FORMAT_VERSION,
@@ -78,21 +82,25 @@ def _outline(result: Result, include_timeline: bool) -> dict[str, Any]:
         "jobs": None,
         "summary": {key: _json_number(value) for key, value in result.summary.items()},
     }
-    if include_timeline and result.timeline is not None:
+    if not include_jobs:
+        del out["jobs"]
+    elif include_timeline and result.timeline is not None:
         out["timeline"] = out["io"] = None
     if result.extra:
         out["extra"] = result.extra
     return out
 
 
-def json_chunks(result: Result, *, include_timeline: bool = True) -> Iterator[str]:
+def json_chunks(
+    result: Result, *, include_timeline: bool = True, include_jobs: bool = True
+) -> Iterator[str]:
     """The JSON form of :func:`result_document` in pieces, for writing without holding it all.
 
     Laid out with two-space indents and one record per line, which keeps a million records
     readable and diffable, and lets them be formatted with one ``%`` per record (json's
     indenting encoder is pure Python and holds every fragment of the document at once:
     gigabytes at a million records)."""
-    document = _outline(result, include_timeline)
+    document = _outline(result, include_timeline, include_jobs)
     records: dict[str, Callable[[Result], Iterator[str]]] = {
         "jobs": _job_lines,
         "timeline": _slice_lines,
@@ -270,6 +278,11 @@ def result_fields(data: Any, *, source: str = "<result>") -> dict[str, Any]:
         isinstance(data, dict) and "processes" in data and "jobs" not in data
     ):
         raise workload_given(source)
+    if isinstance(data, dict) and "policy" in data and "summary" in data and "jobs" not in data:
+        raise ResultFileError(
+            f"{source}: a summary-only result (saved with --summary-only): it has no "
+            "per-process records or timeline; run again without --summary-only"
+        )
     if not isinstance(data, dict) or "jobs" not in data or "policy" not in data:
         raise ResultFileError(
             f"{source}: not a schedsim result file (no 'policy' and 'jobs' keys); {HOW_TO_SAVE}"

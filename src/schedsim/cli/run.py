@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,10 @@ import click
 from schedsim.api import load_workload, simulate
 from schedsim.atomic import AtomicFile, check_writable
 from schedsim.cli.common import (
+    Choice,
     build_policy,
     engine_options,
     engine_settings,
-    format_option,
     policy_options,
     split_policy_options,
     workload_limit_options,
@@ -23,7 +24,8 @@ from schedsim.cli.common import (
 )
 from schedsim.cli.gantt import ChartRequest, chart_options
 from schedsim.errors import OptionError
-from schedsim.report import jobs_csv_chunks, render_table
+from schedsim.report import TABLE_ROWS, jobs_csv_chunks, render_table, summary_csv
+from schedsim.result import Result
 
 
 @click.command()
@@ -38,22 +40,40 @@ from schedsim.report import jobs_csv_chunks, render_table
 )
 @policy_options
 @engine_options
-@format_option("table", "json", "csv")
+@click.option(
+    "--format",
+    "output_format",
+    type=Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help=f"what to print.  table: the per-process table (over {TABLE_ROWS} processes: a note "
+    "instead, "
+    "see --all-rows), the summary and a line naming version, policy, options and seed.  "
+    "json: the result document: those names, per-process records ('jobs'), the summary, "
+    "the timeline of slices and I/O ('timeline', 'io').  csv: one row per process, after "
+    "a header line",
+)
 @click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False),
     default=None,
-    help="also save the result: .json (result format) or .csv (per-process records)",
+    help="also save the result: .json (as --format json) or .csv (as --format csv), with "
+    "the same --summary-only and --no-timeline",
 )
 @click.option(
     "--summary-only",
     is_flag=True,
-    help="print only the summary (no per-process rows, no timeline kept)",
+    help="only the summary, in every format and in --output: the table without its "
+    "processes, json without 'jobs', 'timeline' and 'io', csv as one summary row",
 )
 @click.option(
-    "--no-timeline", is_flag=True, help="do not keep the timeline (saves memory on big runs)"
+    "--no-timeline",
+    is_flag=True,
+    help="keep no timeline (saves memory on big runs): json without 'timeline' and 'io'; "
+    "table and csv never show it",
 )
+@click.option("--all-rows", is_flag=True, help="list every process in the table, even over 100")
 @click.option(
     "--max-slices",
     type=int,
@@ -70,6 +90,7 @@ def run(
     output: str | None,
     summary_only: bool,
     no_timeline: bool,
+    all_rows: bool,
     max_slices: int | None,
     gantt: str | None,
     gantt_by: str | None,
@@ -99,7 +120,9 @@ def run(
     )
     workload = load_workload(workload_file, **limits)
     charts.check_rows(len(workload), settings["cpus"])
-    keep_timeline = not (summary_only or no_timeline) or output_format == "json" or charts.wanted
+    contents = Contents(summary_only=summary_only, timeline=not (summary_only or no_timeline))
+    json_wanted = output_format == "json" or (output or "").lower().endswith(".json")
+    keep_timeline = charts.wanted or (json_wanted and contents.timeline)
     result = simulate(workload, policy, timeline=keep_timeline, max_slices=max_slices, **settings)
     # Everything is rendered before anything is written: a failure leaves no file changed.
     # (Per-process records go straight into the output's temporary file, which becomes the
@@ -107,19 +130,32 @@ def run(
     with contextlib.ExitStack() as pending:
         if output is not None:
             saved = pending.enter_context(AtomicFile(output))
-            if output.lower().endswith(".json"):
-                saved.writelines(result.json_chunks())
-            else:
-                saved.writelines(jobs_csv_chunks(result))
+            kind = "json" if output.lower().endswith(".json") else "csv"
+            saved.writelines(contents.render(result, kind))
         chart = charts.prepare(result, separated=output_format == "table")
         shown: Iterable[str]
-        if output_format == "json":
-            shown = result.json_chunks()  # formatted as it is printed: no copy in memory
-        elif output_format == "csv":
-            shown = jobs_csv_chunks(result)
+        if output_format == "table":
+            shown = [render_table(result, summary_only=summary_only, all_rows=all_rows)]
         else:
-            shown = [render_table(result, summary_only=summary_only)]
+            shown = contents.render(result, output_format)  # formatted as printed
     chart.save()
     for piece in shown:
         click.echo(piece, nl=False)
     click.echo(chart.text, nl=False)
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What --summary-only and --no-timeline leave in the JSON and CSV forms (the same on
+    standard output and in --output)."""
+
+    summary_only: bool
+    timeline: bool
+
+    def render(self, result: Result, kind: str) -> Iterable[str]:
+        """The result as ``json`` or ``csv`` text, in pieces."""
+        if kind == "json":
+            return result.json_chunks(
+                include_timeline=self.timeline, include_jobs=not self.summary_only
+            )
+        return [summary_csv(result)] if self.summary_only else jobs_csv_chunks(result)
