@@ -24,7 +24,7 @@ from schedsim.workload import Time
 F = Callable[..., Any]
 
 
-class Choice(click.Choice):  # type: ignore[type-arg]
+class Choice(click.Choice):
     """click's choice of fixed words, whose error suggests the closest word."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:

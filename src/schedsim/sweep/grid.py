@@ -149,7 +149,9 @@ def expand_values(text: str, where: str) -> list[str]:
 
 def _split_outside_brackets(text: str) -> list[str]:
     """``[1,2,4],[2,4,8],3`` -> ``['[1,2,4]', '[2,4,8]', '3']``."""
-    items, depth, current = [], 0, []
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
     for character in text:
         if character == "," and depth == 0:
             items.append("".join(current))
