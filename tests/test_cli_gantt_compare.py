@@ -282,3 +282,87 @@ def test_commands_have_help():
     for command in ("gantt", "compare"):
         result = invoke(command, "-h")
         assert result.exit_code == 0 and "Examples:" in result.output
+
+
+# -- compare with saved results ------------------------------------------------------------------
+def measured_copy(tmp_path: Path, classic: Path, quantum: int, name: str) -> Path:
+    """A result saved as a measurement would be: RR's simulation, relabelled "measured"."""
+    plain = tmp_path / "plain.json"
+    assert invoke("run", classic, "-p", "rr", "--quantum", quantum, "-o", plain).exit_code == 0
+    document = json.loads(plain.read_text())
+    document["kind"] = "measured"
+    path = tmp_path / name
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_compare_lays_saved_results_beside_the_simulations(tmp_path, classic):
+    """A saved result is one more row, labelled with its kind and file: beside the same
+    policy simulated its numbers are equal (RR q4 on the FCFS example: waiting 17/3)."""
+    run_json = measured_copy(tmp_path, classic, 4, "run.json")
+    result = invoke("compare", classic, run_json, "-P", "rr:quantum=4,fcfs", "--format", "json")
+    assert result.exit_code == 0, result.output
+    policies = json.loads(result.stdout)["policies"]
+    assert [(row["label"], row["kind"]) for row in policies] == [
+        ("rr(quantum=4)", "simulated"),
+        ("fcfs", "simulated"),
+        ("rr(quantum=4) (measured, run.json)", "measured"),
+    ]
+    assert policies[0]["summary"] == policies[2]["summary"]
+    assert policies[2]["summary"]["avg_waiting"] == pytest.approx(17 / 3)
+    assert [row["rank"] for row in policies] == [1, 3, 1]
+
+
+def test_compare_takes_saved_results_alone(tmp_path, classic):
+    first = measured_copy(tmp_path, classic, 4, "q4.json")
+    second = measured_copy(tmp_path, classic, 1, "q1.json")
+    result = invoke("compare", first, second, "--format", "csv", "--rank-by", "response")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(row["rank"], row["label"]) for row in rows] == [
+        ("2", "rr(quantum=4) (measured, q4.json)"),
+        ("1", "rr(quantum=1) (measured, q1.json)"),
+    ]
+    table = invoke("compare", first)
+    assert table.exit_code == 0 and "rr(quantum=4) (measured, q4.json)" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["{classic}", "{sjf}"], "Error: compare takes one workload file, got 2 ({classic}, "
+         "{sjf}); 'schedsim sweep' runs a policy over several"),
+        (["{saved}", "--quantum", "3", "-P", "rr"], "Error: --policies, --quantum: these choose "
+         "what to simulate, and no workload file was given; give one too"),
+        (["{saved}", "--cpus", "2"], "Error: --cpus: this chooses what to simulate, and no "
+         "workload file was given; give one too"),
+        (["{sjf}", "{saved}"], "Error: {saved}: its 3 processes are not those of {sjf} (4); "
+         "compare results of the same workload"),
+    ],
+)  # fmt: skip
+def test_compare_with_saved_results_refuses_what_cannot_be_compared(
+    tmp_path, classic, sjf, saved, arguments, message
+):
+    paths = {"classic": classic, "sjf": sjf, "saved": saved}
+    error = failed(invoke("compare", *(argument.format(**paths) for argument in arguments)))
+    assert error == message.format(**paths)
+
+
+def test_compare_plots_a_saved_result_only_with_its_timeline(tmp_path, classic):
+    bare = tmp_path / "bare.json"
+    assert invoke("run", classic, "--no-timeline", "-o", bare).exit_code == 0
+    image = tmp_path / "cmp.png"
+    error = failed(invoke("compare", classic, bare, "-P", "fcfs", "--plot", image))
+    assert error == (
+        f"Error: --plot: {bare} was saved without its timeline (--no-timeline), so it cannot "
+        "be drawn; save it again without that flag, or drop --plot"
+    )
+    assert not image.exists()
+
+
+def test_a_saved_result_given_as_a_workload_is_named(saved):
+    error = failed(invoke("run", saved))
+    assert error == (
+        f"Error: {saved}: this is a saved result (of schedsim run or measure), not a "
+        f"workload; 'schedsim gantt {saved}' draws it, 'schedsim compare {saved}' tabulates it"
+    )

@@ -257,8 +257,13 @@ def test_an_overloaded_core_is_flagged_as_disturbed_not_reported_silently() -> N
     summary = measurement.comparison.summary
     assert summary["disturbed"] is True
     from schedsim.real import render_comparison
+    from schedsim.real.compare import disturbance_warnings
 
-    assert "Warning: measurements were disturbed: " in render_comparison(measurement.comparison)
+    assert "DISTURBED" in render_comparison(measurement.comparison)
+    warnings = disturbance_warnings(measurement.measured)
+    assert warnings and all(
+        line.startswith("Warning: measurements were disturbed: ") for line in warnings
+    )
     # The run still completed with the policy's schedule.
     assert summary["completion_order"]["matches"] is True
 

@@ -30,7 +30,7 @@ from schedsim.api import simulate
 from schedsim.atomic import check_writable, write_atomic
 from schedsim.errors import OptionError
 from schedsim.policy_spec import LabelledPolicy, PolicySpec, build_policies
-from schedsim.report import fmt
+from schedsim.report import fmt, policy_label
 from schedsim.result import Result
 from schedsim.workload import Time, Workload
 
@@ -73,6 +73,8 @@ METRIC_ALIASES = {
     "switches": "context_switches",
 }
 DEFAULT_RANK_BY = "avg_turnaround"
+# The engine settings a comparison's header shows.
+ENGINE_SETTINGS = ("cpus", "context_switch", "ties", "seed")
 PLOTTED_MEANS = ("avg_turnaround", "avg_waiting", "avg_response")
 
 
@@ -143,6 +145,7 @@ class PolicyComparison:
                 {
                     "label": entry.label,
                     "spec": entry.spec.text,
+                    "kind": entry.result.kind,
                     "policy": entry.result.policy,
                     "options": entry.result.options,
                     "rank": rank,
@@ -211,6 +214,48 @@ def compare_policies(
             result = _summary_only(result)
         entries.append(Entry(labelled.label, labelled.spec, result))
     return PolicyComparison(workload.name, workload.source, settings, entries, rank_key)
+
+
+def saved_entry(result: Result, path: str | Path) -> Entry:
+    """A saved result (of ``schedsim run`` or ``measure``) as a row of a comparison,
+    labelled by its policy, its kind and its file: ``rr(quantum=4) (measured, run.json)``."""
+    label = f"{policy_label(result)} ({result.kind}, {Path(path).name})"
+    options = {key: str(value) for key, value in result.options.items() if value is not None}
+    return Entry(label, PolicySpec(result.policy, options, str(path), 0), result)
+
+
+def compare_saved(
+    saved: Sequence[tuple[str | Path, Result]],
+    comparison: PolicyComparison | None = None,
+    *,
+    workload: Workload | None = None,
+    rank_by: str = DEFAULT_RANK_BY,
+) -> PolicyComparison:
+    """Saved results laid beside each other, after the policies of ``comparison`` when one
+    is given (``workload``: the workload its policies ran on).  Every result must be of the
+    same processes -- the workload's, else the first result's -- or the rows would compare
+    different work."""
+    entries = [saved_entry(result, path) for path, result in saved]
+    if comparison is None:
+        if not entries:
+            raise OptionError("nothing to compare: give a workload or saved results")
+        first = entries[0].result
+        settings = {key: first.settings[key] for key in ENGINE_SETTINGS if key in first.settings}
+        comparison = PolicyComparison(
+            first.workload, first.source, settings, [], metric(rank_by).key
+        )
+    if workload is not None:
+        reference, origin = list(workload.pid), workload.source or workload.name
+    else:
+        reference, origin = entries[0].result.pids, entries[0].spec.text
+    for entry in entries:
+        if entry.result.pids != reference:
+            raise OptionError(
+                f"{entry.spec.text}: its {len(entry.result.pids):,} processes are not those of "
+                f"{origin} ({len(reference):,}); compare results of the same workload"
+            )
+    comparison.entries.extend(entries)
+    return comparison
 
 
 def _summary_only(result: Result) -> Result:

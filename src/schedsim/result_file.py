@@ -260,6 +260,31 @@ def load_result_file(path: str | Path, max_bytes: int | None = MAX_RESULT_BYTES)
     return parse_result(text, source=str(path))
 
 
+def saved_result_fields(
+    path: str | Path, max_bytes: int | None = MAX_RESULT_BYTES
+) -> dict[str, Any] | None:
+    """The :class:`~schedsim.result.Result` fields of ``path`` if it is a saved result (a
+    ``.json`` file whose top level has ``policy`` and ``jobs`` or ``summary`` keys), checked
+    as :func:`result_fields` checks them; None if it is anything else -- a workload, most
+    likely -- for the caller to load as such (and report on)."""
+    target = Path(path)
+    try:
+        if target.suffix.lower() != ".json" or not target.is_file():
+            return None
+        if max_bytes is not None and target.stat().st_size > max_bytes:
+            return None
+        data = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    is_result = (
+        isinstance(data, dict)
+        and "processes" not in data
+        and "policy" in data
+        and ("jobs" in data or "summary" in data)
+    )
+    return result_fields(data, source=str(path)) if is_result else None
+
+
 def parse_result(text: str, *, source: str = "<result>") -> dict[str, Any]:
     """:func:`result_fields` of a JSON text."""
     try:

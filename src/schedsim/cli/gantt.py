@@ -172,3 +172,7 @@ def gantt(
         raise OptionError(f"--max-file-size: {error}") from None
     result = Result.load(result_file, max_bytes=max_bytes)
     click.echo(request.render(result, width=width), nl=False)
+    from schedsim.real.compare import disturbance_warnings
+
+    for warning in disturbance_warnings(result):
+        click.echo(warning, err=True)

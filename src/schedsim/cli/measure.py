@@ -13,7 +13,11 @@ from schedsim.atomic import check_writable, write_atomic
 from schedsim.cli.common import build_policy, policy_options, split_policy_options
 from schedsim.engine import TIES
 from schedsim.errors import OptionError
-from schedsim.real.compare import render_comparison, save_comparison_gantt
+from schedsim.real.compare import (
+    disturbance_warnings,
+    render_comparison,
+    save_comparison_gantt,
+)
 from schedsim.real.kernel import KERNEL_POLICIES
 from schedsim.real.measure import MODES, PREEMPTIONS, default_preemption, measure
 from schedsim.real.plan import DEFAULT_MAX_PROCESSES, DEFAULT_MAX_SECONDS, DEFAULT_UNIT
@@ -76,14 +80,17 @@ FORMATS = ("table", "json")
     default="table",
     metavar="table|json",
     show_default=True,
-    help="what to print on standard output",
+    help="what to print.  table: each process simulated vs measured, and a summary.  json: "
+    "the measured result that --output saves (the result format of 'schedsim run', with "
+    "the comparison in 'extra.comparison' and 'extra.disturbed'); warnings go to standard "
+    "error in both",
 )
 @click.option(
     "--output",
     "-o",
     default=None,
     metavar="FILE.json",
-    help="save the measured result (the format of 'schedsim run'; for gantt and compare)",
+    help="save the measured result, as --format json prints it (for gantt and compare)",
 )
 @click.option(
     "--gantt",
@@ -180,14 +187,17 @@ def measure_command(
         max_seconds=_positive("--max-seconds", max_seconds),
         max_processes=_integer("--max-processes", max_processes),
     )
+    document = measurement.measured.to_json()  # the saved file and --format json alike
     if output is not None:
-        write_atomic(output, measurement.measured.to_json())
+        write_atomic(output, document)
     if gantt_file is not None:
         save_comparison_gantt(measurement.comparison, gantt_file)
     if output_format == "json":
-        click.echo(measurement.comparison.to_json(), nl=False)
+        click.echo(document, nl=False)
     else:
         click.echo(render_comparison(measurement.comparison), nl=False)
+    for warning in disturbance_warnings(measurement.measured):
+        click.echo(warning, err=True)
 
 
 def _choice(flag: str, value: str, choices: tuple[str, ...]) -> None:

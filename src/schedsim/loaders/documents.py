@@ -281,6 +281,15 @@ def from_document(document: Any, label: str, stem: str, limits: Limits) -> Workl
     if isinstance(document, list):
         processes = document
     elif isinstance(document, dict):
+        if (
+            "processes" not in document
+            and "policy" in document
+            and ("jobs" in document or "summary" in document)
+        ):
+            raise WorkloadError(
+                f"{label}: this is a saved result (of schedsim run or measure), not a workload; "
+                f"'schedsim gantt {label}' draws it, 'schedsim compare {label}' tabulates it"
+            )
         for key in document:
             if key not in FILE_KEYS:
                 problems.append(f"{label}: {unknown_key_message(key, FILE_KEYS)}")

@@ -24,6 +24,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from schedsim import __version__
 from schedsim.report import fmt
 from schedsim.result import Result
 
@@ -39,8 +40,25 @@ class MeasuredComparison:
     simulated: Result
     measured: Result
 
+    def findings(self) -> dict[str, Any]:
+        """What the comparison found, as JSON data for the measured result's ``extra``: the
+        simulation it was compared with, the per-process rows and the summary."""
+        return _finite(
+            {
+                "simulated": {
+                    "policy": self.simulated.policy,
+                    "options": self.simulated.options,
+                    "summary": self.simulated.summary,
+                },
+                "processes": self.rows,
+                "summary": self.summary,
+            }
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "schedsim": __version__,
+            "kind": "comparison",
             "workload": self.measured.workload,
             "policy": self.simulated.policy,
             "options": self.simulated.options,
@@ -141,9 +159,17 @@ def render_comparison(comparison: MeasuredComparison, *, width: int | None = Non
             console.print(f"compared with the simulation of {summary['compared_with']}")
         console.print(_process_table(comparison))
         console.print(_summary_table(comparison))
-        for problem in summary["disturbances"]:
-            console.print(f"Warning: measurements were disturbed: {problem}")
     return capture.get()
+
+
+def disturbance_warnings(result: Result) -> list[str]:
+    """One ``Warning:`` line per thing that disturbed a measured run (none for a clean or a
+    simulated run): commands print them on standard error whatever the format."""
+    return [
+        f"Warning: measurements were disturbed: {problem}"
+        for problem in result.extra.get("disturbances", []) or []
+        if isinstance(problem, str)
+    ] or (["Warning: measurements were disturbed"] if result.extra.get("disturbed") else [])
 
 
 def _describe_run(simulated: Result, measured: Result) -> str:
@@ -218,6 +244,14 @@ def _summary_table(comparison: MeasuredComparison) -> Table:
             "",
             f"p50 {latency['p50']:.3f} ms, p99 {latency['p99']:.3f} ms",
         )
+    problems = len(summary.get("disturbances") or [])
+    table.add_row(
+        "measurements",
+        "",
+        f"DISTURBED ({problems} warning{'s' if problems != 1 else ''})"
+        if summary.get("disturbed")
+        else "undisturbed",
+    )
     return table
 
 

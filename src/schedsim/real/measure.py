@@ -154,6 +154,9 @@ def measure(
         measured.extra["disturbances"] = found
         measured.extra["disturbed"] = bool(found)
     comparison = compare_measured(simulated, measured, counterpart=description)
+    # The measured result carries its comparison, so the saved file and `--format json` are
+    # one document: a result like any other, plus what the measurement found.
+    measured.extra["comparison"] = comparison.findings()
     return Measurement(simulated=simulated, measured=measured, comparison=comparison)
 
 
