@@ -37,6 +37,7 @@ def simulate(
     seed: int = 0,
     timeline: bool = True,
     max_slices: int | None = None,
+    locks: str = "none",
     **options: Any,
 ) -> Result:
     """Run ``workload`` under ``policy`` (a name plus options, or a Policy instance).
@@ -55,8 +56,11 @@ def simulate(
         seed=seed,
         record_timeline=timeline,
         max_slices=max_slices,
+        locks=locks,
     )
     settings = {"cpus": cpus, "context_switch": context_switch, "ties": ties, "seed": seed}
+    if workload.program is not None:
+        settings["locks"] = locks
     result = Result.from_trace(
         workload, trace, policy=policy.name, options=policy.settings, settings=settings
     )

@@ -115,7 +115,7 @@ def compare(
     if not workload_files:
         simulation_flags = [
             "--" + name.replace("_", "-")
-            for name in ("specs", *defaults, "cpus", "context_switch", "ties", "seed")
+            for name in ("specs", *defaults, "cpus", "context_switch", "ties", "seed", "locks")
             if _given(context, name)
         ]
         if simulation_flags:

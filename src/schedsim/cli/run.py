@@ -23,7 +23,7 @@ from schedsim.cli.common import (
     workload_limits,
 )
 from schedsim.cli.gantt import ChartRequest, chart_options
-from schedsim.errors import OptionError
+from schedsim.errors import EXIT_DEADLOCK, OptionError
 from schedsim.report import TABLE_ROWS, jobs_csv_chunks, render_table, summary_csv
 from schedsim.result import Result
 
@@ -142,6 +142,10 @@ def run(
     for piece in shown:
         click.echo(piece, nl=False)
     click.echo(chart.text, nl=False)
+    if result.deadlock is not None:  # what happened up to it was shown: exit 3 says so
+        if output_format != "table":
+            click.echo(f"Deadlock: {result.deadlock['message']}", err=True)
+        raise SystemExit(EXIT_DEADLOCK)
 
 
 @dataclass(frozen=True)

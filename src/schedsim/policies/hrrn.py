@@ -39,6 +39,9 @@ class HRRN(Policy):
     def on_ready(self, job: int) -> None:
         self.ready_since[job] = self.clock.now
 
+    def on_removed(self, job: int) -> None:
+        del self.ready_since[job]
+
     def pick_next(self) -> int:
         now = self.clock.now
         remaining = self.jobs.remaining
