@@ -278,7 +278,7 @@ def test_a_command_loads_only_what_it_needs():
         ),
         (
             ["rnu", CLASSIC],
-            "Error: unknown command 'rnu' (did you mean 'run'?); commands: compare, "
+            "Error: unknown command 'rnu' (did you mean 'run'?); commands: compare, examples, "
             "gantt, generate, measure, policies, run, sweep, validate (see 'schedsim --help')",
         ),
         (

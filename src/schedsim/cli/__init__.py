@@ -31,6 +31,7 @@ COMMANDS = {
     "sweep": "schedsim.cli.sweep:sweep",
     "measure": "schedsim.cli.measure:measure_command",
     "validate": "schedsim.cli.validate:validate",
+    "examples": "schedsim.cli.examples:examples_command",
 }
 
 
@@ -123,8 +124,12 @@ def main() -> None:
     """schedsim: simulate CPU-scheduling policies on workload files, chart and compare them,
     and run the same policies on real processes.
 
+    The examples use the bundled workloads under workloads/: a clone has them; elsewhere
+    'schedsim examples -o workloads' copies them into ./workloads.
+
     \b
     Quick start:
+      schedsim examples -o workloads        # only outside a clone
       schedsim run workloads/classic.yaml --policy mlfq
       schedsim policies
     """

@@ -96,6 +96,7 @@ def compare(
       schedsim compare workloads/classic.yaml --policies fcfs,sjf,rr:quantum=4
       schedsim compare workloads/mlfq.yaml -P rr:quantum=2,rr:quantum=8,mlfq --plot cmp.png
       schedsim compare workloads/classic.yaml --quantum 2 --context-switch 1 --format csv
+      schedsim measure workloads/classic.yaml -p rr --quantum 4 -o run.json
       schedsim compare workloads/classic.yaml run.json -P rr:quantum=4
     """
     context = click.get_current_context()
