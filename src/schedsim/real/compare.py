@@ -304,7 +304,11 @@ def _finite(value: Any) -> Any:
 
 
 def comparison_gantt(comparison: MeasuredComparison, *, by: str | None = None) -> Any:
-    """One figure: the simulated schedule above the measured one, on a shared time axis."""
+    """One figure: the simulated schedule above the measured one, on a shared time axis in
+    the measured unit, row for row (both panels have the same rows, the idle row too), and
+    the measurement's warnings in red when it was disturbed."""
+    import math
+
     from matplotlib.figure import Figure
 
     from schedsim import gantt
@@ -312,52 +316,66 @@ def comparison_gantt(comparison: MeasuredComparison, *, by: str | None = None) -
     simulated, measured = comparison.simulated, comparison.measured
     view = gantt.check_view(by, simulated)
     schedules = [gantt.Schedule.of(simulated), gantt.Schedule.of(measured)]
+    schedules[0].unit = schedules[1].unit  # the simulation counts the same time units
     ranges = [schedule.time_range for schedule in schedules]
     shared = (min(low for low, _ in ranges), max(high for _, high in ranges))
-    rows = len(simulated.pids) + 1 if view == "process" else schedules[0].cpus
+    idle_row = any(len(schedule.idle_profile()[0]) for schedule in schedules)
+    rows = len(simulated.pids) + int(idle_row) if view == "process" else schedules[0].cpus
     axes_height = min(gantt.MAX_AXES_HEIGHT / 2, max(1.0, gantt.ROW_HEIGHT * rows))
     width = gantt.FIGURE_WIDTH
     left = gantt.LEFT + 0.075 * max(len(pid) for pid in [*simulated.pids, "idle", "CPU 0"])
-    gap, top, bottom = 0.6, gantt.TOP, gantt.BOTTOM
-    height = top + 2 * axes_height + gap + bottom
-    figure = Figure(figsize=(width, height), dpi=gantt.DPI)
+    axes_width = width - left - gantt.RIGHT
+    figure = Figure(figsize=(width, 2 * axes_height + 3), dpi=gantt.DPI)
     titles = (
         f"simulated: {gantt.describe(simulated)}",
         f"measured: {_describe_run(simulated, measured)}, unit "
         f"{measured.settings.get('unit', '?')}",
     )
-    handles: list[Any] = []
-    for position, (schedule, title) in enumerate(zip(schedules, titles, strict=True)):
-        lower = bottom + (1 - position) * (axes_height + gap)
-        axes = figure.add_axes(
-            (
-                left / width,
-                lower / height,
-                (width - left - gantt.RIGHT) / width,
-                axes_height / height,
-            )
+    handles: dict[str, Any] = {}
+    notes: list[str] = []
+    panels: list[Any] = []
+    for schedule, title in zip(schedules, titles, strict=True):
+        axes = figure.add_axes((0, 0, 1, 1))
+        key = gantt.draw_gantt(
+            axes,
+            schedule,
+            view,
+            axes_width=axes_width,
+            axes_height=axes_height,
+            time_range=shared,
+            idle_row=idle_row,
         )
-        drawn = gantt.draw_gantt(
-            axes, schedule, view, axes_width=width - left - gantt.RIGHT, time_range=shared
-        )
+        for handle in key.handles:
+            handles.setdefault(handle.get_label(), handle)
+        notes += [note for note in key.notes if note not in notes]
         axes.set_title(title, fontsize=9, loc="left")
-        if len(drawn) > len(handles):
-            handles = drawn
+        panels.append(axes)
+    warnings = gantt.disturbance_note(measured)
+    legend = list(handles.values())
+    columns = gantt.legend_columns(legend, width)
+    gap, top = 0.6, gantt.TOP + gantt.NOTE_HEIGHT * (len(notes) + len(warnings))
+    bottom = gantt.BOTTOM + 0.1 + gantt.LEGEND_ROW * (math.ceil(len(legend) / columns))
+    height = top + 2 * axes_height + gap + bottom
+    figure.set_size_inches(width, height)
+    for position, axes in enumerate(panels):
+        lower = bottom + (1 - position) * (axes_height + gap)
+        axes.set_position((left / width, lower / height, axes_width / width, axes_height / height))
     error = comparison.summary["turnaround_error"]
     order = comparison.summary["completion_order"]
     figure.suptitle(
         f"{measured.workload}: simulated vs measured — turnaround error mean "
         f"{_percent(error['mean'], signed=False)}, worst {_percent(error['worst'], signed=False)}"
         f"; completion order {'matches' if order['matches'] else 'differs'}",
-        fontsize=10.5,
-        y=1 - 0.2 / height,
+        fontsize=11,
+        y=1 - 0.25 / height,
     )
-    if handles:
+    gantt.place_notes(figure, notes, warnings, below=0.55, height=height)
+    if legend:
         figure.legend(
-            handles=handles,
-            loc="center",
-            bbox_to_anchor=(0.5, 0.45 / height),
-            ncol=min(len(handles), 8),
+            handles=legend,
+            loc="upper center",
+            bbox_to_anchor=(0.5, (bottom - 0.55) / height),
+            ncol=columns,
             fontsize=8,
             frameon=False,
         )
