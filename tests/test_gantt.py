@@ -447,3 +447,32 @@ def test_a_disturbed_measurement_is_marked_in_its_chart():
         "(and 1 more)"
     ]
     assert to_hex(warning[0].get_color()) == "#cc0000"
+
+
+def test_simulated_and_measured_panels_line_up_in_the_measured_unit():
+    """``measure --gantt``: the measured run left the CPU idle where the simulation did not,
+    yet both panels have the same rows (the idle row too) at the same heights, and both
+    name the time unit."""
+    from schedsim.real.compare import compare_measured, comparison_gantt
+
+    simulated = simulate(SILBERSCHATZ_FCFS, "fcfs")
+    document = simulated.to_dict()
+    document.update(kind="measured", settings={**simulated.settings, "unit": "5ms"})
+    for index, piece in enumerate(document["timeline"]):  # each slice starts 0.5 later
+        piece.update(
+            dispatched=piece["start"] + 0.5 * (index + 1),
+            start=piece["start"] + 0.5 * (index + 1),
+            end=piece["end"] + 0.5 * (index + 1),
+        )
+    for job, piece in zip(document["jobs"], document["timeline"], strict=True):
+        job.update(first_run=piece["start"], finish=piece["end"])
+    measured = Result.from_dict(document)
+    figure = comparison_gantt(compare_measured(simulated, measured))
+    top, bottom = figure.axes[:2]
+    labels = [[label.get_text() for label in axes.get_yticklabels()] for axes in (top, bottom)]
+    assert labels[0] == labels[1] == ["P1", "P2", "P3", "idle"]
+    assert top.get_ylim() == bottom.get_ylim()
+    assert top.get_position().height == pytest.approx(bottom.get_position().height)
+    assert top.get_position().x0 == bottom.get_position().x0
+    assert top.get_xlim() == bottom.get_xlim()
+    assert {axes.get_xlabel() for axes in (top, bottom)} == {"time (1 unit = 5ms)"}

@@ -623,3 +623,23 @@ def test_sweep_csv_of_the_library_matches_the_cli(classic):
         sweep_csv(results)
         == invoke("sweep", classic, "-p", "rr", "--vary", "quantum=2,4", "--format", "csv").output
     )
+
+
+def test_the_plot_reads_like_the_other_charts(classic):
+    """Whole-number parameters get whole-number ticks (not 1.5, 2.5), the y axis starts at
+    0, the legend sits beside the lines rather than over one, and the title names the
+    workload and the policy at the size the other charts use."""
+    points = plan_sweep([classic], "rr", {"quantum": "1..3", "cpus": "1,2"})
+    figure = sweep_figure(run_sweep(points, executor="serial"), metric_key="p95_waiting")
+    axes = figure.axes[0]
+    figure.canvas.draw()
+    ticks = [tick for tick in axes.get_xticks() if axes.get_xlim()[0] <= tick <= axes.get_xlim()[1]]
+    assert ticks and all(float(tick).is_integer() for tick in ticks)
+    assert axes.get_ylim()[0] == 0
+    legend = axes.get_legend()
+    assert legend.get_window_extent().x0 >= axes.get_window_extent().x1
+    assert figure.get_suptitle() == ("classic: policy rr, p95 waiting against quantum (6 runs)")
+    assert figure._suptitle.get_fontsize() == 11
+    # RR on Silberschatz's FCFS example, one CPU: p95 waiting 6 (q1), 6.9 (q2), 6 (q3)
+    line = axes.get_lines()[0]
+    assert list(line.get_xdata()) == [1, 2, 3] and list(line.get_ydata()) == [6, 6.9, 6]
