@@ -366,3 +366,17 @@ def test_a_saved_result_given_as_a_workload_is_named(saved):
         f"Error: {saved}: this is a saved result (of schedsim run or measure), not a "
         f"workload; 'schedsim gantt {saved}' draws it, 'schedsim compare {saved}' tabulates it"
     )
+
+
+def test_a_chart_of_thousands_of_processes_on_one_cpu_is_drawn_by_cpu(tmp_path):
+    """The row limit counts the rows the chart will have: past 40 processes the default is
+    one row per CPU, so 3,000 processes on one CPU chart fine (they were refused as 3,001
+    process rows)."""
+    path = tmp_path / "many.csv"
+    path.write_text("pid,arrival,burst\n" + "".join(f"P{i},{i},1\n" for i in range(3000)))
+    image = tmp_path / "many.png"
+    result = invoke("run", path, "--gantt", image, "--summary-only")
+    assert result.exit_code == 0, result.output
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    refused = invoke("run", path, "--gantt", image, "--gantt-by", "process")
+    assert refused.exit_code == 2 and "3,001 rows" in refused.output

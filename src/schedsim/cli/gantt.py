@@ -11,7 +11,7 @@ import click
 from schedsim.atomic import check_writable, write_atomic
 from schedsim.cli.common import Choice
 from schedsim.errors import OptionError
-from schedsim.gantt import VIEWS, chart_rows, check_chart_size, image_format
+from schedsim.gantt import VIEWS, automatic_view, chart_rows, check_chart_size, image_format
 from schedsim.limits import MAX_RESULT_BYTES
 from schedsim.options import parse_size
 from schedsim.result import Result
@@ -86,7 +86,7 @@ class ChartRequest:
     def check_rows(self, processes: int, cpus: int) -> None:
         """Refuse, before a run, an image chart that would have too many rows."""
         if self.image is not None:
-            view = self.by or ("cpu" if cpus > 1 else "process")
+            view = self.by or automatic_view(processes, cpus)
             check_chart_size(chart_rows(view, processes, cpus))
 
     def prepare(
