@@ -380,3 +380,19 @@ def test_a_chart_of_thousands_of_processes_on_one_cpu_is_drawn_by_cpu(tmp_path):
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     refused = invoke("run", path, "--gantt", image, "--gantt-by", "process")
     assert refused.exit_code == 2 and "3,001 rows" in refused.output
+
+
+def test_run_takes_the_text_charts_width(classic):
+    """``run`` had no --width (only ``gantt`` had): at 40 columns RR q2's chart wraps onto
+    three bands instead of merging its slices into ``~``."""
+    result = invoke("run", classic, "-p", "rr", "--quantum", "2", "--ascii", "--width", "40")
+    assert result.exit_code == 0, result.output
+    chart = result.output.split("seed 0\n\n", 1)[1]
+    assert chart.count("\n\n") == 2 and "~" not in chart
+    assert max(len(line) for line in chart.splitlines()) <= 40
+    assert failed(invoke("run", classic, "--width", "40")) == (
+        "Error: --width: sets the text chart's width; add --ascii"
+    )
+    assert failed(invoke("run", classic, "--ascii", "--width", "5")) == (
+        "Error: text chart width: must be >= 20 columns, got 5"
+    )

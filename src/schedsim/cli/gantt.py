@@ -19,8 +19,14 @@ from schedsim.result import Result
 F = Callable[..., Any]
 
 
+WIDTH_HELP = (
+    "text chart width in columns (default: the terminal's); a chart that does not fit "
+    "wraps onto several lines, and past 40 lines merges short slices into '~'"
+)
+
+
 def chart_options(function: F) -> F:
-    """--gantt FILE|-, --gantt-by process|cpu, --ascii (for ``schedsim run``)."""
+    """--gantt FILE|-, --gantt-by process|cpu, --ascii, --width (for ``schedsim run``)."""
     decorators = [
         click.option(
             "--gantt",
@@ -40,6 +46,7 @@ def chart_options(function: F) -> F:
             is_flag=True,
             help="print a text Gantt chart after the table (same as --gantt -)",
         ),
+        click.option("--width", type=int, default=None, help=WIDTH_HELP),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)
@@ -53,6 +60,7 @@ class ChartRequest:
     image: str | None = None
     text: bool = False
     by: str | None = None
+    width: int | None = None
 
     @classmethod
     def from_options(
@@ -63,6 +71,7 @@ class ChartRequest:
         *,
         output_format: str = "table",
         no_timeline: bool = False,
+        width: int | None = None,
     ) -> ChartRequest:
         text = ascii_chart or gantt == "-"
         image = gantt if gantt not in (None, "-") else None
@@ -77,7 +86,13 @@ class ChartRequest:
             )
         if (text or image) and no_timeline:
             raise OptionError("--gantt / --ascii need the timeline; drop --no-timeline")
-        return cls(image, text, gantt_by)
+        if width is not None:
+            from schedsim.ascii_gantt import check_width
+
+            if not text:
+                raise OptionError("--width: sets the text chart's width; add --ascii")
+            check_width(width)
+        return cls(image, text, gantt_by, width)
 
     @property
     def wanted(self) -> bool:
@@ -89,16 +104,14 @@ class ChartRequest:
             view = self.by or automatic_view(processes, cpus)
             check_chart_size(chart_rows(view, processes, cpus))
 
-    def prepare(
-        self, result: Result, *, width: int | None = None, separated: bool = False
-    ) -> PreparedChart:
+    def prepare(self, result: Result, *, separated: bool = False) -> PreparedChart:
         """Render the charts asked for, in memory: the text chart (after a blank line when
         ``separated``, as it follows a table) and the image's bytes, written by ``save``."""
         text = ""
         if self.text:
             from schedsim.ascii_gantt import ascii_gantt
 
-            text = ("\n" if separated else "") + ascii_gantt(result, width=width)
+            text = ("\n" if separated else "") + ascii_gantt(result, width=self.width)
         image = b""
         if self.image is not None:
             from schedsim.gantt import figure_bytes, gantt_figure
@@ -106,9 +119,9 @@ class ChartRequest:
             image = figure_bytes(gantt_figure(result, by=self.by), self.image)
         return PreparedChart(self.image, image, text)
 
-    def render(self, result: Result, *, width: int | None = None, separated: bool = False) -> str:
+    def render(self, result: Result, *, separated: bool = False) -> str:
         """Save the image (if asked) and return the text chart (or "")."""
-        chart = self.prepare(result, width=width, separated=separated)
+        chart = self.prepare(result, separated=separated)
         chart.save()
         return chart.text
 
@@ -142,7 +155,7 @@ class PreparedChart:
     help="rows: one per process (default for 1 CPU) or one per CPU",
 )
 @click.option("--ascii", "ascii_chart", is_flag=True, help="also print the text chart")
-@click.option("--width", type=int, default=None, help="text chart width (default: the terminal's)")
+@click.option("--width", type=int, default=None, help=WIDTH_HELP)
 @click.option(
     "--max-file-size",
     metavar="SIZE|none",
@@ -165,13 +178,15 @@ def gantt(
       schedsim gantt rr.json -o rr.png
       schedsim gantt rr.json --ascii
     """
-    request = ChartRequest.from_options(output, by, ascii_chart or output in (None, "-"))
+    request = ChartRequest.from_options(
+        output, by, ascii_chart or output in (None, "-"), width=width
+    )
     try:
         max_bytes = MAX_RESULT_BYTES if max_file_size is None else parse_size(max_file_size)
     except OptionError as error:
         raise OptionError(f"--max-file-size: {error}") from None
     result = Result.load(result_file, max_bytes=max_bytes)
-    click.echo(request.render(result, width=width), nl=False)
+    click.echo(request.render(result), nl=False)
     from schedsim.real.compare import disturbance_warnings
 
     for warning in disturbance_warnings(result):

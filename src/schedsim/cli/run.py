@@ -95,6 +95,7 @@ def run(
     gantt: str | None,
     gantt_by: str | None,
     ascii_chart: bool,
+    width: int | None,
     max_processes: str | None,
     max_file_size: str | None,
     **kwargs: Any,
@@ -116,7 +117,12 @@ def run(
             raise OptionError(f"--output {output}: use a .json or .csv file name")
         check_writable(output, inputs=[workload_file])
     charts = ChartRequest.from_options(
-        gantt, gantt_by, ascii_chart, output_format=output_format, no_timeline=no_timeline
+        gantt,
+        gantt_by,
+        ascii_chart,
+        output_format=output_format,
+        no_timeline=no_timeline,
+        width=width,
     )
     workload = load_workload(workload_file, **limits)
     charts.check_rows(len(workload), settings["cpus"])
