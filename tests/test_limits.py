@@ -650,13 +650,13 @@ def test_a_chart_with_too_many_rows_is_refused_before_the_run(
     path = tmp_path / "wide.csv"
     path.write_text("pid,arrival,burst\n" + "".join(f"P{i},0,1\n" for i in range(2000)))
     image = tmp_path / "chart.png"
-    report = refused("run", path, "--gantt", image, seconds=1)
+    report = refused("run", path, "--gantt", image, "--gantt-by", "process", seconds=1)
     assert report["stderr"] == (
         "Error: a chart of 2,001 rows (one per process) is over the limit of 2,000; draw one "
         "row per CPU (--gantt-by cpu, --by cpu, --plot-by cpu) or chart a smaller workload\n"
     )
     assert not image.exists()
-    assert invoke("run", path, "--gantt", image, "--gantt-by", "cpu").exit_code == 0
+    assert invoke("run", path, "--gantt", image).exit_code == 0  # by default: a row per CPU
     assert image.read_bytes().startswith(b"\x89PNG")
 
 
