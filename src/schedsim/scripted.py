@@ -171,7 +171,7 @@ class ScriptedScheduler(Scheduler):
             if step.kind == IO:
                 self._move_to(job, pc + 1)
                 return STARTS_IO, step.value
-            if not perform(job, step, t):
+            if not perform(job, step, t, pc):
                 self._move_to(job, pc)
                 return WAITS, None
             pc += 1
