@@ -58,6 +58,21 @@ class Workload:
 
     # -- construction -------------------------------------------------------------------
     @classmethod
+    def from_records(
+        cls, records: Sequence[dict[str, object]], *, name: str = "workload"
+    ) -> Workload:
+        """A workload from process records, validated exactly like a workload file: the
+        keys of a YAML file's processes (``pid``, ``arrival``, ``burst`` or ``bursts``,
+        ``priority``, ``tickets``, ``nice``), every problem reported in one
+        :class:`~schedsim.errors.WorkloadError`.
+
+        >>> Workload.from_records([{"pid": "A", "burst": 3}, {"pid": "B", "arrival": 1, "bursts": [2, 4, 1]}])
+        """
+        from schedsim.loaders import workload_from_records
+
+        return workload_from_records(records, name=name)
+
+    @classmethod
     def from_processes(
         cls,
         processes: Sequence[dict[str, object]],
@@ -65,8 +80,10 @@ class Workload:
         name: str = "workload",
         source: str | None = None,
     ) -> Workload:
-        """Build from already-validated dicts with keys pid, arrival, bursts and optional
-        priority, tickets, nice.  Loaders validate first; this only assembles columns."""
+        """Assemble columns from dicts that are already valid (keys pid, arrival, bursts
+        and optional priority, tickets, nice): nothing is checked, so tests can build
+        workloads no file may hold.  Everything else uses :meth:`from_records`, which
+        validates."""
         pids = [str(p["pid"]) for p in processes]
         arrivals = [p.get("arrival", 0) for p in processes]
         bursts: list[tuple[Time, ...]] = [tuple(p["bursts"]) for p in processes]  # type: ignore[arg-type]

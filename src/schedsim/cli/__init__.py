@@ -30,6 +30,7 @@ COMMANDS = {
     "sweep": "schedsim.cli.sweep:sweep",
     "measure": "schedsim.cli.measure:measure_command",
     "validate": "schedsim.cli.validate:validate",
+    "exercise": "schedsim.cli.exercise:exercise",
 }
 
 
