@@ -66,7 +66,9 @@ class Workload:
         ``priority``, ``tickets``, ``nice``), every problem reported in one
         :class:`~schedsim.errors.WorkloadError`.
 
-        >>> Workload.from_records([{"pid": "A", "burst": 3}, {"pid": "B", "arrival": 1, "bursts": [2, 4, 1]}])
+        >>> Workload.from_records(
+        ...     [{"pid": "A", "burst": 3}, {"pid": "B", "arrival": 1, "bursts": [2, 4, 1]}]
+        ... )
         """
         from schedsim.loaders import workload_from_records
 

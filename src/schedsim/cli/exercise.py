@@ -16,8 +16,14 @@ from schedsim.cli.common import (
     split_policy_options,
 )
 from schedsim.errors import EXIT_FAILURE
-from schedsim.exercise import MAX_PROCESSES, grade, make_exercise, problem_text, read_answers
-from schedsim.exercise import solution_text
+from schedsim.exercise import (
+    MAX_PROCESSES,
+    grade,
+    make_exercise,
+    problem_text,
+    read_answers,
+    solution_text,
+)
 
 
 @click.command()

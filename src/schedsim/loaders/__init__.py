@@ -165,7 +165,7 @@ def workload_from_records(
     problems are reported against ``<records>``."""
     label = "<records>"
     limits = limits_for(False, FORMAT_DEFAULT, max_processes)
-    if isinstance(records, dict) or isinstance(records, str | bytes):
+    if isinstance(records, dict | str | bytes):
         raise WorkloadError(
             f"{label}: expected a list of process records (dicts), got {type(records).__name__}"
         )
