@@ -77,8 +77,15 @@ def make_exercise(
             f"solved by hand), got {processes}"
         )
     workload = draw_workload(seed, processes, io)
-    settings = {"cpus": cpus, "context_switch": context_switch, "ties": ties, "seed": seed}
-    result = simulate(workload, policy, **settings)
+    settings: dict[str, Any] = {
+        "cpus": cpus,
+        "context_switch": context_switch,
+        "ties": ties,
+        "seed": seed,
+    }
+    result = simulate(
+        workload, policy, cpus=cpus, context_switch=context_switch, ties=ties, seed=seed
+    )
     return Exercise(workload, policy, seed, settings, result)
 
 
@@ -109,7 +116,7 @@ def draw_workload(seed: int, processes: int, io: bool) -> Workload:
 def problem_text(exercise: Exercise, command: str | None = None) -> str:
     """The problem as a student reads it: the processes, the rules, the questions."""
     workload = exercise.workload
-    lines = [
+    lines: list[str | None] = [
         f"Exercise (seed {exercise.seed}): schedule these {len(workload)} processes under "
         f"{exercise.policy.describe()}{_settings_clause(exercise.settings)}.",
         "",
@@ -123,9 +130,9 @@ def problem_text(exercise: Exercise, command: str | None = None) -> str:
         "(time ready but not running) and response (first run - arrival); then the average",
         "waiting time, as a fraction (20/3) or to two decimals.",
     ]
-    lines = [line for line in lines if line is not None]
+    text = [line for line in lines if line is not None]
     if command:
-        lines += [
+        text += [
             "",
             "Answer in a YAML file such as",
             "",
@@ -134,7 +141,7 @@ def problem_text(exercise: Exercise, command: str | None = None) -> str:
             f"then check it:   {command} --check answers.yaml",
             f"or see the solution:   {command} --solve",
         ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(text) + "\n"
 
 
 def process_table(exercise: Exercise) -> list[str]:
