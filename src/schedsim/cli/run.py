@@ -10,20 +10,24 @@ from typing import Any
 import click
 
 from schedsim.api import load_workload, simulate
-from schedsim.atomic import AtomicFile, check_writable
+from schedsim.atomic import AtomicFile, check_writable, write_atomic
 from schedsim.cli.common import (
     build_policy,
+    check_trace_file,
     engine_options,
     engine_settings,
     format_option,
     policy_options,
     split_policy_options,
+    trace_option,
+    trace_unit_option,
     workload_limit_options,
     workload_limits,
 )
 from schedsim.cli.gantt import ChartRequest, chart_options
 from schedsim.errors import OptionError
 from schedsim.report import jobs_csv_chunks, render_table
+from schedsim.trace_events import parse_trace_unit, run_label, trace_json
 
 
 @click.command()
@@ -63,6 +67,8 @@ from schedsim.report import jobs_csv_chunks, render_table
 )
 @workload_limit_options
 @chart_options
+@trace_option
+@trace_unit_option
 def run(
     workload_file: str,
     policy_name: str,
@@ -76,6 +82,8 @@ def run(
     ascii_chart: bool,
     max_processes: str | None,
     max_file_size: str | None,
+    trace_file: str | None,
+    trace_unit: str | None,
     **kwargs: Any,
 ) -> None:
     """Simulate FILE under one scheduling policy and print per-process and summary metrics.
@@ -86,6 +94,7 @@ def run(
       schedsim run workloads/classic.yaml --policy rr --quantum 4 --format json
       schedsim run big.csv --policy rr --quantum 1 --summary-only
       schedsim run workloads/classic.yaml --policy rr --gantt rr.png --ascii
+      schedsim run workloads/classic.yaml --policy rr --trace rr.trace.json
     """
     policy = build_policy(policy_name, split_policy_options(kwargs))
     settings = engine_settings(**kwargs)
@@ -97,9 +106,18 @@ def run(
     charts = ChartRequest.from_options(
         gantt, gantt_by, ascii_chart, output_format=output_format, no_timeline=no_timeline
     )
+    unit_seconds = parse_trace_unit(trace_unit) if trace_unit is not None else None
+    check_trace_file(trace_file, [workload_file])
+    if trace_file is not None and no_timeline:
+        raise OptionError("--trace needs the timeline; drop --no-timeline")
     workload = load_workload(workload_file, **limits)
     charts.check_rows(len(workload), settings["cpus"])
-    keep_timeline = not (summary_only or no_timeline) or output_format == "json" or charts.wanted
+    keep_timeline = (
+        not (summary_only or no_timeline)
+        or output_format == "json"
+        or charts.wanted
+        or trace_file is not None
+    )
     result = simulate(workload, policy, timeline=keep_timeline, max_slices=max_slices, **settings)
     # Everything is rendered before anything is written: a failure leaves no file changed.
     # (Per-process records go straight into the output's temporary file, which becomes the
@@ -112,6 +130,11 @@ def run(
             else:
                 saved.writelines(jobs_csv_chunks(result))
         chart = charts.prepare(result, separated=output_format == "table")
+        timeline = (
+            trace_json([(run_label(result), result)], unit_seconds=unit_seconds)
+            if trace_file is not None
+            else None
+        )
         shown: Iterable[str]
         if output_format == "json":
             shown = result.json_chunks()  # formatted as it is printed: no copy in memory
@@ -120,6 +143,8 @@ def run(
         else:
             shown = [render_table(result, summary_only=summary_only)]
     chart.save()
+    if trace_file is not None and timeline is not None:
+        write_atomic(trace_file, timeline)
     for piece in shown:
         click.echo(piece, nl=False)
     click.echo(chart.text, nl=False)
