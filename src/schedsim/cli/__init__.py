@@ -31,6 +31,7 @@ COMMANDS = {
     "measure": "schedsim.cli.measure:measure_command",
     "validate": "schedsim.cli.validate:validate",
     "exercise": "schedsim.cli.exercise:exercise",
+    "report": "schedsim.cli.report:report",
 }
 
 

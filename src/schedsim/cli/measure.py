@@ -112,6 +112,14 @@ FORMATS = ("table", "json")
     help="refuse workloads with more processes (one worker process each)",
 )
 @trace_option
+@click.option(
+    "--report",
+    "report_file",
+    default=None,
+    metavar="FILE.html",
+    help="also write one self-contained HTML page: the measured schedule over the simulated "
+    "one, and each with its tables",
+)
 def measure_command(
     workload_file: str,
     policy_name: str | None,
@@ -128,6 +136,7 @@ def measure_command(
     max_seconds: str,
     max_processes: str,
     trace_file: str | None,
+    report_file: str | None,
     **kwargs: Any,
 ) -> None:
     """Run FILE on real worker processes — one per process, burning real CPU and sleeping
@@ -144,6 +153,7 @@ def measure_command(
       schedsim measure workloads/classic.yaml --policy srtf --unit 5ms --gantt both.png
       schedsim measure workloads/classic.yaml --mode kernel --kernel-policy fifo
       schedsim measure workloads/classic.yaml --policy rr --trace both.trace.json
+      schedsim measure workloads/classic.yaml --policy rr --report measured.html
     """
     given_options = {k: v for k, v in split_policy_options(kwargs).items() if v is not None}
     _choice("--mode", mode, MODES)
@@ -175,9 +185,14 @@ def measure_command(
             )
         check_writable(gantt_file)
     check_trace_file(trace_file, [workload_file])
+    if report_file is not None:
+        if Path(report_file).suffix.lower() not in (".html", ".htm"):
+            raise OptionError(f"--report {report_file}: a report is a web page; name it FILE.html")
+        check_writable(report_file, inputs=[workload_file])
     policy = build_policy(policy_name or "fcfs", given_options) if mode == "dispatch" else None
+    workload = load_workload(workload_file)
     measurement = measure(
-        load_workload(workload_file),
+        workload,
         policy if policy is not None else "fcfs",
         cpus=_integer("--cpus", cpus),
         unit=unit,
@@ -197,8 +212,15 @@ def measure_command(
         timeline = trace_json(
             [(run_label(run), run) for run in runs], unit_seconds=unit_of(measurement.measured)
         )
+    page = None
+    if report_file is not None:
+        from schedsim.html_report import measurement_report
+
+        page = measurement_report(measurement.simulated, measurement.measured, workload)
     if output is not None:
         write_atomic(output, measurement.measured.to_json())
+    if report_file is not None and page is not None:
+        write_atomic(report_file, page)
     if trace_file is not None and timeline is not None:
         write_atomic(trace_file, timeline)
     if gantt_file is not None:
