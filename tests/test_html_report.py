@@ -66,7 +66,7 @@ def centre_of(page: Page, selector: str) -> tuple[float, float]:
     )
 
 
-# -- the file ---------------------------------------------------------------------------------------
+# -- the file --------------------------------------------------------------------------------
 def test_report_command_writes_one_self_contained_page(tmp_path):
     output = tmp_path / "report.html"
     result = CliRunner().invoke(main, ["report", str(INTERACTIVE), "-P", SPECS, "-o", str(output)])
@@ -108,7 +108,7 @@ def test_hostile_pids_cannot_break_out_of_the_page():
     assert embedded(page)["pids"] == ["</script><script>alert(1)</script>", "<b>&amp;"]
 
 
-# -- in the browser ---------------------------------------------------------------------------------
+# -- in the browser --------------------------------------------------------------------------
 @needs_browser
 def test_page_loads_cleanly_and_draws_every_slice_of_every_policy(tmp_path):
     workload = load_workload(INTERACTIVE)
