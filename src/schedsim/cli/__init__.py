@@ -32,6 +32,7 @@ COMMANDS = {
     "validate": "schedsim.cli.validate:validate",
     "exercise": "schedsim.cli.exercise:exercise",
     "report": "schedsim.cli.report:report",
+    "import": "schedsim.cli.import_trace:import_trace_command",
 }
 
 
