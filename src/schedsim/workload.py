@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -107,6 +108,24 @@ class Workload:
         )
 
     # -- queries ----------------------------------------------------------------------
+    def __repr__(self) -> str:
+        """What the workload is, in one line (never its arrays)."""
+        from schedsim.notebook import workload_repr
+
+        return workload_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the first processes as a table."""
+        from schedsim.notebook import workload_html
+
+        return workload_html(self)
+
+    def to_frame(self) -> Any:
+        """The processes as a pandas DataFrame indexed by pid (needs pandas)."""
+        from schedsim.frames import workload_frame
+
+        return workload_frame(self)
+
     def __len__(self) -> int:
         return len(self.pid)
 
