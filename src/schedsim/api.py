@@ -55,11 +55,14 @@ def simulate(
     seed: int = 0,
     timeline: bool = True,
     max_slices: int | None = None,
+    observer: Any = None,
     **options: Any,
 ) -> Result:
     """Run ``workload`` under ``policy`` (a name plus options, or a Policy instance).
 
-    Same workload, policy, options and seed give an identical result."""
+    Same workload, policy, options and seed give an identical result.  ``observer`` (a
+    :class:`schedsim.explain.Explainer`) is told of every event; the run then takes the
+    Python event loop."""
     if isinstance(policy, str):
         policy = make_policy(policy, **options)
     elif options:
@@ -73,6 +76,7 @@ def simulate(
         seed=seed,
         record_timeline=timeline,
         max_slices=max_slices,
+        observer=observer,
     )
     settings = {"cpus": cpus, "context_switch": context_switch, "ties": ties, "seed": seed}
     result = Result.from_trace(

@@ -90,6 +90,7 @@ def run(
     record_timeline: bool = True,
     max_slices: int | None = None,
     engine: str = "auto",
+    observer: Any = None,
 ) -> Trace:
     """Simulate ``workload`` under ``policy`` and return the raw :class:`Trace`.
 
@@ -97,12 +98,20 @@ def run(
     event loop in Python, never the policy's fixed-order shortcut) or ``"c"`` (the compiled
     loop, for float workloads, even with ``SCHEDSIM_PURE_PYTHON=1``).  Tests use the last
     two to check that the compiled loop and the shortcut give identical results.
+
+    ``observer`` (e.g. a :class:`schedsim.explain.Explainer`) is told of every event as the
+    :class:`~schedsim.core.Scheduler` handles it.  Only the Python loop can tell it, so an
+    observed run always takes the Python loop (``engine="c"`` is then refused).
     """
     check_run_options(cpus, context_switch, ties, seed)
     if context_switch == 0:
         context_switch = 0  # a float 0.0 charges nothing either: integer times stay exact
     if engine not in ENGINES:
         raise OptionError(f"engine: must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if observer is not None:
+        if engine == "c":
+            raise OptionError("engine 'c': an observed run needs the Python loop; use 'auto'")
+        engine = "python"
     if engine == "c" and _cengine is None:
         raise OptionError(
             "engine 'c': the compiled engine schedsim._cengine is not built; reinstall schedsim "
@@ -153,6 +162,9 @@ def run(
         scheduler = Scheduler(
             policy_run, cpus=cpus, context_switch=context_switch, ties=ties, max_slices=max_slices
         )
+        if observer is not None:
+            scheduler.observer = observer
+            observer.attach(scheduler)
         return simulate(scheduler, record_timeline)
     except SchedsimError:
         raise

@@ -62,6 +62,8 @@ MAX_TEXT_CHART_WIDTH = 10_000  # columns: a text chart is held in memory as line
 # An HTML report draws every slice as an SVG element in the reader's browser, which stays
 # responsive up to a few tens of thousands of them (the page is then a few MB).
 MAX_REPORT_SLICES = 50_000
+# An explanation (run --explain) is read by a person, instant by instant.
+MAX_EXPLAIN_INSTANTS = 20_000
 
 # -- saved results ----------------------------------------------------------------------------
 # Result files are refused above this size before reading: parsed JSON takes about five

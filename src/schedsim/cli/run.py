@@ -26,6 +26,7 @@ from schedsim.cli.common import (
 )
 from schedsim.cli.gantt import ChartRequest, chart_options
 from schedsim.errors import OptionError
+from schedsim.explain import Explainer, explain_text, explanation_json
 from schedsim.report import jobs_csv_chunks, render_table
 from schedsim.trace_events import parse_trace_unit, run_label, trace_json
 
@@ -69,6 +70,13 @@ from schedsim.trace_events import parse_trace_unit, run_label, trace_json
 @chart_options
 @trace_option
 @trace_unit_option
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="print, for each instant, what happened, the ready structure and why the policy "
+    "decided as it did (before the table; with --format json, as records instead of the "
+    "result); explained runs take the Python event loop",
+)
 def run(
     workload_file: str,
     policy_name: str,
@@ -84,6 +92,7 @@ def run(
     max_file_size: str | None,
     trace_file: str | None,
     trace_unit: str | None,
+    explain: bool,
     **kwargs: Any,
 ) -> None:
     """Simulate FILE under one scheduling policy and print per-process and summary metrics.
@@ -95,6 +104,7 @@ def run(
       schedsim run big.csv --policy rr --quantum 1 --summary-only
       schedsim run workloads/classic.yaml --policy rr --gantt rr.png --ascii
       schedsim run workloads/classic.yaml --policy rr --trace rr.trace.json
+      schedsim run workloads/silberschatz_srtf.yaml --policy srtf --explain
     """
     policy = build_policy(policy_name, split_policy_options(kwargs))
     settings = engine_settings(**kwargs)
@@ -110,6 +120,11 @@ def run(
     check_trace_file(trace_file, [workload_file])
     if trace_file is not None and no_timeline:
         raise OptionError("--trace needs the timeline; drop --no-timeline")
+    if explain and output_format == "csv":
+        raise OptionError(
+            "--explain prints a table's worth of text or JSON records; use --format table or json"
+        )
+    explainer = Explainer() if explain else None
     workload = load_workload(workload_file, **limits)
     charts.check_rows(len(workload), settings["cpus"])
     keep_timeline = (
@@ -118,7 +133,14 @@ def run(
         or charts.wanted
         or trace_file is not None
     )
-    result = simulate(workload, policy, timeline=keep_timeline, max_slices=max_slices, **settings)
+    result = simulate(
+        workload,
+        policy,
+        timeline=keep_timeline,
+        max_slices=max_slices,
+        observer=explainer,
+        **settings,
+    )
     # Everything is rendered before anything is written: a failure leaves no file changed.
     # (Per-process records go straight into the output's temporary file, which becomes the
     # output only when the block completes: a million records need not sit in memory.)
@@ -136,12 +158,17 @@ def run(
             else None
         )
         shown: Iterable[str]
-        if output_format == "json":
+        if explainer is not None and output_format == "json":
+            shown = [explanation_json(result, explainer)]
+        elif output_format == "json":
             shown = result.json_chunks()  # formatted as it is printed: no copy in memory
         elif output_format == "csv":
             shown = jobs_csv_chunks(result)
         else:
             shown = [render_table(result, summary_only=summary_only)]
+            if explainer is not None:
+                cpus = settings["cpus"]
+                shown.insert(0, explain_text(explainer.instants, cpus=cpus) + "\n")
     chart.save()
     if trace_file is not None and timeline is not None:
         write_atomic(trace_file, timeline)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from schedsim.clock import Clock
+from schedsim.formatting import fmt
 from schedsim.policies.base import JobsView, Policy, Time
 
 
@@ -38,6 +39,28 @@ class HRRN(Policy):
 
     def on_ready(self, job: int) -> None:
         self.ready_since[job] = self.clock.now
+
+    def explain_ready(self) -> str:
+        """Every ready job's ratio now (kept for the picks of this instant, which do not
+        change them)."""
+        now = self.clock.now
+        remaining = self.jobs.remaining
+        self.explained = {
+            job: (now - since, remaining[job]) for job, since in self.ready_since.items()
+        }
+        shown = ", ".join(
+            f"{self.pid(job)} ({fmt(waiting)} + {fmt(burst)}) / {fmt(burst)} = "
+            f"{fmt((waiting + burst) / burst)}"
+            for job, (waiting, burst) in sorted(
+                self.explained.items(), key=lambda item: -(item[1][0] + item[1][1]) / item[1][1]
+            )
+        )
+        return f"response ratios: {shown or '-'}"
+
+    def explain_pick(self, job: int) -> str:
+        waiting, burst = getattr(self, "explained", {}).get(job, (0, 1))
+        ratio = f"({fmt(waiting)} + {fmt(burst)}) / {fmt(burst)} = {fmt((waiting + burst) / burst)}"
+        return f"highest response ratio (waiting + burst) / burst = {ratio}"
 
     def pick_next(self) -> int:
         now = self.clock.now
