@@ -21,6 +21,7 @@ import numpy as np
 
 from schedsim.api import simulate
 from schedsim.errors import OptionError, WorkloadError
+from schedsim.explain import Explainer, explain_text
 from schedsim.policies import Policy
 from schedsim.report import fmt
 from schedsim.result import Result
@@ -47,6 +48,7 @@ class Exercise:
     seed: int
     settings: dict[str, Any]
     result: Result
+    explanation: str = ""  # the run explained instant by instant (schedsim.explain)
 
     @property
     def attribute(self) -> str | None:
@@ -83,10 +85,18 @@ def make_exercise(
         "ties": ties,
         "seed": seed,
     }
+    explainer = Explainer()
     result = simulate(
-        workload, policy, cpus=cpus, context_switch=context_switch, ties=ties, seed=seed
+        workload,
+        policy,
+        cpus=cpus,
+        context_switch=context_switch,
+        ties=ties,
+        seed=seed,
+        observer=explainer,
     )
-    return Exercise(workload, policy, seed, settings, result)
+    explanation = explain_text(explainer.instants, cpus=cpus)
+    return Exercise(workload, policy, seed, settings, result, explanation)
 
 
 def draw_workload(seed: int, processes: int, io: bool) -> Workload:
@@ -193,11 +203,10 @@ def _attribute_note(attribute: str | None) -> str | None:
 
 
 # -- the solution ---------------------------------------------------------------------------
-def solution_text(exercise: Exercise, *, width: int = 80, steps: str | None = None) -> str:
-    """The worked solution: the schedule, each process's arithmetic, the averages.
-
-    ``steps`` is an account of the scheduler's decisions to include (an explanation of the
-    run, which shows MLFQ's levels and lottery's draws instant by instant)."""
+def solution_text(exercise: Exercise, *, width: int = 80, steps: bool = True) -> str:
+    """The worked solution: the schedule, how the scheduler decided at each instant (with
+    ``steps``: MLFQ's levels, lottery's draws, ...), each process's arithmetic, the
+    averages."""
     from schedsim.ascii_gantt import ascii_gantt
 
     result = exercise.result
@@ -206,11 +215,11 @@ def solution_text(exercise: Exercise, *, width: int = 80, steps: str | None = No
         "  " + line if line else "" for line in ascii_gantt(result, width=width - 2).splitlines()
     ]
     lines += ["", "Slices:", *slice_lines(result)]
-    if steps:
+    if steps and exercise.explanation:
         lines += [
             "",
             "How the scheduler decided:",
-            *("  " + line if line else "" for line in steps.splitlines()),
+            *("  " + line if line else "" for line in exercise.explanation.splitlines()),
         ]
     lines += ["", "Per process:"]
     for index in range(len(result.pids)):
