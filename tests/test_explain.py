@@ -194,3 +194,11 @@ def test_cli_explain_prints_before_the_table_and_as_json():
     }
     refused = CliRunner().invoke(main, ["run", SRTF, "--explain", "--format", "csv"])
     assert refused.exit_code == 2 and refused.output.startswith("Error: --explain")
+
+
+def test_the_readme_excerpt_is_what_explain_prints():
+    readme = (ROOT / "README.md").read_text()
+    command = "schedsim run workloads/silberschatz_srtf.yaml -p srtf --explain\n```\n\n```\n"
+    excerpt = readme[readme.index(command) + len(command) :].split("```")[0]
+    output = CliRunner().invoke(main, ["run", SRTF, "-p", "srtf", "--explain"]).output
+    assert output.startswith(excerpt)
