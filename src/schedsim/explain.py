@@ -222,9 +222,10 @@ def explanation_json(result: Result, explainer: Explainer) -> str:
 
 
 # -- text ------------------------------------------------------------------------------------
-def explain_text(instants: Sequence[Instant], *, cpus: int = 1) -> str:
+def explain_text(instants: Sequence[Instant], *, cpus: int = 1, width: int = 100) -> str:
     """The explanation as a worked solution: per instant, what happened, the ready
-    structure, and each decision with its rule."""
+    structure, and each decision with its rule; lines longer than ``width`` continue,
+    indented, on the next."""
     lines: list[str] = []
     for instant in instants:
         lines.append(f"t={fmt(instant.time)}")
@@ -240,7 +241,18 @@ def explain_text(instants: Sequence[Instant], *, cpus: int = 1) -> str:
             lines.append(f"  {'ready':<9}{instant.ready}")
         for decision in instant.decisions:
             lines.append("  " + _decision_line(decision, cpus))
-    return "\n".join(lines) + "\n"
+    return "".join(_wrapped(line, width) for line in lines)
+
+
+def _wrapped(line: str, width: int) -> str:
+    if len(line) <= width:
+        return line + "\n"
+    import textwrap
+
+    return (
+        "\n".join(textwrap.wrap(line, width, subsequent_indent=" " * 11, break_on_hyphens=False))
+        + "\n"
+    )
 
 
 def _on(data: dict[str, Any], cpus: int) -> str:

@@ -89,7 +89,10 @@ class Workload:
         validates."""
         pids = [str(p["pid"]) for p in processes]
         arrivals = [p.get("arrival", 0) for p in processes]
-        bursts: list[tuple[Time, ...]] = [tuple(p["bursts"]) for p in processes]  # type: ignore[arg-type]
+        bursts: list[tuple[Any, ...]] = [
+            tuple(p["bursts"]) if "bursts" in p else (p["burst"],)  # type: ignore[arg-type]
+            for p in processes
+        ]
         lengths = np.fromiter((len(b) for b in bursts), dtype=np.int64, count=len(bursts))
         offsets = np.zeros(len(bursts) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
