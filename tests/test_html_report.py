@@ -51,7 +51,7 @@ def drawn_slices(page: Page, selector: str) -> list[tuple]:
 
 def timeline_of(result: Result) -> list[tuple]:
     return sorted(
-        (row["pid"], row["cpu"], row["start"], row["end"], row["reason"], row["level"])
+        (row["pid"], row["cpu"], row["start"], row["end"], row["reason"], row.get("level", -1))
         for row in result.timeline_records()
     )
 

@@ -34,7 +34,7 @@ def test_jobs_frame_is_the_job_records(rr):
 def test_timeline_frame_is_the_timeline_records(rr):
     frame = rr.timeline_frame()
     records = frame.assign(reason=frame["reason"].astype(str)).to_dict("records")
-    assert records == rr.timeline_records()
+    assert records == [{"level": -1, **row} for row in rr.timeline_records()]
     assert list(frame["reason"].cat.categories) == [
         "finished",
         "blocked",

@@ -238,8 +238,8 @@ def slice_lines(result: Result) -> list[str]:
         parts = [f"  {when:>9}  {row['pid']}"]
         if many_cpus:
             parts.append(f"on CPU {row['cpu']}")
-        if row["level"] >= 0:
-            parts.append(f"at level {row['level']}")
+        if row.get("level", -1) >= 0:
+            parts.append(f"at level {row.get('level')}")
         if row["dispatched"] != row["start"]:
             parts.append(f"(switch from {fmt(row['dispatched'])})")
         parts.append(_ending(row["reason"]))

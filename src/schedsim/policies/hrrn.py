@@ -46,7 +46,7 @@ class HRRN(Policy):
         now = self.clock.now
         remaining = self.jobs.remaining
         self.explained = {
-            job: (now - since, remaining[job]) for job, since in self.ready_since.items()
+            job: (now - since, remaining[job]) for job, since in self._waiting_since().items()
         }
         shown = ", ".join(
             f"{self.pid(job)} ({fmt(waiting)} + {fmt(burst)}) / {fmt(burst)} = "
@@ -56,6 +56,10 @@ class HRRN(Policy):
             )
         )
         return f"response ratios: {shown or '-'}"
+
+    def _waiting_since(self) -> dict[int, Time]:
+        """Each ready job and the time it became ready."""
+        return self.ready_since
 
     def explain_pick(self, job: int) -> str:
         waiting, burst = getattr(self, "explained", {}).get(job, (0, 1))
