@@ -157,6 +157,8 @@ def test_exact_averages_are_worked_out():
         ),
         ("P1: 3\n", "answers.yaml: P1: give a mapping such as {finish: 14, turnaround: 12, ...}"),
         ("- 1\n", "answers.yaml: top level must be a mapping of pid to answers"),
+        ("avg_waiting: '1e999999999'\n", "average waiting: expected a number or a fraction"),
+        ("avg_waiting: .inf\n", "average waiting: expected a finite number, got inf"),
         ("a: &x 1\n", "YAML anchors and aliases"),
     ],
 )

@@ -166,3 +166,14 @@ def test_bad_options_are_refused(tmp_path):
     ):
         result = CliRunner().invoke(main, ["import", trace, *args])
         assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_lines_that_cannot_be_events_are_skipped_unread():
+    """A line of a megabyte of brackets (no scheduler event is that long) costs nothing;
+    the events around it are read."""
+    lines = [
+        " a  7 [000]  5.000000: sched:sched_switch: swapper/0:0 [120] R ==> a:7 [120]",
+        "[1] sched_" * 100_000,
+        " a  7 [000]  5.002500: sched:sched_switch: a:7 [120] S ==> swapper/0:0 [120]",
+    ]
+    assert workload_of(read_trace(lines)) == [("a-7", 0.0, [2.5])]

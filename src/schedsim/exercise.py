@@ -12,6 +12,7 @@ then the averages as exact fractions.  Grading compares each answer with that re
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -35,6 +36,7 @@ AVERAGE_NAMES = {"avg_waiting": "average waiting"}
 # Answers within this of the exact value count as right (an average written to two decimals).
 TOLERANCE = Fraction(1, 100)
 MAX_ANSWERS_BYTES = 1 << 20
+_ANSWER = re.compile(r"^-?\d+(\.\d+)?(/\d+)?$")
 # Which workload column a policy reads, beyond arrival and bursts: shown in the problem.
 ATTRIBUTE_OF = {"priority": "priority", "lottery": "tickets", "stride": "tickets", "fair": "nice"}
 
@@ -417,9 +419,10 @@ def _number(value: Any, where: str) -> Fraction:
             return Fraction(value)
         except (ValueError, OverflowError):
             raise WorkloadError(f"{where}: expected a finite number, got {value}") from None
-    if isinstance(value, str) and len(value) <= 40:
+    text = value.strip().replace(" ", "") if isinstance(value, str) else ""
+    if len(text) <= 40 and _ANSWER.match(text):  # no exponents: 1e999999999 is not an answer
         try:
-            return Fraction(value.strip().replace(" ", ""))
+            return Fraction(text)
         except (ValueError, ZeroDivisionError):
             pass
     raise WorkloadError(

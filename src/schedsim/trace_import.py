@@ -56,6 +56,9 @@ _COMPACT_SWITCH = re.compile(
 _COMPACT_WAKE = re.compile(r"^(?:task\s+)?(?P<comm>.*?):(?P<pid>\d+)\s+\[-?\d+\]")
 SLEEPING_ENDS = "XZx"  # dead: the task exits
 
+# Scheduler events are a few hundred characters; longer lines are something else, and are
+# skipped unread (the event pattern's cost grows with the length of a line).
+MAX_LINE = 4096
 DEFAULT_UNIT_SECONDS = 1e-3
 DEFAULT_PRECISION = 3
 
@@ -204,6 +207,8 @@ def read_trace(
     last = 0.0
     switches = 0
     for line in lines:
+        if len(line) > MAX_LINE or "sched_" not in line:
+            continue
         match = _EVENT.search(line)
         if match is None:
             continue
