@@ -56,6 +56,7 @@ def simulate(
     timeline: bool = True,
     max_slices: int | None = None,
     observer: Any = None,
+    locks: str = "none",
     **options: Any,
 ) -> Result:
     """Run ``workload`` under ``policy`` (a name plus options, or a Policy instance).
@@ -77,8 +78,11 @@ def simulate(
         record_timeline=timeline,
         max_slices=max_slices,
         observer=observer,
+        locks=locks,
     )
     settings = {"cpus": cpus, "context_switch": context_switch, "ties": ties, "seed": seed}
+    if workload.program is not None:
+        settings["locks"] = locks
     result = Result.from_trace(
         workload, trace, policy=policy.name, options=policy.settings, settings=settings
     )

@@ -214,6 +214,7 @@ def compare_policies(
     context_switch: Time = 0,
     ties: str = "arrivals-first",
     seed: int = 0,
+    locks: str = "none",
     timeline: bool = True,
     records: bool = True,
 ) -> PolicyComparison:
@@ -232,6 +233,7 @@ def compare_policies(
         "context_switch": context_switch,
         "ties": ties,
         "seed": seed,
+        "locks": locks,
     }
     entries = []
     for labelled in policies:

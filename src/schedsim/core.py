@@ -57,8 +57,9 @@ from schedsim.workload import Workload
 Time = int | float
 INF = math.inf
 
-# Job states.
-NEW, READY, RUNNING, BLOCKED_IO, DONE = 0, 1, 2, 3, 4
+# Job states (the last two only for processes that synchronise: waiting for a resource, and
+# a daemon ended when its parent finished).
+NEW, READY, RUNNING, BLOCKED_IO, DONE, BLOCKED_SYNC, ENDED = 0, 1, 2, 3, 4, 5, 6
 
 # A float burst whose remainder after a slice would be below this fraction of itself is
 # finished by that slice (its end is still start + the exact remainder, so no CPU time is
@@ -425,9 +426,7 @@ class Scheduler:
             ran = t - self.cpu_start[cpu]
             if ran < 0:  # preempted while the context switch was still in progress
                 ran = 0
-            left = self.remaining[victim] - ran
-            if left > 0:
-                self.remaining[victim] = left
+            ran = self._charge_preemption(cpu, victim, ran)
             if self.slice_ended is not None:
                 self.slice_ended(cpu, victim, t, PREEMPTED)
             self.running_since[victim] = None
@@ -444,17 +443,19 @@ class Scheduler:
             self._dispatch(cpu, job, t)
             placed.append(job)
 
+    def _charge_preemption(self, cpu: int, job: int, ran: Time) -> Time:
+        """What ``job`` ran before it was preempted comes off its burst; returns the run the
+        policy is told of (here the same)."""
+        left = self.remaining[job] - ran
+        if left > 0:
+            self.remaining[job] = left
+        return ran
+
     def _victim(self, named: Any, running: list[int], placed: list[int], t: Time) -> int:
         """The job ``preempt()`` named, checked: a running job not placed at this instant."""
         victim = named if type(named) is int else _as_job_id(named)
         if victim is None or victim not in running or victim in placed:
-            what = (
-                "it placed on a CPU at this same instant" if victim in placed else "is not running"
-            )
-            raise PolicyError(
-                f"policy {self.policy.name!r} asked to preempt job {named!r} at time {t}, "
-                f"which {what}"
-            )
+            raise bad_victim(self.policy, named, t, victim in placed)
         return victim
 
     def _picked(self, t: Time) -> int | None:
@@ -505,17 +506,22 @@ class Scheduler:
         granted = time_slice(job) if time_slice is not None else self.fixed_slice
         if not granted > 0:
             raise bad_slice(self.policy, job, t, granted)
+        self._set_slice_end(cpu, job, start, granted)
+        self.cpu_slice[cpu] = granted
+        self.running_since[job] = start
+        if self.slice_level is not None:
+            self.cpu_level[cpu] = self.slice_level(job)
+
+    def _set_slice_end(self, cpu: int, job: int, start: Time, granted: Time) -> None:
+        """When ``cpu``'s slice ends: with the burst, if the slice covers it (see
+        :func:`covers`), else when the slice runs out."""
         left = self.remaining[job]
-        if granted >= left or (left.__class__ is float and left - granted <= SLIVER * left):
+        if covers(granted, left):
             self.cpu_end[cpu] = start + left
             self.cpu_completes[cpu] = True
         else:
             self.cpu_end[cpu] = start + granted
             self.cpu_completes[cpu] = False
-        self.cpu_slice[cpu] = granted
-        self.running_since[job] = start
-        if self.slice_level is not None:
-            self.cpu_level[cpu] = self.slice_level(job)
 
     def _count_event(self, t: Time) -> None:
         self.events += 1
@@ -546,6 +552,12 @@ class Scheduler:
         """No event is left, yet jobs are unfinished: the policy holds jobs it never picks."""
         return stuck(self.policy, self.ready, self.n - self.done)
 
+    def stalled(self, t: Time) -> None:
+        """No event is left, yet jobs are unfinished (``t``: the last instant).  Here that can
+        only be a policy that holds jobs it never picks; processes that synchronise may also
+        all be waiting for each other (:class:`schedsim.scripted.ScriptedScheduler`)."""
+        raise self.stuck()
+
     # -- the result --------------------------------------------------------------------------------
     def trace(self, timeline: Timeline | None, extra: dict[str, Any]) -> Trace:
         return Trace(
@@ -575,6 +587,15 @@ class Scheduler:
         return record
 
 
+def covers(granted: Time, left: Time) -> bool:
+    """Whether a slice of ``granted`` runs the ``left`` of a burst (or of a step) to its end:
+    when it is at least as long, or when what it would leave is a float sliver (at most
+    ``SLIVER`` of ``left``)."""
+    return granted >= left or (
+        left.__class__ is float and left < INF and left - granted <= SLIVER * left
+    )
+
+
 # -- errors: one wording for every driver (the compiled loop raises through these too) -------------
 def bad_pick(policy: Policy, job: Any, now: Time, status: int) -> PolicyError:
     what = {
@@ -582,6 +603,8 @@ def bad_pick(policy: Policy, job: Any, now: Time, status: int) -> PolicyError:
         RUNNING: "is already running",
         BLOCKED_IO: "is in I/O",
         DONE: "has finished",
+        BLOCKED_SYNC: "waits for a resource",
+        ENDED: "was ended",
         -1: "is not a job of this workload (ids run from 0 to the number of jobs - 1)",
     }.get(status, "is not ready")
     return PolicyError(f"policy {policy.name!r} picked job {job!r} at time {now}, but it {what}")

@@ -12,6 +12,8 @@ def fmt(value: Any) -> str:
     """Integers as integers, other numbers with up to 3 decimals (trailing zeros dropped)."""
     if isinstance(value, bool) or value is None:
         return str(value)
+    if isinstance(value, float) and value != value:  # NaN: a time that never came
+        return "-"
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):

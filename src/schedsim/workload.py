@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from schedsim.errors import WorkloadError
+
+if TYPE_CHECKING:
+    from schedsim.program import Program
 
 Time = int | float
 
@@ -41,6 +44,7 @@ class Workload:
     nice: np.ndarray
     name: str = "workload"
     source: str | None = None
+    program: Program | None = None  # scripts and resources, when processes synchronise
     _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

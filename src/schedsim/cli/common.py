@@ -18,6 +18,7 @@ from schedsim.options import (
     shown,
 )
 from schedsim.policies import REGISTRY, Policy, make_policy
+from schedsim.sync import LOCK_PROTOCOLS
 from schedsim.workload import Time
 
 F = Callable[..., Any]
@@ -58,7 +59,7 @@ def policy_options(function: F) -> F:
 
 
 def engine_options(function: F) -> F:
-    """--cpus, --context-switch, --ties, --seed."""
+    """--cpus, --context-switch, --ties, --seed, --locks."""
     decorators = [
         click.option(
             "--cpus",
@@ -89,6 +90,15 @@ def engine_options(function: F) -> F:
             show_default=True,
             help="seed for randomised policies (a whole number >= 0)",
         ),
+        click.option(
+            "--locks",
+            type=click.Choice(LOCK_PROTOCOLS),
+            default="none",
+            show_default=True,
+            help="lock protocol for processes that synchronise: none, inherit (priority "
+            "inheritance) or ceiling (immediate priority ceiling); such workloads run the "
+            "Python loop",
+        ),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)
@@ -101,7 +111,9 @@ def build_policy(name: str, options: dict[str, Any]) -> Policy:
     return make_policy(name, **given)
 
 
-def engine_settings(cpus: str, context_switch: str, ties: str, seed: str) -> dict[str, Any]:
+def engine_settings(
+    cpus: str, context_switch: str, ties: str, seed: str, locks: str = "none"
+) -> dict[str, Any]:
     """The engine's settings from the flags' text, every problem reported at once."""
     problems: list[str] = []
 
@@ -117,8 +129,8 @@ def engine_settings(cpus: str, context_switch: str, ties: str, seed: str) -> dic
     number = parsed("--seed", parse_seed, seed)
     if problems:
         raise OptionError("\n       ".join(problems))
-    check_run_options(count, cost, ties)
-    return {"cpus": count, "context_switch": cost, "ties": ties, "seed": number}
+    check_run_options(count, cost, ties, locks=locks)
+    return {"cpus": count, "context_switch": cost, "ties": ties, "seed": number, "locks": locks}
 
 
 def parse_switch_cost(text: str) -> Time:

@@ -25,7 +25,7 @@ from schedsim.cli.common import (
     workload_limits,
 )
 from schedsim.cli.gantt import ChartRequest, chart_options
-from schedsim.errors import OptionError
+from schedsim.errors import EXIT_DEADLOCK, OptionError
 from schedsim.explain import Explainer, explain_text, explanation_json
 from schedsim.report import jobs_csv_chunks, render_table
 from schedsim.trace_events import parse_trace_unit, run_label, trace_json
@@ -175,3 +175,7 @@ def run(
     for piece in shown:
         click.echo(piece, nl=False)
     click.echo(chart.text, nl=False)
+    if result.deadlock is not None:  # what happened up to it was shown: exit 3 says so
+        if output_format != "table":
+            click.echo(f"Deadlock: {result.deadlock['message']}", err=True)
+        raise SystemExit(EXIT_DEADLOCK)

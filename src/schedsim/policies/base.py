@@ -42,6 +42,20 @@ Hook protocol (the driver guarantees the order; ``now`` is ``self.clock.now``):
     A policy that needs no timer in its current configuration simply does not provide
     ``next_timer`` (MLFQ binds it in ``reset`` only when boosting is on).
 
+``on_priority(job, priority)``
+    For processes that synchronise under ``--locks inherit`` or ``ceiling``: ``job``'s
+    effective priority is now ``priority`` (it inherited one, entered a lock's ceiling, or
+    got its own back).  A policy that orders jobs by priority re-files ``job`` if it holds
+    it; the driver then asks :meth:`preempt`.  ``jobs.priority`` stays the static one.
+``on_burst_extended(job, added)``
+    For processes that synchronise: a running job passed a step that could have made it
+    wait (it did not), so its CPU burst goes on and ``remaining[job]`` grew by ``added``.  A
+    policy that measures a running job's progress as the drop of ``remaining`` since it
+    picked the job adds ``added`` to its snapshot.
+``on_removed(job)``
+    A ready job leaves the system without running: a daemon process ended because its
+    parent finished.  Drop it from the ready structure.  (Default: the run fails with a
+    message saying the policy cannot do it.)
 ``explain_ready()``, ``explain_pick(job)``, ``explain_preempt(victim, job)``,
 ``explain_level(job, before, after)``, ``explain_timer()``
     Used only by ``schedsim run --explain`` (an observer of the scheduler, see
@@ -65,6 +79,7 @@ of its ready structure (FCFS binds ``on_ready`` to ``deque.append``) in ``reset`
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -169,6 +184,10 @@ class JobsView:
             return self.remaining[job]
         return self.remaining[job] - max(0, self.clock.now - since)
 
+    def is_running(self, job: int) -> bool:
+        """Whether ``job`` is on a CPU now."""
+        return self._running_since[job] is not None
+
     def burst_number(self, job: int) -> int:
         """0 for the first CPU burst, 1 for the one after the first I/O, ..."""
         return self._burst_number[job]
@@ -256,6 +275,15 @@ class Policy:
     def preempt(self, running: Sequence[int]) -> int | None:
         return None
 
+    def on_priority(self, job: int, priority: int) -> None:
+        return None
+
+    def on_burst_extended(self, job: int, added: Time) -> None:
+        return None
+
+    def on_removed(self, job: int) -> None:
+        raise NotImplementedError(f"policy {self.name!r} cannot remove a ready job")
+
     def next_timer(self) -> Time | None:
         return None
 
@@ -324,6 +352,13 @@ def slice_source(policy: Policy) -> tuple[Callable[[int], Time] | None, Time]:
             )
         return None, value
     return (policy.time_slice if overrides(policy, "time_slice") else None), math.inf
+
+
+def remove_from_heap(heap: list[tuple[Any, ...]], job: int) -> None:
+    """Take ``job`` (the last field of its entry) out of a ready heap, in place (for
+    ``on_removed``: rare, so a linear pass is fine)."""
+    heap[:] = [entry for entry in heap if entry[-1] != job]
+    heapq.heapify(heap)
 
 
 def overrides(policy: Policy, hook: str) -> bool:

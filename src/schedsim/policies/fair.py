@@ -44,7 +44,7 @@ from schedsim.clock import Clock
 from schedsim.errors import WorkloadError
 from schedsim.formatting import fmt
 from schedsim.options import time_option
-from schedsim.policies.base import JobsView, Policy, Time
+from schedsim.policies.base import JobsView, Policy, Time, remove_from_heap
 from schedsim.policies.stride import exact_quotient, lowest_virtual_time
 
 NICE_0_WEIGHT = 1024
@@ -132,6 +132,13 @@ class Fair(Policy):
         job = heapq.heappop(self.heap)[1]
         self.on_cpu[job] = self.jobs.remaining[job]
         return job
+
+    def on_removed(self, job: int) -> None:
+        remove_from_heap(self.heap, job)
+        self.total_weight -= self.weight[job]
+
+    def on_burst_extended(self, job: int, added: Time) -> None:
+        self.on_cpu[job] += added
 
     def time_slice(self, job: int) -> Time:
         share = exact_quotient(self.target_latency * self.weight[job], self.total_weight)

@@ -24,6 +24,7 @@ class FCFS(Policy):
         self.on_ready = self.queue.append  # type: ignore[method-assign, assignment]
         self.on_expired = self.queue.append  # type: ignore[method-assign, assignment]
         self.pick_next = self.queue.popleft  # type: ignore[method-assign]
+        self.on_removed = self.queue.remove  # type: ignore[method-assign, assignment]
 
     def explain_ready(self) -> str:
         return f"queue: {self.pids(self.queue)}"

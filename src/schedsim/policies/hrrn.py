@@ -40,6 +40,9 @@ class HRRN(Policy):
     def on_ready(self, job: int) -> None:
         self.ready_since[job] = self.clock.now
 
+    def on_removed(self, job: int) -> None:
+        del self.ready_since[job]
+
     def explain_ready(self) -> str:
         """Every ready job's ratio now (kept for the picks of this instant, which do not
         change them)."""

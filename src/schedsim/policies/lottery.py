@@ -79,6 +79,10 @@ class Lottery(Policy):
         self.tree.add(job, self.holding[job])
         self.ready += 1
 
+    def on_removed(self, job: int) -> None:
+        self.tree.add(job, -self.holding[job])
+        self.ready -= 1
+
     def pick_next(self) -> int:
         tree = self.tree
         winner = 0 if self.ready == 1 else int(self.rng.integers(tree.total))

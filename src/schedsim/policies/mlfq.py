@@ -263,6 +263,11 @@ class MLFQ(Policy):
         else:
             self._charge(job, ran)
 
+    def on_removed(self, job: int) -> None:
+        """A ready job leaves (an ended daemon): out of its level's queue.  (The compiled
+        core is bound only for the compiled loop, which never ends a job.)"""
+        self.queues[self.level[job]].remove(job)
+
     def preempt(self, running: Sequence[int]) -> int | None:
         best = next((level for level, queue in enumerate(self.queues) if queue), None)
         if best is None:

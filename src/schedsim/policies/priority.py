@@ -40,7 +40,7 @@ import numpy as np
 
 from schedsim.clock import Clock
 from schedsim.options import Option, parse_flag, parse_time
-from schedsim.policies.base import JobsView, Policy, Time
+from schedsim.policies.base import JobsView, Policy, Time, remove_from_heap
 
 
 class Priority(Policy):
@@ -108,6 +108,41 @@ class Priority(Policy):
                 del self.classes[self.priority[job]]
         self.running_priority[job] = priority
         return job
+
+    def on_priority(self, job: int, priority: int) -> None:
+        """A lock protocol changed ``job``'s effective priority (inherited, a ceiling, or
+        its own back): a waiting job is re-filed, keeping the time it became ready; a running
+        job competes with the new priority from now on."""
+        before = self.priority[job]
+        self.priority[job] = priority
+        if self.jobs.is_running(job):
+            self.running_priority[job] = priority
+            return
+        if self.aging is None:
+            for index, (_, since, entry) in enumerate(self.heap):
+                if entry == job:
+                    self.heap[index] = (priority, since, job)
+                    heapq.heapify(self.heap)
+                    return
+            return
+        waiting = self.classes.get(before, [])
+        for index, (since, entry) in enumerate(waiting):
+            if entry == job:
+                del waiting[index]
+                heapq.heapify(waiting)
+                if not waiting:
+                    del self.classes[before]
+                heapq.heappush(self.classes.setdefault(priority, []), (since, job))
+                return
+
+    def on_removed(self, job: int) -> None:
+        if self.aging is None:
+            remove_from_heap(self.heap, job)
+            return
+        priority = self.priority[job]
+        remove_from_heap(self.classes[priority], job)
+        if not self.classes[priority]:
+            del self.classes[priority]
 
     def preempt(self, running: Sequence[int]) -> int | None:
         if self.aging is None:

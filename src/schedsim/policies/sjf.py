@@ -10,7 +10,7 @@ import numpy as np
 from schedsim.clock import Clock
 from schedsim.errors import OptionError
 from schedsim.formatting import fmt
-from schedsim.policies.base import JobsView, Policy, Time
+from schedsim.policies.base import JobsView, Policy, Time, remove_from_heap
 from schedsim.policies.predict import (
     DEFAULT_ALPHA,
     DEFAULT_TAU0,
@@ -96,6 +96,9 @@ class SJF(Policy):
 
     def pick_next(self) -> int:
         return heapq.heappop(self.heap)[2]
+
+    def on_removed(self, job: int) -> None:
+        remove_from_heap(self.heap, job)
 
     # -- explanations ------------------------------------------------------------------------
     def _rule(self) -> str:

@@ -34,7 +34,7 @@ import numpy as np
 from schedsim.clock import Clock
 from schedsim.formatting import fmt
 from schedsim.options import time_option
-from schedsim.policies.base import JobsView, Policy, Time
+from schedsim.policies.base import JobsView, Policy, Time, remove_from_heap
 from schedsim.policies.lottery import ticket_counts
 
 STRIDE_CONSTANT = 10_000  # L: stride = L / tickets
@@ -110,6 +110,12 @@ class Stride(Policy):
         job = heapq.heappop(self.heap)[1]
         self.on_cpu[job] = self.jobs.remaining[job]
         return job
+
+    def on_removed(self, job: int) -> None:
+        remove_from_heap(self.heap, job)
+
+    def on_burst_extended(self, job: int, added: Time) -> None:
+        self.on_cpu[job] += added
 
     def time_slice(self, job: int) -> Time:
         return self.quantum
