@@ -66,6 +66,7 @@ def make_exercise(
     cpus: int = 1,
     context_switch: int | float = 0,
     ties: str = "arrivals-first",
+    locks: str = "none",
 ) -> Exercise:
     """Draw a problem from ``seed`` and solve it with ``policy``.
 
@@ -95,6 +96,7 @@ def make_exercise(
         context_switch=context_switch,
         ties=ties,
         seed=seed,
+        locks=locks,
         observer=explainer,
     )
     explanation = explain_text(explainer.instants, cpus=cpus)
@@ -256,6 +258,9 @@ def _ending(reason: str) -> str:
         "expired": "slice expires",
         "preempted": "preempted",
         "resliced": "slice restarted",
+        "stepped": "goes on after its steps",
+        "waited": "waits for a resource",
+        "ended": "ended with its parent",
     }.get(reason, reason)
 
 

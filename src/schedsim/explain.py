@@ -22,10 +22,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from schedsim.core import DONE, ENDED, READY
 from schedsim.errors import LimitError
 from schedsim.formatting import fmt
 from schedsim.limits import MAX_EXPLAIN_INSTANTS
 from schedsim.policies.base import overrides
+from schedsim.program import CPU as CPU_STEP
+from schedsim.program import IO as IO_STEP
 
 if TYPE_CHECKING:
     from schedsim.core import Scheduler
@@ -52,15 +55,36 @@ class Event:
         return out
 
 
+DECISIONS = ("run", "preempt")
+SNAPSHOTS = ("ready", "running")
+
+
 @dataclass
 class Instant:
-    """One instant of the run: its events, the ready structure, the decisions."""
+    """One instant of the run: in the order they happened, its events, snapshots of the
+    ready structure and of the CPUs taken before each decision, and the decisions."""
 
     time: Any
-    events: list[Event] = field(default_factory=list)
-    ready: str | None = None
-    running: list[dict[str, Any]] = field(default_factory=list)
-    decisions: list[Event] = field(default_factory=list)
+    log: list[Event] = field(default_factory=list)
+
+    @property
+    def events(self) -> list[Event]:
+        return [entry for entry in self.log if entry.kind not in (*DECISIONS, *SNAPSHOTS)]
+
+    @property
+    def decisions(self) -> list[Event]:
+        return [entry for entry in self.log if entry.kind in DECISIONS]
+
+    @property
+    def ready(self) -> str | None:
+        """The ready structure before the instant's first decision."""
+        return next((entry.text for entry in self.log if entry.kind == "ready"), None)
+
+    @property
+    def running(self) -> list[dict[str, Any]]:
+        """Who held a CPU, and until when, before the instant's first decision."""
+        found = next((entry for entry in self.log if entry.kind == "running"), None)
+        return list(found.data["jobs"]) if found is not None else []
 
     def record(self) -> dict[str, Any]:
         return {
@@ -82,6 +106,7 @@ class Explainer:
         self.policy: Policy | None = None
         self.levels: dict[int, int] = {}
         self.has_levels = False
+        self.woken_for: dict[int, str] = {}  # jobs a resource woke at this instant
 
     # -- called by the scheduler ----------------------------------------------------------------
     def attach(self, scheduler: Scheduler) -> None:
@@ -108,9 +133,73 @@ class Explainer:
         for job in arrivals:
             self._event(t, Event("arrival", self._pid(job)))
         for job in completions:
-            self._event(t, Event("io-done", self._pid(job)))
+            got = self.woken_for.pop(job, None)
+            if got is None:
+                self._event(t, Event("io-done", self._pid(job)))
+            else:
+                self._event(t, Event("woken", self._pid(job), got))
         for job in requeued:
             self._level_check(t, job)
+
+    # -- processes that synchronise (schedsim.scripted) -----------------------------------------
+    def stepped(self, cpu: int, job: int, t: Any, first: int, outcome: int, io: Any) -> None:
+        """``job`` reached the end of a ``cpu`` step and performed the steps from ``first``:
+        each is an event, then what it does next (runs on, I/O, waits, finishes)."""
+        from schedsim.scripted import FINISHES, STARTS_IO, WAITS
+
+        scheduler: Any = self._scheduler()
+        pid = self._pid(job)
+        script = scheduler.scripts[job]
+        last = scheduler.pc[job]
+        for step in script[first:last]:
+            if step.kind in (CPU_STEP, IO_STEP):
+                continue
+            self._event(t, Event("step", pid, self._step_text(step), {"cpu": cpu}))
+        if outcome == STARTS_IO:
+            self._event(t, Event("blocked", pid, data={"cpu": cpu, "io": io}))
+            self._level_check(t, job)
+        elif outcome == WAITS:
+            waited = self._step_text(script[last])
+            alive = [state not in (DONE, ENDED) for state in scheduler.status]
+            holders = [self._pid(other) for other in scheduler.sync.waits_on(job, alive)]
+            text = f"{waited}" + (f" (it depends on {', '.join(holders)})" if holders else "")
+            self._event(t, Event("wait", pid, text, {"cpu": cpu}))
+            self._level_check(t, job)
+        elif outcome == FINISHES:
+            self._event(t, Event("finished", pid, data={"cpu": cpu}))
+
+    def woken(self, jobs: Sequence[int]) -> None:
+        scheduler: Any = self._scheduler()
+        for job in jobs:
+            step = scheduler.scripts[job][scheduler.pc[job]]
+            self.woken_for[job] = f"its {self._step_text(step)} went through"
+
+    def priority_changed(self, job: int, priority: int) -> None:
+        scheduler: Any = self._scheduler()
+        static = scheduler.sync.static[job]
+        why = "its own" if priority == static else f"its own is {static}"
+        self._event(
+            self._now(),
+            Event("priority", self._pid(job), f"effective priority {priority} ({why})"),
+        )
+
+    def ended(self, job: int, t: Any) -> None:
+        self._event(t, Event("ended", self._pid(job), "a daemon whose parent finished"))
+
+    def deadlocked(self, t: Any, deadlock: Any) -> None:
+        self._event(t, Event("deadlock", None, deadlock.describe()))
+
+    def _step_text(self, step: Any) -> str:
+        from schedsim.program import JOIN, STEP_NAMES
+
+        scheduler: Any = self._scheduler()
+        name = STEP_NAMES[step.kind]
+        if step.kind == JOIN:
+            return f"join {self._pid(int(step.value))}"
+        return f"{name} {scheduler.program.resources.name_of(step)}"
+
+    def _now(self) -> Any:
+        return self._scheduler().clock.now
 
     def timer_fired(self, t: Any, resliced: bool) -> None:
         policy = self._policy()
@@ -120,21 +209,25 @@ class Explainer:
                 self.levels[job] = policy.slice_level(job)
 
     def deciding(self, t: Any) -> None:
-        """Before the decision: the ready structure, and who holds a CPU until when."""
+        """Before a decision: who holds a CPU until when (the first time at an instant),
+        and the ready structure."""
         instant = self._instant(t)
-        instant.ready = self._ready_text()
         scheduler = self._scheduler()
-        instant.running = [
-            {"cpu": cpu, "pid": self._pid(job), "until": scheduler.cpu_end[cpu]}
-            for cpu, job in enumerate(scheduler.cpu_job)
-            if job >= 0
-        ]
+        if not any(entry.kind in SNAPSHOTS for entry in instant.log):
+            running = [
+                {"cpu": cpu, "pid": self._pid(job), "until": scheduler.cpu_end[cpu]}
+                for cpu, job in enumerate(scheduler.cpu_job)
+                if job >= 0
+            ]
+            if running:
+                instant.log.append(Event("running", data={"jobs": running}))
+        instant.log.append(Event("ready", text=self._ready_text() or ""))
 
     def preempted(self, cpu: int, victim: int, job: int, t: Any) -> None:
         policy = self._policy()
         self._level_check(t, victim)
         reason = policy.explain_preempt(victim, job)
-        self._instant(t).decisions.append(
+        self._instant(t).log.append(
             Event("preempt", self._pid(victim), reason, {"cpu": cpu, "by": self._pid(job)})
         )
 
@@ -145,7 +238,10 @@ class Explainer:
         data: dict[str, Any] = {"cpu": cpu}
         if scheduler.cpu_start[cpu] != t:
             data["switch"] = scheduler.cpu_start[cpu] - t
-        if scheduler.cpu_completes[cpu]:
+        if scheduler.cpu_completes[cpu] and scheduler.cpu_end[cpu] == scheduler.cpu_start[cpu]:
+            data["runs"] = 0
+            data["until"] = "steps"  # a script that starts with steps: they come first
+        elif scheduler.cpu_completes[cpu]:
             data["runs"] = scheduler.remaining[job]
             data["until"] = "end of burst"
         else:
@@ -155,7 +251,7 @@ class Explainer:
             level = policy.slice_level(job)
             self.levels[job] = level
             data["level"] = level
-        self._instant(t).decisions.append(Event("run", self._pid(job), reason, data))
+        self._instant(t).log.append(Event("run", self._pid(job), reason, data))
 
     # -- results --------------------------------------------------------------------------------
     def records(self) -> list[dict[str, Any]]:
@@ -178,13 +274,11 @@ class Explainer:
         if described is not None:
             return described
         scheduler = self._scheduler()
-        from schedsim.core import READY
-
         waiting = [self._pid(job) for job, state in enumerate(scheduler.status) if state == READY]
         return "ready: " + (" ".join(waiting) if waiting else "-")
 
     def _event(self, t: Any, event: Event) -> None:
-        self._instant(t).events.append(event)
+        self._instant(t).log.append(event)
 
     def _instant(self, t: Any) -> Instant:
         if not self.instants or self.instants[-1].time != t:
@@ -229,19 +323,34 @@ def explain_text(instants: Sequence[Instant], *, cpus: int = 1, width: int = 100
     lines: list[str] = []
     for instant in instants:
         lines.append(f"t={fmt(instant.time)}")
-        for event in instant.events:
-            lines.append("  " + _event_line(event, cpus))
-        if instant.running:
-            shown = ", ".join(
-                f"{held['pid']}{_on(held, cpus)} until {fmt(held['until'])}"
-                for held in instant.running
-            )
-            lines.append(f"  {'running':<9}{shown}")
-        if instant.ready is not None and (instant.decisions or instant.events):
-            lines.append(f"  {'ready':<9}{instant.ready}")
-        for decision in instant.decisions:
-            lines.append("  " + _decision_line(decision, cpus))
+        log = instant.log
+        for index, entry in enumerate(log):
+            if entry.kind == "running":
+                shown = ", ".join(
+                    f"{held['pid']}{_on(held, cpus)} until {fmt(held['until'])}"
+                    for held in entry.data["jobs"]
+                )
+                lines.append(f"  {'running':<9}{shown}")
+            elif entry.kind == "ready":
+                if _worth_showing(log, index):
+                    lines.append(f"  {'ready':<9}{entry.text}")
+            elif entry.kind in DECISIONS:
+                lines.append("  " + _decision_line(entry, cpus))
+            else:
+                lines.append("  " + _event_line(entry, cpus))
     return "".join(_wrapped(line, width) for line in lines)
+
+
+def _worth_showing(log: list[Event], index: int) -> bool:
+    """A snapshot of the ready structure is shown before the instant's first decision (or,
+    with none, once), and again only where more decisions follow it."""
+    earlier = any(entry.kind == "ready" for entry in log[:index])
+    for entry in log[index + 1 :]:
+        if entry.kind == "ready":
+            return False
+        if entry.kind in DECISIONS:
+            return True
+    return not earlier
 
 
 def _wrapped(line: str, width: int) -> str:
@@ -265,6 +374,16 @@ def _event_line(event: Event, cpus: int) -> str:
         return f"{'arrive':<9}{event.pid}"
     if event.kind == "io-done":
         return f"{'wake':<9}{event.pid} (its I/O is done)"
+    if event.kind == "woken":
+        return f"{'wake':<9}{event.pid} ({event.text})"
+    if event.kind == "step":
+        return f"{'step':<9}{event.pid}{_on(data, cpus)}: {event.text}"
+    if event.kind == "wait":
+        return f"{'wait':<9}{event.pid}{_on(data, cpus)}: {event.text}"
+    if event.kind in ("priority", "ended"):
+        return f"{event.kind:<9}{event.pid}: {event.text}"
+    if event.kind == "deadlock":
+        return f"{'deadlock':<9}{event.text}"
     if event.kind == "finished":
         return f"{'finish':<9}{event.pid}{_on(data, cpus)}"
     if event.kind == "blocked":
@@ -286,10 +405,10 @@ def _decision_line(decision: Event, cpus: int) -> str:
     if decision.kind == "preempt":
         return f"{'preempt':<9}{decision.pid}{_on(data, cpus)}: {decision.text}"
     level = f" at L{data['level']}" if data.get("level", -1) >= 0 else ""
-    until = (
-        f"for {fmt(data['runs'])} (to the end of its burst)"
-        if data["until"] == "end of burst"
-        else f"for {fmt(data['runs'])} (one slice)"
-    )
+    until = {
+        "end of burst": f"for {fmt(data['runs'])} (to the end of its burst)",
+        "end of slice": f"for {fmt(data['runs'])} (one slice)",
+        "steps": "to perform its next steps",
+    }[data["until"]]
     switch = f" after a context switch of {fmt(data['switch'])}" if "switch" in data else ""
     return f"{'run':<9}{decision.pid}{_on(data, cpus)}{level} {until}{switch}: {decision.text}"

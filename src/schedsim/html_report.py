@@ -181,6 +181,7 @@ def _run_data(index: int, run: ReportRun) -> dict[str, Any]:
         "deepest": max((row[5] for row in slices), default=0),
         "slices": slices,
         "io": [[int(job), _number(start), _number(end)] for job, start, end in result.io_periods],
+        "blocked": _blocked(result),
         "jobs": [
             {key: _number(value) for key, value in record.items()}
             for record in result.job_records()
@@ -188,6 +189,23 @@ def _run_data(index: int, run: ReportRun) -> dict[str, Any]:
         "summary": {key: _number(value) for key, value in result.summary.items()},
         "disturbed": "; ".join(str(item) for item in disturbed) if disturbed else None,
     }
+
+
+def _blocked(result: Result) -> list[list[Any]]:
+    """Processes that synchronise: each wait as ``[job, from, to, what]`` (``to`` None when
+    it never ended: a deadlock)."""
+    index = {pid: job for job, pid in enumerate(result.pids)}
+    waits = (result.resources or {}).get("waits", [])
+    return [
+        [
+            index[wait["pid"]],
+            _number(wait.get("from")),
+            _number(wait.get("to")),
+            f"{wait.get('kind', '')} {wait.get('resource', '')}".strip(),
+        ]
+        for wait in waits
+        if wait.get("pid") in index
+    ]
 
 
 def _comparison_data(comparison: PolicyComparison) -> dict[str, Any]:

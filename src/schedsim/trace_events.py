@@ -179,14 +179,90 @@ def _run_events(number: int, label: str, result: Result, scale: float) -> list[d
         tid = PROCESS_TRACK_BASE + int(job)
         events.append(_complete(number, tid, "I/O", "io", at(start), at(end), {}))
         busy.setdefault(int(job), []).append((float(start), float(end)))
+    last = _last_time(result)
+    events.extend(_sync_events(number, result, at, busy, last))
     arrival = result.jobs["arrival"].tolist()
-    finish = result.jobs["finish"].tolist()
+    finish: list[float] = [float(value) for value in result.jobs["finish"].tolist()]
     for job in range(len(result.pids)):
         tid = PROCESS_TRACK_BASE + job
         events.append(_instant(number, tid, "arrival", at(arrival[job]), {}))
-        for low, high in _gaps(busy.get(job, []), arrival[job], finish[job]):
+        finished = math.isfinite(finish[job])  # a deadlocked process never finishes
+        end = finish[job] if finished else last
+        for low, high in _gaps(busy.get(job, []), arrival[job], end):
             events.append(_complete(number, tid, "ready", "waiting", at(low), at(high), {}))
-        events.append(_instant(number, tid, "finish", at(finish[job]), {}))
+        if finished:
+            events.append(_instant(number, tid, "finish", at(finish[job]), {}))
+    return events
+
+
+def _last_time(result: Result) -> float:
+    """The last moment of the run: its last slice, I/O or deadlock."""
+    times = [0.0]
+    if result.timeline is not None and len(result.timeline):
+        times.append(float(max(result.timeline.end)))
+    times += [float(end) for _, _, end in result.io_periods]
+    if result.deadlock and isinstance(result.deadlock.get("time"), int | float):
+        times.append(float(result.deadlock["time"]))
+    return max(times)
+
+
+def _sync_events(
+    number: int,
+    result: Result,
+    at: Any,
+    busy: dict[int, list[tuple[float, float]]],
+    last: float,
+) -> list[dict[str, Any]]:
+    """Processes that synchronise: each wait on its process's track (``blocked: lock bus``),
+    each hold as an async slice (holds of a semaphore may overlap), the deadlock as a global
+    instant."""
+    resources = result.resources
+    if not resources:
+        return []
+    index = {pid: job for job, pid in enumerate(result.pids)}
+    events: list[dict[str, Any]] = []
+    for wait in resources.get("waits", []):
+        job = index.get(wait.get("pid"))
+        if job is None:
+            continue
+        start = float(wait["from"])
+        end = float(wait["to"]) if wait.get("to") is not None else last
+        what = f"{wait.get('kind', '')} {wait.get('resource', '')}".strip()
+        events.append(
+            _complete(
+                number,
+                PROCESS_TRACK_BASE + job,
+                f"blocked: {what}",
+                "blocked",
+                at(start),
+                at(end),
+                {"resource": what},
+            )
+        )
+        busy.setdefault(job, []).append((start, end))
+    for serial, hold in enumerate(resources.get("holds", []), start=1):
+        what = f"{hold.get('kind', '')} {hold.get('resource', '')}".strip()
+        name = f"{hold.get('pid')} holds {what}"
+        released = hold.get("released")
+        end = float(released) if released is not None else last
+        common = {"pid": number, "tid": 0, "cat": "hold", "name": name, "id": serial}
+        acquired = float(hold.get("acquired") or 0)
+        events.append({**common, "ph": "b", "ts": at(acquired), "args": {}})
+        events.append({**common, "ph": "e", "ts": at(end), "args": {}})
+    if result.deadlock:
+        time = result.deadlock.get("time")
+        if isinstance(time, int | float):
+            events.append(
+                {
+                    "ph": "i",
+                    "s": "g",
+                    "pid": number,
+                    "tid": 0,
+                    "name": "deadlock",
+                    "ts": at(time),
+                    "args": {"deadlock": result.deadlock.get("description", "")},
+                }
+            )
     return events
 
 

@@ -105,7 +105,7 @@ def _command_line(
             words.append(flag)
         elif value not in (None, False):
             words += [flag, str(value)]
-    defaults = {"cpus": "1", "context_switch": "0", "ties": "arrivals-first"}
+    defaults = {"cpus": "1", "context_switch": "0", "ties": "arrivals-first", "locks": "none"}
     for name, value in engine.items():
         if name != "seed" and str(value) != defaults.get(name):
             words += ["--" + name.replace("_", "-"), str(value)]

@@ -10,7 +10,8 @@
   var charts = [];
   var REASONS = {
     finished: "finished", blocked: "blocked for I/O", expired: "slice expired",
-    preempted: "preempted", resliced: "slice restarted"
+    preempted: "preempted", resliced: "slice restarted", stepped: "went on after its steps",
+    waited: "blocked on a resource", ended: "ended with its parent"
   };
 
   function fmt(value) {
@@ -231,7 +232,7 @@
     runs.forEach(function (run) {
       run.slices.forEach(function (s) { low = Math.min(low, s[2]); high = Math.max(high, s[4]); });
       run.io.forEach(function (io) { high = Math.max(high, io[2]); });
-      run.jobs.forEach(function (job) { high = Math.max(high, job.finish); });
+      run.jobs.forEach(function (job) { if (job.finish !== null) high = Math.max(high, job.finish); });
     });
     return [low, high > low ? high : low + 1];
   }
@@ -321,6 +322,20 @@
           height: full * 0.7, fill: hatch, stroke: colour(data.pids[io[0]]), "stroke-width": 0.6,
           class: "io", "data-pid": data.pids[io[0]] }, plot);
       });
+      var lastTime = state.range[1];
+      (run.blocked || []).forEach(function (wait) {
+        var job = wait[0], from = wait[1], to = wait[2] === null ? lastTime : wait[2];
+        var y = top + job * rowHeight + (rowHeight - full * 0.5) / 2;
+        var rect = element("rect", { x: x(from), y: y, width: Math.max(0.5, x(to) - x(from)),
+          height: full * 0.5, fill: "none", stroke: "#b00", "stroke-width": 1,
+          "stroke-dasharray": "3,2", class: "blocked", "data-pid": data.pids[job],
+          "data-start": from, "data-end": wait[2] === null ? "" : to }, plot);
+        rect.addEventListener("mousemove", function (event) {
+          showTip(event, data.pids[job] + "\nblocked on " + wait[3] + ": " + fmt(from) + " – " +
+            (wait[2] === null ? "never released" : fmt(to)));
+        });
+        rect.addEventListener("mouseleave", hideTip);
+      });
       run.jobs.forEach(function (job, index) {
         var cx = x(job.arrival), y = top + index * rowHeight + rowHeight - 2;
         element("path", { d: "M" + (cx - 4) + "," + y + "L" + (cx + 4) + "," + y + "L" + cx + "," +
@@ -386,7 +401,7 @@
   }
 
   function applySelection() {
-    var nodes = document.querySelectorAll(".slice, .io, .marker, .legend .entry[data-pid]");
+    var nodes = document.querySelectorAll(".slice, .io, .blocked, .marker, .legend .entry[data-pid]");
     for (var i = 0; i < nodes.length; i++) {
       var node = nodes[i], pid = node.getAttribute("data-pid");
       node.classList.toggle("dim", selected !== null && pid !== selected);
