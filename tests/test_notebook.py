@@ -12,6 +12,7 @@ import pytest
 from schedsim import Workload, WorkloadError, load_workload, simulate
 from schedsim.compare import compare_policies
 from schedsim.sweep import plan_sweep, run_sweep
+from schedsim.trace import REASON_NAMES
 
 pd = pytest.importorskip("pandas")
 
@@ -35,13 +36,7 @@ def test_timeline_frame_is_the_timeline_records(rr):
     frame = rr.timeline_frame()
     records = frame.assign(reason=frame["reason"].astype(str)).to_dict("records")
     assert records == [{"level": -1, **row} for row in rr.timeline_records()]
-    assert list(frame["reason"].cat.categories) == [
-        "finished",
-        "blocked",
-        "expired",
-        "preempted",
-        "resliced",
-    ]
+    assert list(frame["reason"].cat.categories) == list(REASON_NAMES)
 
 
 def test_timeline_frame_of_a_run_without_timeline_is_empty():
