@@ -552,11 +552,15 @@ class Scheduler:
         """No event is left, yet jobs are unfinished: the policy holds jobs it never picks."""
         return stuck(self.policy, self.ready, self.n - self.done)
 
-    def stalled(self, t: Time) -> None:
-        """No event is left, yet jobs are unfinished (``t``: the last instant).  Here that can
-        only be a policy that holds jobs it never picks; processes that synchronise may also
-        all be waiting for each other (:class:`schedsim.scripted.ScriptedScheduler`)."""
-        raise self.stuck()
+    def stalled(self, t: Time, timer_at: Time) -> bool:
+        """Nothing but the policy's timer (at ``timer_at``, maybe never) can happen any more,
+        yet jobs are unfinished (``t``: the last instant).  The run goes on to the timer if
+        there is one (False); without one the policy holds jobs it never picks (an error).
+        Processes that synchronise may instead all wait for each other: the run then ends
+        (True; :class:`schedsim.scripted.ScriptedScheduler`)."""
+        if timer_at == INF:
+            raise self.stuck()
+        return False
 
     # -- the result --------------------------------------------------------------------------------
     def trace(self, timeline: Timeline | None, extra: dict[str, Any]) -> Trace:

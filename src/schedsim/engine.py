@@ -242,11 +242,10 @@ def simulate(scheduler: Scheduler, record: bool) -> Trace:
                 t = end
         if io_heap and io_heap[0][0] < t:
             t = io_heap[0][0]
+        if t == INF and scheduler.stalled(clock.now, timer_at):
+            break  # the processes left wait for each other: a deadlock
         if timer_at < t:
             t = timer_at
-        if t == INF:
-            scheduler.stalled(clock.now)  # raises, unless processes wait for each other
-            break
         clock.now = t
         for cpu in cpus:  # 1. CPUs release
             if cpu_end[cpu] == t:

@@ -101,7 +101,10 @@ class ScriptedScheduler(Scheduler):
         self.scripts = program.scripts
         self.to_stop = [cpu_to_stop(script) for script in self.scripts]
         self.pc = [0] * n  # each job's current step
-        self.piece_left: list[Time] = [0] * n  # CPU left in its current cpu step
+        # CPU left in its current step (the whole step until it starts; 0 at other steps)
+        self.piece_left: list[Time] = [
+            script[0].value if script and script[0].kind == CPU else 0 for script in self.scripts
+        ]
         self.cpu_ran: list[Time] = [0] * cpus  # CPU run in the slice before its current piece
         self.io_started: list[Time] = [0] * n
         self.io_cut: dict[int, Time] = {}  # the I/O an ended daemon really did of its last
@@ -126,7 +129,6 @@ class ScriptedScheduler(Scheduler):
         pc = self.pc[job]
         if pc < len(script) and script[pc].kind == CPU:
             pc += 1
-        self.piece_left[job] = 0
         outcome, io = self._perform(job, pc, t)
         if self.observer is not None:
             self.observer.stepped(cpu, job, t, pc, outcome, io)
@@ -166,24 +168,31 @@ class ScriptedScheduler(Scheduler):
         while pc < len(script):
             step = script[pc]
             if step.kind == CPU:
-                self.pc[job] = pc
+                self._move_to(job, pc)
                 return GO_ON, None
             if step.kind == IO:
-                self.pc[job] = pc + 1
+                self._move_to(job, pc + 1)
                 return STARTS_IO, step.value
             if not perform(job, step, t):
-                self.pc[job] = pc
+                self._move_to(job, pc)
                 return WAITS, None
             pc += 1
-        self.pc[job] = pc
+        self._move_to(job, pc)
         return FINISHES, None
+
+    def _move_to(self, job: int, pc: int) -> None:
+        """``job``'s current step is now ``pc``, with all its CPU still to run if a ``cpu``
+        step."""
+        script = self.scripts[job]
+        self.pc[job] = pc
+        self.piece_left[job] = (
+            script[pc].value if pc < len(script) and script[pc].kind == CPU else 0
+        )
 
     def _go_on(self, cpu: int, job: int, t: Time, piece: Time, ran: Time) -> None:
         """After its steps the job runs on: with the rest of its slice, or — when the slice
         ended at this very step — back to the policy as a job whose slice expired."""
-        pc = self.pc[job]
-        self.remaining[job] = self.to_stop[job][pc]
-        self.piece_left[job] = self.scripts[job][pc].value
+        self.remaining[job] = self.to_stop[job][self.pc[job]]
         granted = self.cpu_slice[cpu]
         if covers(piece, granted):  # the slice ran out here
             self.running_since[job] = None
@@ -244,12 +253,7 @@ class ScriptedScheduler(Scheduler):
     def _start_burst(self, job: int) -> None:
         """Ready at its current step: ``remaining`` is the CPU up to its next stop, the
         current piece its ``cpu`` step (none when steps come first)."""
-        pc = self.pc[job]
-        script = self.scripts[job]
-        self.remaining[job] = self.to_stop[job][pc]
-        self.piece_left[job] = (
-            script[pc].value if pc < len(script) and script[pc].kind == CPU else 0
-        )
+        self.remaining[job] = self.to_stop[job][self.pc[job]]
         self.status[job] = READY
         self.on_ready(job)
         self.ready += 1
@@ -258,12 +262,12 @@ class ScriptedScheduler(Scheduler):
     def make_ready(self, arrivals: Sequence[int], completions: Sequence[int]) -> None:
         """As the core's, with the processes woken at this instant after the I/O completions
         (like them, they start a new burst); ended daemons stay out."""
-        woken = self.sync.woken
-        self.sync.woken = []
+        woken = [job for job in self.sync.woken if self.status[job] == BLOCKED_SYNC]
+        self.sync.woken = []  # (a daemon woken and then ended at the same instant stays out)
         if self.observer is not None:
             self.observer.woken(woken)
         for job in woken:
-            self.pc[job] += 1  # the step it waited for is done
+            self._move_to(job, self.pc[job] + 1)  # the step it waited for is done
         returning = [job for job in completions if self.status[job] == BLOCKED_IO]
         super().make_ready(
             [job for job in arrivals if self.status[job] == NEW], [*returning, *woken]
@@ -319,22 +323,24 @@ class ScriptedScheduler(Scheduler):
         elif status == BLOCKED_IO:
             self.io_cut[job] = t - self.io_started[job]
         self.status[job] = ENDED
-        self.finish[job] = t
+        self.finish[job] = max(t, self.run.view.arrival[job])  # (one that never came: then)
         self.done += 1
         self.remaining[job] = 0
         self._finished(job, t)
 
-    def stalled(self, t: Time) -> None:
-        """Every unfinished process waits for a resource and nothing else can happen: a
-        deadlock, recorded; otherwise the policy holds jobs it never picks (an error)."""
+    def stalled(self, t: Time, timer_at: Time) -> bool:
+        """Nothing but the policy's timer can happen any more: if every unfinished process
+        waits for a resource (none ready or running), no timer can change that — a
+        deadlock, recorded, and the run ends; otherwise as the core decides."""
         blocked = [job for job, status in enumerate(self.status) if status == BLOCKED_SYNC]
         if not blocked or self.ready or any(job >= 0 for job in self.cpu_job):
-            raise self.stuck()
+            return super().stalled(t, timer_at)
         alive = [status not in (DONE, ENDED) for status in self.status]
         self.deadlock = find_deadlock(self.sync, blocked, alive, self.pids, t)
         self.end_time = t
         if self.observer is not None:
             self.observer.deadlocked(t, self.deadlock)
+        return True
 
     # -- the result -------------------------------------------------------------------------------
     def trace(self, timeline: Any, extra: dict[str, Any]) -> Trace:
@@ -361,7 +367,7 @@ class ScriptedScheduler(Scheduler):
         for step in script[:pc]:
             if step.kind == CPU:
                 done = done + step.value
-        if pc < len(script) and script[pc].kind == CPU and self.status[job] != NEW:
+        if pc < len(script) and script[pc].kind == CPU:
             done = done + (script[pc].value - self.piece_left[job])
         return done
 

@@ -80,6 +80,7 @@ class Item:
     put: Time
     getter: int = -1
     got: Time | None = None
+    dropped: bool = False  # its putter was ended while waiting to put it
 
 
 class SyncState:
@@ -266,6 +267,9 @@ class SyncState:
         elif job in self.queue_getters[index]:
             self.queue_getters[index].remove(job)
         else:
+            for putter, item in self.queue_putters[index]:
+                if putter == job:
+                    self.items[item].dropped = True
             self.queue_putters[index] = deque(p for p in self.queue_putters[index] if p[0] != job)
 
     def held_by(self, job: int) -> list[str]:
@@ -506,6 +510,7 @@ def resource_report(
             "put": item.put,
             "getter": pids[item.getter] if item.getter >= 0 else None,
             "got": item.got,
+            "dropped": item.dropped,
         }
         for item in state.items
     ]
