@@ -51,13 +51,8 @@ class HRRN(Policy):
         self.explained = {
             job: (now - since, remaining[job]) for job, since in self._waiting_since().items()
         }
-        shown = ", ".join(
-            f"{self.pid(job)} ({fmt(waiting)} + {fmt(burst)}) / {fmt(burst)} = "
-            f"{fmt((waiting + burst) / burst)}"
-            for job, (waiting, burst) in sorted(
-                self.explained.items(), key=lambda item: -(item[1][0] + item[1][1]) / item[1][1]
-            )
-        )
+        ordered = sorted(self.explained.items(), key=lambda item: _ratio_key(*item[1]))
+        shown = ", ".join(f"{self.pid(job)} {_ratio(*pair)}" for job, pair in ordered)
         return f"response ratios: {shown or '-'}"
 
     def _waiting_since(self) -> dict[int, Time]:
@@ -66,8 +61,7 @@ class HRRN(Policy):
 
     def explain_pick(self, job: int) -> str:
         waiting, burst = getattr(self, "explained", {}).get(job, (0, 1))
-        ratio = f"({fmt(waiting)} + {fmt(burst)}) / {fmt(burst)} = {fmt((waiting + burst) / burst)}"
-        return f"highest response ratio (waiting + burst) / burst = {ratio}"
+        return f"highest response ratio (waiting + burst) / burst = {_ratio(waiting, burst)}"
 
     def pick_next(self) -> int:
         now = self.clock.now
@@ -90,3 +84,14 @@ class HRRN(Policy):
                 best_job, best_waiting, best_burst, best_since = job, waiting, burst, since
         del self.ready_since[best_job]
         return best_job
+
+
+def _ratio(waiting: Time, burst: Time) -> str:
+    """``(4 + 3) / 3 = 2.333`` for an explanation."""
+    if burst <= 0:  # a script that starts with steps: no CPU before them
+        return f"({fmt(waiting)} + 0) / 0: steps first"
+    return f"({fmt(waiting)} + {fmt(burst)}) / {fmt(burst)} = {fmt((waiting + burst) / burst)}"
+
+
+def _ratio_key(waiting: Time, burst: Time) -> float:
+    return -float("inf") if burst <= 0 else -(waiting + burst) / burst
