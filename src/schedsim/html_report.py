@@ -142,11 +142,21 @@ def _subtitle(runs: Sequence[ReportRun]) -> str:
 
 
 def _workload_rows(workload: Workload) -> list[dict[str, Any]]:
+    program = workload.program
+
+    def script(index: int) -> str | None:
+        """A process's ``run:`` script as a person reads it (None for plain bursts)."""
+        if program is None or not (program.scripted and program.scripted[index]):
+            return None
+        steps = range(len(program.scripts[index]))
+        return ", ".join(program.step_text(index, step, workload.pid) for step in steps)
+
     return [
         {
             "pid": pid,
             "arrival": _number(workload.arrival[index].item()),
             "bursts": [_number(value) for value in workload.bursts(index)],
+            "script": script(index),
             "priority": int(workload.priority[index]),
             "tickets": int(workload.tickets[index]),
             "nice": int(workload.nice[index]),
@@ -188,6 +198,7 @@ def _run_data(index: int, run: ReportRun) -> dict[str, Any]:
         ],
         "summary": {key: _number(value) for key, value in result.summary.items()},
         "disturbed": "; ".join(str(item) for item in disturbed) if disturbed else None,
+        "deadlock": (result.deadlock or {}).get("message"),
     }
 
 

@@ -74,11 +74,13 @@
     var attributes = ["priority", "tickets", "nice"].filter(function (key) {
       return processes.some(function (p) { return p[key] !== processes[0][key]; });
     });
-    table(parent, ["pid", "arrival", "bursts (CPU, I/O, CPU, ...)"].concat(attributes),
+    var scripted = processes.some(function (p) { return p.script; });
+    var heading = scripted ? "bursts (CPU, I/O, CPU, ...) or script" : "bursts (CPU, I/O, CPU, ...)";
+    table(parent, ["pid", "arrival", heading].concat(attributes),
       processes.map(function (p) {
         return {
           pid: p.pid,
-          cells: [p.pid, fmt(p.arrival), p.bursts.map(fmt).join(", ")].concat(
+          cells: [p.pid, fmt(p.arrival), p.script || p.bursts.map(fmt).join(", ")].concat(
             attributes.map(function (key) { return fmt(p[key]); }))
         };
       }), { textColumns: 1 });
@@ -140,6 +142,9 @@
     var section = html("section", { id: "run-" + index, "data-run": String(index) }, null, parent);
     html("h2", {}, run.label, section);
     html("p", { class: "subtitle" }, run.description, section);
+    if (run.deadlock) {
+      html("p", { class: "note deadlock" }, run.deadlock, section);
+    }
     if (run.disturbed) {
       html("p", { class: "note" }, "Warning: this measurement was disturbed: " + run.disturbed, section);
     }
