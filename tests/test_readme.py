@@ -23,8 +23,21 @@ ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 
 # Commands that need what a test cannot have: a big generated file, a Dask cluster, real
-# processes (tested in tests/test_real_*.py), or placeholders.
-SKIP = ("big.csv", "HOST", " FILE", "...", "[", "measure", "RESULT.json", "NAME", "…")
+# processes (tested in tests/test_real_*.py), a student's answers or a trace recorded on the
+# reader's machine (tests/test_exercise.py and tests/test_trace_import.py), or placeholders.
+SKIP = (
+    "big.csv",
+    "HOST",
+    " FILE",
+    "...",
+    "[",
+    "measure",
+    "RESULT.json",
+    "NAME",
+    "…",
+    "answers.yaml",
+    "trace.txt",
+)
 
 
 def code_blocks(language: str) -> list[str]:
@@ -83,10 +96,19 @@ def test_readme_text_chart_is_what_schedsim_prints(monkeypatch):
 PYTHON_BLOCKS = code_blocks("python")
 LIBRARY_EXAMPLE = next(block for block in PYTHON_BLOCKS if "from schedsim import" in block)
 POLICY_EXAMPLE = next(block for block in PYTHON_BLOCKS if "class RoundRobin(Policy)" in block)
+RECORDS_EXAMPLE = next(block for block in PYTHON_BLOCKS if "Workload.from_records" in block)
 
 
 def test_every_python_block_of_the_readme_is_run_here():
-    assert PYTHON_BLOCKS == [LIBRARY_EXAMPLE, POLICY_EXAMPLE]
+    assert PYTHON_BLOCKS == [LIBRARY_EXAMPLE, RECORDS_EXAMPLE, POLICY_EXAMPLE]
+
+
+def test_readme_records_example_builds_the_same_workload_twice():
+    namespace: dict[str, object] = {}
+    exec(compile(RECORDS_EXAMPLE, "README.md", "exec"), namespace)
+    lab, same = namespace["lab"], namespace["same"]
+    assert list(lab.iter_bursts()) == list(same.iter_bursts()) == [(8,), (2, 5, 2)]
+    assert lab.arrival.tolist() == same.arrival.tolist() == [0, 1]
 
 
 def test_readme_library_example_runs_and_shows_true_values(monkeypatch, capsys):

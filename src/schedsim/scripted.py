@@ -130,6 +130,8 @@ class ScriptedScheduler(Scheduler):
         if pc < len(script) and script[pc].kind == CPU:
             pc += 1
         outcome, io = self._perform(job, pc, t)
+        if self.observer is not None:
+            self.observer.stepped(cpu, job, t, pc, outcome, io)
         self._apply_priorities()
         if outcome == GO_ON:
             self._go_on(cpu, job, t, piece, ran)
@@ -262,6 +264,8 @@ class ScriptedScheduler(Scheduler):
         (like them, they start a new burst); ended daemons stay out."""
         woken = [job for job in self.sync.woken if self.status[job] == BLOCKED_SYNC]
         self.sync.woken = []  # (a daemon woken and then ended at the same instant stays out)
+        if self.observer is not None:
+            self.observer.woken(woken)
         for job in woken:
             self._move_to(job, self.pc[job] + 1)  # the step it waited for is done
         returning = [job for job in completions if self.status[job] == BLOCKED_IO]
@@ -272,6 +276,8 @@ class ScriptedScheduler(Scheduler):
     # -- priorities, endings, deadlock ------------------------------------------------------------
     def _apply_priorities(self) -> None:
         for job, priority in self.sync.priority_changes():
+            if self.observer is not None:
+                self.observer.priority_changed(job, priority)
             if self.on_priority is not None:
                 self.on_priority(job, priority)
             self.preemption_due = True
@@ -287,6 +293,8 @@ class ScriptedScheduler(Scheduler):
         """End ``job`` (a daemon whose parent finished) at ``t``, whatever it is doing; what
         it holds stays held."""
         status = self.status[job]
+        if self.observer is not None:
+            self.observer.ended(job, t)
         if status == RUNNING:
             cpu = self.last_cpu[job]
             ran = max(0, t - self.cpu_start[cpu])
@@ -330,6 +338,8 @@ class ScriptedScheduler(Scheduler):
         alive = [status not in (DONE, ENDED) for status in self.status]
         self.deadlock = find_deadlock(self.sync, blocked, alive, self.pids, t)
         self.end_time = t
+        if self.observer is not None:
+            self.observer.deadlocked(t, self.deadlock)
         return True
 
     # -- the result -------------------------------------------------------------------------------
