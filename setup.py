@@ -8,7 +8,10 @@ from setuptools import Extension, find_packages, setup
 setup(
     packages=[*find_packages("src"), "schedsim.workloads"],
     package_dir={"": "src", "schedsim.workloads": "workloads"},
-    package_data={"schedsim": ["py.typed"], "schedsim.workloads": ["*", "**/*"]},
+    package_data={
+        "schedsim": ["py.typed", "web/*.js", "web/*.css"],
+        "schedsim.workloads": ["*", "**/*"],
+    },
     ext_modules=[
         Extension(
             "schedsim._cengine",

@@ -170,6 +170,7 @@ class Scheduler:
         "last_cpu",
         "max_slices",
         "n",
+        "observer",
         "on_burst_end",
         "on_expired",
         "on_preempted",
@@ -247,6 +248,8 @@ class Scheduler:
         self.slice_ended: SliceEnded | None = None
         self.take_off: Callable[[int, int], bool] | None = None
         self.dispatched: Callable[[int, int], None] | None = None
+        # Told of every event as it happens (schedsim.explain); None in an ordinary run.
+        self.observer: Any = None
 
         # The policy's hooks, copied here: each is read at least once a slice.
         self.on_ready = run.on_ready
@@ -296,6 +299,8 @@ class Scheduler:
             self.on_burst_end(job, ran)
         if self.slice_ended is not None:
             self.slice_ended(cpu, job, t, reason)
+        if self.observer is not None:
+            self.observer.burst_ended(cpu, job, t, io)
         return io
 
     def expire(self, cpu: int, t: Time) -> None:
@@ -310,12 +315,15 @@ class Scheduler:
         self.expired.append(job)
         if self.slice_ended is not None:
             self.slice_ended(cpu, job, t, EXPIRED)
+        if self.observer is not None:
+            self.observer.expired(cpu, job, t)
 
     # -- 2. jobs become ready ----------------------------------------------------------------------
     def make_ready(self, arrivals: Sequence[int], completions: Sequence[int]) -> None:
         """Arrivals (file order), then I/O completions (the order their I/O began) start a
         CPU burst and go to the policy; jobs whose slice expired go after them, or before them
         with ``ties="requeue-first"``."""
+        requeued = list(self.expired) if self.observer is not None else ()
         if self.expired and not self.arrivals_first:
             self._requeue_expired()
         for job in arrivals:
@@ -325,6 +333,8 @@ class Scheduler:
             self._start_burst(job)
         if self.expired:
             self._requeue_expired()
+        if self.observer is not None:
+            self.observer.became_ready(self.clock.now, arrivals, completions, requeued)
 
     def _start_burst(self, job: int) -> None:
         self.remaining[job] = self.values[self.burst_pos[job]]
@@ -348,8 +358,12 @@ class Scheduler:
         self._count_event(t)
         self.preemption_due = True
         if not self.on_timer():
+            if self.observer is not None:
+                self.observer.timer_fired(t, False)
             return False
         self._reslice(t)
+        if self.observer is not None:
+            self.observer.timer_fired(t, True)
         return True
 
     def _reslice(self, t: Time) -> None:
@@ -372,6 +386,8 @@ class Scheduler:
     def decide(self, t: Time) -> None:
         """Steps 3 and 4 at ``t``: preempt where the policy says so (only when something became
         ready or a timer fired at this instant), then fill the free CPUs."""
+        if self.observer is not None:
+            self.observer.deciding(t)
         if self.preempt is not None and self.preemption_due and self.ready:
             self._preempt(t)
         self.preemption_due = False
@@ -422,6 +438,8 @@ class Scheduler:
             # (the ready count is unchanged: the victim became ready, the picked job left)
             if job is None or job == victim:
                 raise picked_again(self.policy, victim, t, job)
+            if self.observer is not None:
+                self.observer.preempted(cpu, victim, job, t)
             self._dispatch(cpu, job, t)
             placed.append(job)
 
@@ -474,6 +492,8 @@ class Scheduler:
         self.events += 1
         if self.events == self.max_slices:
             raise too_many_slices(self.max_slices, t)
+        if self.observer is not None:
+            self.observer.dispatched(cpu, job, t)
         if self.dispatched is not None:
             self.dispatched(cpu, job)
 
@@ -491,6 +511,11 @@ class Scheduler:
         self.running_since[job] = start
         if self.slice_level is not None:
             self.cpu_level[cpu] = self.slice_level(job)
+
+    def step_end(self, cpu: int) -> Time:
+        """When, in the schedule, the job on ``cpu`` ends its burst if it runs that far in
+        its slice (a real run's driver needs it when a worker reports the end first)."""
+        return self.cpu_start[cpu] + min(self.remaining[self.cpu_job[cpu]], self.cpu_slice[cpu])
 
     def _set_slice_end(self, cpu: int, job: int, start: Time, granted: Time) -> None:
         """When ``cpu``'s slice ends: with the burst, if the slice covers it (see
@@ -532,11 +557,15 @@ class Scheduler:
         """No event is left, yet jobs are unfinished: the policy holds jobs it never picks."""
         return stuck(self.policy, self.ready, self.n - self.done)
 
-    def stalled(self, t: Time) -> None:
-        """No event is left, yet jobs are unfinished (``t``: the last instant).  Here that can
-        only be a policy that holds jobs it never picks; processes that synchronise may also
-        all be waiting for each other (:class:`schedsim.scripted.ScriptedScheduler`)."""
-        raise self.stuck()
+    def stalled(self, t: Time, timer_at: Time) -> bool:
+        """Nothing but the policy's timer (at ``timer_at``, maybe never) can happen any more,
+        yet jobs are unfinished (``t``: the last instant).  The run goes on to the timer if
+        there is one (False); without one the policy holds jobs it never picks (an error).
+        Processes that synchronise may instead all wait for each other: the run then ends
+        (True; :class:`schedsim.scripted.ScriptedScheduler`)."""
+        if timer_at == INF:
+            raise self.stuck()
+        return False
 
     # -- the result --------------------------------------------------------------------------------
     def trace(self, timeline: Timeline | None, extra: dict[str, Any]) -> Trace:

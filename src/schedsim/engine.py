@@ -97,6 +97,7 @@ def run(
     max_slices: int | None = None,
     engine: str = "auto",
     locks: str = "none",
+    observer: Any = None,
 ) -> Trace:
     """Simulate ``workload`` under ``policy`` and return the raw :class:`Trace`.
 
@@ -106,12 +107,20 @@ def run(
     two to check that the compiled loop and the shortcut give identical results.  A workload
     whose processes synchronise (``run:`` scripts) always runs the Python loop, with
     ``locks`` (``none``, ``inherit`` or ``ceiling``) as the lock protocol.
+
+    ``observer`` (e.g. a :class:`schedsim.explain.Explainer`) is told of every event as the
+    :class:`~schedsim.core.Scheduler` handles it.  Only the Python loop can tell it, so an
+    observed run always takes the Python loop (``engine="c"`` is then refused).
     """
     check_run_options(cpus, context_switch, ties, seed, locks)
     if context_switch == 0:
         context_switch = 0  # a float 0.0 charges nothing either: integer times stay exact
     if engine not in ENGINES:
         raise OptionError(f"engine: must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if observer is not None:
+        if engine == "c":
+            raise OptionError("engine 'c': an observed run needs the Python loop; use 'auto'")
+        engine = "python"
     program = workload.program
     if engine == "c" and program is not None:
         raise OptionError(
@@ -189,6 +198,9 @@ def run(
                 ties=ties,
                 max_slices=max_slices,
             )
+        if observer is not None:
+            scheduler.observer = observer
+            observer.attach(scheduler)
         return simulate(scheduler, record_timeline)
     except SchedsimError:
         raise
@@ -230,11 +242,10 @@ def simulate(scheduler: Scheduler, record: bool) -> Trace:
                 t = end
         if io_heap and io_heap[0][0] < t:
             t = io_heap[0][0]
+        if t == INF and scheduler.stalled(clock.now, timer_at):
+            break  # the processes left wait for each other: a deadlock
         if timer_at < t:
             t = timer_at
-        if t == INF:
-            scheduler.stalled(clock.now)  # raises, unless processes wait for each other
-            break
         clock.now = t
         for cpu in cpus:  # 1. CPUs release
             if cpu_end[cpu] == t:

@@ -398,6 +398,35 @@ def place_notes(
         )
 
 
+def plot_gantt(result: Result, ax: Axes | None = None, *, by: str | None = None) -> Axes:
+    """Draw ``result``'s Gantt chart on ``ax`` (a new pyplot figure sized for the rows when
+    None, as a notebook expects) and return the Axes, with a legend of what it shows."""
+    view = check_view(by, result)
+    schedule = Schedule.of(result)
+    check_chart_size(chart_rows(view, len(schedule.pids), schedule.cpus), len(schedule))
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        rows = _row_count(schedule, view)
+        _, ax = plt.subplots(figsize=(FIGURE_WIDTH, min(MAX_AXES_HEIGHT, 1.6 + ROW_HEIGHT * rows)))
+    figure = ax.get_figure(root=True)
+    width = ax.get_position().width * (
+        figure.get_figwidth() if figure is not None else FIGURE_WIDTH
+    )
+    key = draw_gantt(ax, schedule, view, axes_width=width)
+    notes = [*view_note(by, view, result), *key.notes, *disturbance_note(result)]
+    ax.set_title("\n".join([f"{result.workload}: {describe(result)}", *notes]), fontsize=10)
+    if key.handles:
+        ax.legend(
+            handles=key.handles,
+            fontsize=7,
+            frameon=False,
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+        )
+    return ax
+
+
 def caption(result: Result) -> str:
     """Key summary metrics in one line."""
     summary = result.summary

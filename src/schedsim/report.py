@@ -15,6 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from schedsim.formatting import fmt
 from schedsim.result import Result
 
 SUMMARY_ROWS = (
@@ -22,22 +23,6 @@ SUMMARY_ROWS = (
     ("waiting", "waiting"),
     ("response", "response"),
 )
-
-
-def fmt(value: Any) -> str:
-    """Integers as integers, other numbers with up to 3 decimals (trailing zeros dropped)."""
-    if isinstance(value, bool) or value is None:
-        return str(value)
-    if isinstance(value, float) and value != value:  # NaN: a time that never came
-        return "-"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        text = f"{value:.3f}".rstrip("0").rstrip(".")
-        return text if text not in ("-0", "") else "0"
-    return str(value)
 
 
 # Processes the table lists by default: past this, a note says how to get the rows (a table

@@ -82,6 +82,43 @@ class Result:
         )
 
     # -- views ----------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        """What the result is, in one line (never its arrays: it may hold a million jobs)."""
+        from schedsim.notebook import result_repr
+
+        return result_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the summary, the first processes and the Gantt chart."""
+        from schedsim.notebook import result_html
+
+        return result_html(self)
+
+    def jobs_frame(self) -> Any:
+        """The per-process records as a pandas DataFrame indexed by pid (needs pandas)."""
+        from schedsim.frames import jobs_frame
+
+        return jobs_frame(self)
+
+    def timeline_frame(self) -> Any:
+        """The slices as a pandas DataFrame, in dispatch order (needs pandas)."""
+        from schedsim.frames import timeline_frame
+
+        return timeline_frame(self)
+
+    def summary_frame(self) -> Any:
+        """The summary metrics as a one-row pandas DataFrame indexed by policy (needs pandas)."""
+        from schedsim.frames import summary_frame
+
+        return summary_frame(self)
+
+    def plot(self, ax: Any = None, *, by: str | None = None) -> Any:
+        """Draw the Gantt chart on ``ax`` (a matplotlib Axes; a new figure's when None) and
+        return the Axes.  ``by``: ``"process"`` or ``"cpu"`` (default: by the CPU count)."""
+        from schedsim.gantt import plot_gantt
+
+        return plot_gantt(self, ax, by=by)
+
     @property
     def job_column_names(self) -> tuple[str, ...]:
         """The per-job columns this result has, in output order."""

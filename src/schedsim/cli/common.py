@@ -231,3 +231,40 @@ def format_option(*choices: str) -> Callable[[F], F]:
         show_default=True,
         help="what to print on standard output",
     )
+
+
+def trace_option(function: F) -> F:
+    """``--trace FILE.json``: also write the run as a Chrome Trace Event / Perfetto timeline."""
+    return click.option(
+        "--trace",
+        "trace_file",
+        metavar="FILE.json",
+        default=None,
+        help="also write a Chrome Trace Event timeline (open it in ui.perfetto.dev or "
+        "chrome://tracing): one track per CPU and per process",
+    )(function)
+
+
+def trace_unit_option(function: F) -> F:
+    """``--unit DURATION``: the real length of one time unit in a ``--trace`` timeline."""
+    return click.option(
+        "--unit",
+        "trace_unit",
+        metavar="DURATION",
+        default=None,
+        help="real length of one time unit in the --trace timeline: 1ms (the default for a "
+        "simulation; a measured result keeps its own), 10us, 0.5s",
+    )(function)
+
+
+def check_trace_file(trace_file: str | None, inputs: list[str]) -> None:
+    """Refuse a bad ``--trace`` name before any work: it must be a writable ``.json``."""
+    if trace_file is None:
+        return
+    from pathlib import Path
+
+    from schedsim.atomic import check_writable
+
+    if Path(trace_file).suffix.lower() != ".json":
+        raise OptionError(f"--trace {trace_file}: a trace is JSON; name it FILE.json")
+    check_writable(trace_file, inputs=inputs)

@@ -10,9 +10,15 @@ import click
 
 from schedsim.api import load_workload
 from schedsim.atomic import check_writable, write_atomic
-from schedsim.cli.common import build_policy, policy_options, split_policy_options
+from schedsim.cli.common import (
+    build_policy,
+    check_trace_file,
+    policy_options,
+    split_policy_options,
+    trace_option,
+)
 from schedsim.engine import TIES
-from schedsim.errors import OptionError
+from schedsim.errors import EXIT_DEADLOCK, OptionError
 from schedsim.real.compare import (
     disturbance_warnings,
     render_comparison,
@@ -21,6 +27,7 @@ from schedsim.real.compare import (
 from schedsim.real.kernel import KERNEL_POLICIES
 from schedsim.real.measure import MODES, PREEMPTIONS, default_preemption, measure
 from schedsim.real.plan import DEFAULT_MAX_PROCESSES, DEFAULT_MAX_SECONDS, DEFAULT_UNIT
+from schedsim.sync import LOCK_PROTOCOLS
 
 FORMATS = ("table", "json")
 
@@ -36,6 +43,14 @@ FORMATS = ("table", "json")
 )
 @policy_options
 @click.option("--cpus", default="1", metavar="N", show_default=True, help="CPUs = real cores used")
+@click.option(
+    "--locks",
+    type=click.Choice(LOCK_PROTOCOLS),
+    default="none",
+    show_default=True,
+    help="lock protocol for processes that synchronise (as in 'schedsim run'); the workers "
+    "use real multiprocessing locks, semaphores, events and queues",
+)
 @click.option(
     "--unit",
     default=DEFAULT_UNIT,
@@ -113,6 +128,15 @@ FORMATS = ("table", "json")
     show_default=True,
     help="refuse workloads with more processes (one worker process each)",
 )
+@trace_option
+@click.option(
+    "--report",
+    "report_file",
+    default=None,
+    metavar="FILE.html",
+    help="also write one self-contained HTML page: the measured schedule over the simulated "
+    "one, and each with its tables",
+)
 def measure_command(
     workload_file: str,
     policy_name: str | None,
@@ -128,6 +152,9 @@ def measure_command(
     gantt_file: str | None,
     max_seconds: str,
     max_processes: str,
+    trace_file: str | None,
+    report_file: str | None,
+    locks: str,
     **kwargs: Any,
 ) -> None:
     """Run FILE on real worker processes — one per process, burning real CPU and sleeping
@@ -143,6 +170,8 @@ def measure_command(
       schedsim measure workloads/classic.yaml --policy rr --quantum 4
       schedsim measure workloads/classic.yaml --policy srtf --unit 5ms --gantt both.png
       schedsim measure workloads/classic.yaml --mode kernel --kernel-policy fifo
+      schedsim measure workloads/classic.yaml --policy rr --trace both.trace.json
+      schedsim measure workloads/classic.yaml --policy rr --report measured.html
     """
     given_options = {k: v for k, v in split_policy_options(kwargs).items() if v is not None}
     _choice("--mode", mode, MODES)
@@ -173,9 +202,15 @@ def measure_command(
                 f"--gantt {gantt_file}: name the image with one of {', '.join(IMAGE_FORMATS)}"
             )
         check_writable(gantt_file)
+    check_trace_file(trace_file, [workload_file])
+    if report_file is not None:
+        if Path(report_file).suffix.lower() not in (".html", ".htm"):
+            raise OptionError(f"--report {report_file}: a report is a web page; name it FILE.html")
+        check_writable(report_file, inputs=[workload_file])
     policy = build_policy(policy_name or "fcfs", given_options) if mode == "dispatch" else None
+    workload = load_workload(workload_file)
     measurement = measure(
-        load_workload(workload_file),
+        workload,
         policy if policy is not None else "fcfs",
         cpus=_integer("--cpus", cpus),
         unit=unit,
@@ -186,10 +221,28 @@ def measure_command(
         seed=_integer("--seed", seed, minimum=None),
         max_seconds=_positive("--max-seconds", max_seconds),
         max_processes=_integer("--max-processes", max_processes),
+        locks=locks,
     )
     document = measurement.measured.to_json()  # the saved file and --format json alike
+    timeline = None
+    if trace_file is not None:
+        from schedsim.trace_events import run_label, trace_json, unit_of
+
+        runs = [measurement.simulated, measurement.measured]
+        timeline = trace_json(
+            [(run_label(run), run) for run in runs], unit_seconds=unit_of(measurement.measured)
+        )
+    page = None
+    if report_file is not None:
+        from schedsim.html_report import measurement_report
+
+        page = measurement_report(measurement.simulated, measurement.measured, workload)
     if output is not None:
         write_atomic(output, document)
+    if report_file is not None and page is not None:
+        write_atomic(report_file, page)
+    if trace_file is not None and timeline is not None:
+        write_atomic(trace_file, timeline)
     if gantt_file is not None:
         save_comparison_gantt(measurement.comparison, gantt_file)
     if output_format == "json":
@@ -198,6 +251,10 @@ def measure_command(
         click.echo(render_comparison(measurement.comparison), nl=False)
     for warning in disturbance_warnings(measurement.measured):
         click.echo(warning, err=True)
+    deadlock = measurement.measured.deadlock
+    if deadlock is not None:  # the workers really blocked: they were ended; exit 3 says so
+        click.echo(f"Deadlock (measured): {deadlock['message']}", err=True)
+        raise SystemExit(EXIT_DEADLOCK)
 
 
 def _choice(flag: str, value: str, choices: tuple[str, ...]) -> None:

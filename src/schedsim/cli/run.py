@@ -11,21 +11,26 @@ from typing import Any
 import click
 
 from schedsim.api import load_workload, simulate
-from schedsim.atomic import AtomicFile, check_writable
+from schedsim.atomic import AtomicFile, check_writable, write_atomic
 from schedsim.cli.common import (
     Choice,
     build_policy,
+    check_trace_file,
     engine_options,
     engine_settings,
     policy_options,
     split_policy_options,
+    trace_option,
+    trace_unit_option,
     workload_limit_options,
     workload_limits,
 )
 from schedsim.cli.gantt import ChartRequest, chart_options
 from schedsim.errors import EXIT_DEADLOCK, OptionError
+from schedsim.explain import Explainer, explain_text, explanation_json
 from schedsim.report import TABLE_ROWS, jobs_csv_chunks, render_table, summary_csv
 from schedsim.result import Result
+from schedsim.trace_events import parse_trace_unit, run_label, trace_json
 
 
 @click.command()
@@ -83,6 +88,15 @@ from schedsim.result import Result
 )
 @workload_limit_options
 @chart_options
+@trace_option
+@trace_unit_option
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="print, for each instant, what happened, the ready structure and why the policy "
+    "decided as it did (before the table; with --format json, as records instead of the "
+    "result); explained runs take the Python event loop",
+)
 def run(
     workload_file: str,
     policy_name: str,
@@ -98,6 +112,9 @@ def run(
     width: int | None,
     max_processes: str | None,
     max_file_size: str | None,
+    trace_file: str | None,
+    trace_unit: str | None,
+    explain: bool,
     **kwargs: Any,
 ) -> None:
     """Simulate FILE under one scheduling policy and print per-process and summary metrics.
@@ -108,6 +125,8 @@ def run(
       schedsim run workloads/classic.yaml --policy rr --quantum 4 --format json
       schedsim run big.csv --policy rr --quantum 1 --summary-only
       schedsim run workloads/classic.yaml --policy rr --gantt rr.png --ascii
+      schedsim run workloads/classic.yaml --policy rr --trace rr.trace.json
+      schedsim run workloads/silberschatz_srtf.yaml --policy srtf --explain
     """
     policy = build_policy(policy_name, split_policy_options(kwargs))
     settings = engine_settings(**kwargs)
@@ -124,12 +143,28 @@ def run(
         no_timeline=no_timeline,
         width=width,
     )
+    unit_seconds = parse_trace_unit(trace_unit) if trace_unit is not None else None
+    check_trace_file(trace_file, [workload_file])
+    if trace_file is not None and no_timeline:
+        raise OptionError("--trace needs the timeline; drop --no-timeline")
+    if explain and output_format == "csv":
+        raise OptionError(
+            "--explain prints a table's worth of text or JSON records; use --format table or json"
+        )
+    explainer = Explainer() if explain else None
     workload = load_workload(workload_file, **limits)
     charts.check_rows(len(workload), settings["cpus"])
     contents = Contents(summary_only=summary_only, timeline=not (summary_only or no_timeline))
     json_wanted = output_format == "json" or (output or "").lower().endswith(".json")
-    keep_timeline = charts.wanted or (json_wanted and contents.timeline)
-    result = simulate(workload, policy, timeline=keep_timeline, max_slices=max_slices, **settings)
+    keep_timeline = charts.wanted or (json_wanted and contents.timeline) or trace_file is not None
+    result = simulate(
+        workload,
+        policy,
+        timeline=keep_timeline,
+        max_slices=max_slices,
+        observer=explainer,
+        **settings,
+    )
     # Everything is rendered before anything is written: a failure leaves no file changed.
     # (Per-process records go straight into the output's temporary file, which becomes the
     # output only when the block completes: a million records need not sit in memory.)
@@ -139,12 +174,24 @@ def run(
             kind = "json" if output.lower().endswith(".json") else "csv"
             saved.writelines(contents.render(result, kind))
         chart = charts.prepare(result, separated=output_format == "table")
+        timeline = (
+            trace_json([(run_label(result), result)], unit_seconds=unit_seconds)
+            if trace_file is not None
+            else None
+        )
         shown: Iterable[str]
-        if output_format == "table":
-            shown = [render_table(result, summary_only=summary_only, all_rows=all_rows)]
-        else:
+        if explainer is not None and output_format == "json":
+            shown = [explanation_json(result, explainer)]
+        elif output_format != "table":
             shown = contents.render(result, output_format)  # formatted as printed
+        else:
+            shown = [render_table(result, summary_only=summary_only, all_rows=all_rows)]
+            if explainer is not None:
+                cpus = settings["cpus"]
+                shown.insert(0, explain_text(explainer.instants, cpus=cpus) + "\n")
     chart.save()
+    if trace_file is not None and timeline is not None:
+        write_atomic(trace_file, timeline)
     for piece in shown:
         click.echo(piece, nl=False)
     click.echo(chart.text, nl=False)
