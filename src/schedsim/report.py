@@ -51,7 +51,8 @@ def render_table(
         if result.resources is not None and not summary_only:
             console.print(resource_table(result))
         if result.deadlock is not None:
-            console.print(f"Deadlock: {result.deadlock.get('message', '')}")
+            # one line, as the provenance line: a message to read (or grep) whole
+            console.print(f"Deadlock: {result.deadlock.get('message', '')}", soft_wrap=True)
         prediction = result.extra.get("prediction")
         if prediction:
             console.print(prediction_line(prediction))
