@@ -221,15 +221,16 @@ def split_policy_options(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {name: kwargs.pop(name) for name in list(declared_options()) if name in kwargs}
 
 
-def format_option(*choices: str) -> Callable[[F], F]:
-    """``--format`` for a command's standard output (the first choice is the default)."""
+def format_option(*choices: str, help: str = "what to print") -> Callable[[F], F]:
+    """``--format`` for a command's standard output (the first choice is the default);
+    ``help`` says what each choice holds."""
     return click.option(
         "--format",
         "output_format",
         type=Choice(list(choices)),
         default=choices[0],
         show_default=True,
-        help="what to print on standard output",
+        help=help,
     )
 
 

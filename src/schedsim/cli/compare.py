@@ -58,7 +58,16 @@ from schedsim.result_file import saved_result_fields
     help="metric that ranks the policies: turnaround, waiting, response, p95_waiting, "
     "p95_response, throughput, utilisation, switches",
 )
-@format_option("table", "json", "csv")
+@format_option(
+    "table",
+    "json",
+    "csv",
+    help="what to print.  table: a line naming the workload and settings, one row per policy "
+    "(rank, label, the metrics; the best of each marked '*'), and what ranks them.  json: "
+    "the workload, settings, rank_by, one record per policy (label, spec, kind, policy, "
+    "options, rank, summary) and the best labels per metric.  csv: a header line and one "
+    "row per policy (rank, label, policy, the metrics)",
+)
 @click.option(
     "--plot",
     type=click.Path(dir_okay=False),

@@ -88,7 +88,16 @@ from schedsim.sweep import (
     help="run on the Dask scheduler at ADDRESS (tcp://host:8786; workers must see the "
     "workload files at the same path), or 'local' for a Dask cluster on this machine",
 )
-@format_option("table", "csv", "json")
+@format_option(
+    "table",
+    "csv",
+    "json",
+    help="what to print.  table: a title line, one row per run (or per point, mean ± sd over "
+    "the seeds) with the varied values and the metrics of 'compare'.  csv: a header line and "
+    "the same rows (aggregated: a _mean and an _sd column per metric).  json: the version, "
+    "policy, fixed options and settings, parameters, seeds, every run's full summary and, "
+    "aggregated, each point's mean and sd",
+)
 @click.option(
     "--output",
     "-o",
