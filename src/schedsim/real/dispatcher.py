@@ -45,7 +45,7 @@ Hold, then tell the policy
 
 A job leaves its CPU for real *before* the policy hears about it: at a slice expiry or a
 preemption the worker is stopped first (SIGSTOP, and ``waitid`` until the kernel has
-stopped it; or, cooperatively, its run ``Event`` cleared until it says it paused).  A burst
+stopped it; or, cooperatively, its run flag cleared until it says it paused).  A burst
 can end at any moment, also a microsecond before the stop took effect: the worker's report
 is then already in the pipe, and the dispatcher treats the departure as the burst end it
 was — so the policy is never told a job expired that had in fact finished.  When an
@@ -79,10 +79,10 @@ from schedsim.clock import WallClock
 from schedsim.core import RUNNING, PolicyRun, Scheduler, policy_failed
 from schedsim.errors import ExecutionError, SchedsimError
 from schedsim.policies.base import Policy
-from schedsim.real.messages import GO, QUIT, unpack
+from schedsim.real.messages import CONTINUE, GO, QUIT, unpack
 from schedsim.real.plan import CorePlan
 from schedsim.real.safety import ParentSession, describe_exit, sigint_blocked
-from schedsim.real.worker import COOPERATIVE, SIGNALS, WorkerSpec, worker_main
+from schedsim.real.worker import COOPERATIVE, SIGNALS, RunFlag, WorkerSpec, worker_main
 from schedsim.trace import BLOCKED, EXPIRED, FINISHED, RESLICED, Timeline, Trace
 from schedsim.workload import Workload
 
@@ -259,7 +259,7 @@ class Dispatcher:
                     gap_seconds=GAP_SECONDS,
                     chunk_seconds=CHUNK_SECONDS,
                 )
-                event = context.Event() if slots is not None else None
+                event = RunFlag(context) if slots is not None else None
                 ours, theirs = context.Pipe(duplex=True)
                 process = context.Process(
                     target=worker_main,
@@ -815,6 +815,10 @@ class Dispatcher:
                 self._signal(job, signal.SIGCONT)
             else:
                 self.events[job].set()
+                try:
+                    self.connections[job].send_bytes(CONTINUE)
+                except OSError:
+                    self._check_ended(job)
         else:
             if self.preemption == COOPERATIVE:
                 self.events[job].set()

@@ -17,6 +17,7 @@ import struct
 from typing import Any
 
 GO = b"g"
+CONTINUE = b"c"  # cooperative mode: a paused worker may run again
 QUIT = b"q"
 
 _FIXED = {

@@ -23,19 +23,27 @@ seconds):
 ``("error", text)``                                something went wrong inside the worker
 
 Messages from the parent: ``go`` — start the next CPU burst (in kernel mode: start the
-whole process, the kernel decides the rest); ``quit`` — the run is over, exit (a worker
-that has reported its statistics waits for this, so that no interpreter shuts down on a core
-while other processes are still being measured there).
+whole process, the kernel decides the rest); ``continue`` — cooperative mode: a paused
+worker may run again; ``quit`` — the run is over, exit (a worker that has reported its
+statistics waits for this, so that no interpreter shuts down on a core while other
+processes are still being measured there).
 
 Dispatch mode, ``signals`` preemption: the parent stops the worker with SIGSTOP and
 continues it with SIGCONT; a handler for SIGCONT raises a flag that the worker's loop looks
 at, so it reports every resumption, however short the stop.  A jump of the monotonic clock
 between two iterations without that flag means the kernel ran something else on the core:
 the worker reports that as stolen time.  ``cooperative``
-preemption: between short chunks of CPU the worker checks its own ``Event``; when the
-parent has cleared it, the worker releases its slot of the CPU ``Semaphore``, reports, and
-waits for the event; on resuming it takes a slot again without blocking — failing to get
-one would mean more workers run than there are CPUs, which the worker reports as an error.
+preemption: between short chunks of CPU the worker looks at its own :class:`RunFlag`; when
+the parent has cleared it, the worker releases its slot of the CPU ``Semaphore``, reports,
+and waits for ``continue`` on its pipe; on resuming it takes a slot again without blocking —
+failing to get one would mean more workers run than there are CPUs, which the worker
+reports as an error.
+
+The parent never takes a lock or a semaphore that a worker may hold: a worker can be killed
+at any instant, and whatever it held stays held.  (A ``multiprocessing.Event`` is unsafe
+here: its ``set`` takes the lock of an internal ``Condition`` that a worker takes at every
+look, and then waits, without a timeout, for every worker sleeping in ``wait`` to
+acknowledge — a worker killed in either place blocks the parent for ever.)
 """
 
 from __future__ import annotations
@@ -50,7 +58,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from schedsim.real.messages import GO, pack_pickled, packer
+from schedsim.real.messages import CONTINUE, GO, pack_pickled, packer
 from schedsim.real.safety import (
     LINUX,
     die_with_parent,
@@ -78,8 +86,33 @@ class WorkerSpec:
     kernel_policy: str = "other"
 
 
+class RunFlag:
+    """Cooperative preemption: one byte of shared memory, set while the worker may run.
+
+    The parent writes it and the worker only reads it, both with plain memory accesses: no
+    lock, so nothing a killed worker leaves behind can block the parent.  A paused worker
+    does not watch the flag: it waits for ``continue`` on its pipe, which the parent sends
+    after setting the flag."""
+
+    def __init__(self, context: Any) -> None:
+        self._value = context.RawValue(ctypes.c_bool, False)
+
+    def set(self) -> None:
+        self._value.value = True
+
+    def clear(self) -> None:
+        self._value.value = False
+
+    def is_set(self) -> bool:
+        return bool(self._value.value)
+
+
+class _Stopped(Exception):
+    """The parent said ``quit`` to a paused worker: the run is over."""
+
+
 def worker_main(
-    spec: WorkerSpec, connection: Connection, run_event: Any = None, cpu_slots: Any = None
+    spec: WorkerSpec, connection: Connection, run_flag: Any = None, cpu_slots: Any = None
 ) -> None:
     """Process target: set up, report ready, then follow the parent's lead."""
     ignore_interrupts_in_worker()
@@ -88,7 +121,7 @@ def worker_main(
     try:
         if spec.cores and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, set(spec.cores))
-        worker = _Worker(spec, connection, run_event, cpu_slots)
+        worker = _Worker(spec, connection, run_flag, cpu_slots)
         connection.send_bytes(packer("ready")(os.getpid()))
         if spec.mechanism == KERNEL:
             worker.run_kernel()
@@ -99,7 +132,7 @@ def worker_main(
         # take CPU from the processes still being measured on its core.
         with contextlib.suppress(EOFError):
             connection.recv_bytes()
-    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+    except (EOFError, BrokenPipeError, KeyboardInterrupt, _Stopped):
         return  # the parent is gone or stopping us: nothing to report to
     except Exception as error:  # report, never print a traceback from a worker
         with contextlib.suppress(OSError):
@@ -111,11 +144,11 @@ def worker_main(
 
 class _Worker:
     def __init__(
-        self, spec: WorkerSpec, connection: Connection, run_event: Any, cpu_slots: Any
+        self, spec: WorkerSpec, connection: Connection, run_flag: Any, cpu_slots: Any
     ) -> None:
         self.spec = spec
         self.connection = connection
-        self.run_event = run_event
+        self.run_flag = run_flag
         self.cpu_slots = cpu_slots
         self.sched_getcpu = _sched_getcpu()
         self.continued = False
@@ -142,9 +175,9 @@ class _Worker:
             if recv() != GO:
                 return
             if cooperative:
-                if not self.run_event.is_set():  # taken off its CPU before it started
+                if not self.run_flag.is_set():  # taken off its CPU before it started
                     self.report_paused(time.monotonic(), 0.0)
-                    self.run_event.wait()
+                    self._await_continue()
                 self._take_slot()
             self.continued = False
             self.report_run(position, time.monotonic())
@@ -186,7 +219,7 @@ class _Worker:
         """Burn ``need`` seconds of own CPU time in chunks, yielding when told to."""
         thread_time = time.thread_time
         monotonic = time.monotonic
-        event = self.run_event
+        flag = self.run_flag
         chunk = self.spec.chunk_seconds
         begin = thread_time()
         target = begin + need
@@ -197,13 +230,18 @@ class _Worker:
                 return cpu - begin
             if cpu >= check_at:
                 check_at = cpu + chunk
-                if not event.is_set():
+                if not flag.is_set():
                     self.cpu_slots.release()
                     paused = monotonic()
                     self.report_paused(paused, cpu - begin)
-                    event.wait()
+                    self._await_continue()
                     self._take_slot()
                     self.report_resumed(monotonic(), paused, thread_time() - begin)
+
+    def _await_continue(self) -> None:
+        """Paused: sleep until the parent says ``continue`` (anything else ends the run)."""
+        if self.connection.recv_bytes() != CONTINUE:
+            raise _Stopped
 
     def _take_slot(self) -> None:
         if not self.cpu_slots.acquire(False):
