@@ -29,10 +29,11 @@ daemon processes
     ``PR_SET_PDEATHSIG``; see :mod:`~schedsim.real.safety`.)
 ``Pipe``
     One duplex pipe per worker: the parent sends ``go`` (start your next CPU burst),
-    ``continue`` (cooperative mode: a paused worker may run again) and ``quit``; the worker reports every transition with a ``time.monotonic()`` timestamp
-    (started, resumed, burst done with the CPU it used, I/O done, statistics).  A pipe and
-    not a ``Queue``: a queue's feeder thread would put a second thread in every worker, and
-    a pipe per worker lets the parent wait on all of them, and on their process sentinels,
+    ``continue`` (cooperative mode: a paused worker may run again) and ``quit``; the
+    worker reports every transition with a ``time.monotonic()`` timestamp (started,
+    resumed, burst done with the CPU it used, I/O done, statistics).  A pipe and not a
+    ``Queue``: a queue's feeder thread would put a second thread in every worker, and a
+    pipe per worker lets the parent wait on all of them, and on their process sentinels,
     in one ``select``.
 ``RawValue`` (a byte of shared memory, no lock)
     Cooperative preemption: each worker has one, set while it may run.  The worker looks at
