@@ -303,7 +303,7 @@ def comparison_figure(comparison: PolicyComparison, *, by: str | None = None) ->
     ranges = [schedule.time_range for schedule in schedules]
     time_range = (min(low for low, _ in ranges), max(high for _, high in ranges))
     rows = [chart_rows(view, len(schedule.pids), schedule.cpus) for schedule in schedules]
-    check_chart_size(sum(rows), sum(len(schedule) for schedule in schedules))
+    check_chart_size(sum(rows), sum(schedule.shapes for schedule in schedules))
     row_height = 0.3 if view == "cpu" else 0.22
     heights = [max(0.45, row_height * count) for count in rows]
     gap, title_room, bars_height, top, bottom = 0.45, 0.3, 2.6, 0.7, 1.0

@@ -38,7 +38,7 @@ import numpy as np
 from schedsim.atomic import check_writable, write_atomic
 from schedsim.colors import IDLE_COLOUR, SWITCH_COLOUR, process_colour, text_colour
 from schedsim.errors import LimitError, OptionError
-from schedsim.limits import MAX_CHART_ROWS, MAX_CHART_SLICES
+from schedsim.limits import MAX_CHART_ROWS, MAX_CHART_SLICES, MAX_VECTOR_CHART_SHAPES
 from schedsim.report import describe, fmt
 from schedsim.result import Result
 
@@ -50,6 +50,7 @@ VIEWS = ("process", "cpu")
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 LABEL_LIMIT = 400  # charts with more slices than this get no text inside bars
+HATCH_LIMIT = 5_000  # charts with more slices and I/O periods than this fill without hatching
 BAR_HEIGHT = 0.72
 FONT_SIZE = 7.5
 DPI = 110
@@ -111,6 +112,12 @@ class Schedule:
 
     def __len__(self) -> int:
         return len(self.job)
+
+    @property
+    def shapes(self) -> int:
+        """What drawing costs grow with: slices and I/O periods (idle gaps are at most one
+        per slice and CPU)."""
+        return len(self.job) + len(self.io_job)
 
     @property
     def has_levels(self) -> bool:
@@ -199,8 +206,8 @@ def check_chart_size(rows: int, slices: int = 0) -> None:
         )
     if slices > MAX_CHART_SLICES:
         raise LimitError(
-            f"a chart of {slices:,} slices is over the limit of {MAX_CHART_SLICES:,}; chart a "
-            "smaller workload or use a larger quantum"
+            f"a chart of {slices:,} slices and I/O periods is over the limit of "
+            f"{MAX_CHART_SLICES:,}; chart a smaller workload or use a larger quantum"
         )
 
 
@@ -210,7 +217,7 @@ def gantt_figure(result: Result, *, by: str | None = None) -> Figure:
 
     view = check_view(by, result)
     schedule = Schedule.of(result)
-    check_chart_size(chart_rows(view, len(schedule.pids), schedule.cpus), len(schedule))
+    check_chart_size(chart_rows(view, len(schedule.pids), schedule.cpus), schedule.shapes)
     rows = _row_count(schedule, view)
     axes_height = min(MAX_AXES_HEIGHT, max(1.0, ROW_HEIGHT * rows))
     left = LEFT + 0.075 * max(len(label) for label in _row_labels(schedule, view))
@@ -265,6 +272,8 @@ def figure_bytes(figure: Figure, path: str | Path) -> bytes:
     """Render ``figure`` in the format ``path``'s extension names, without dates embedded
     (the same result gives the same file)."""
     kind = image_format(path)
+    if kind != "png":
+        check_vector_shapes(figure, kind)
     metadata: dict[str, Any] = {"png": {}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[
         kind
     ]
@@ -274,6 +283,21 @@ def figure_bytes(figure: Figure, path: str | Path) -> bytes:
     with rc_context({"svg.hashsalt": "schedsim"}):  # stable element ids in SVG
         figure.savefig(buffer, format=kind, dpi=DPI, metadata=metadata)
     return buffer.getvalue()
+
+
+def check_vector_shapes(figure: Figure, kind: str) -> None:
+    """Refuse an SVG or PDF of more than :data:`MAX_VECTOR_CHART_SHAPES` shapes: vector
+    formats write every shape out, about ten times slower than a PNG rasterises it."""
+    shapes = 0
+    for axes in figure.axes:
+        for collection in axes.collections:
+            shapes += max(len(collection.get_paths()), len(np.asarray(collection.get_offsets())))
+    if shapes > MAX_VECTOR_CHART_SHAPES:
+        raise LimitError(
+            f"a .{kind} chart of {shapes:,} shapes is over the limit of "
+            f"{MAX_VECTOR_CHART_SHAPES:,} for vector images; draw a .png (up to "
+            f"{MAX_CHART_SLICES:,} slices and I/O periods) or chart a smaller workload"
+        )
 
 
 # -- drawing -------------------------------------------------------------------------------------
@@ -295,7 +319,8 @@ def draw_gantt(
     points_per_unit = axes_width * 72 / (high - low)
     labels_allowed = len(schedule) <= LABEL_LIMIT
     colours = _slice_colours(schedule)
-    drawn = _Drawn()
+    # I/O periods and idle gaps (at most one per slice and CPU) are the hatched shapes.
+    drawn = _Drawn(hatching=len(schedule.io_job) + len(schedule) <= HATCH_LIMIT)
     if view == "process":
         _draw_process_rows(axes, schedule, colours, drawn, points_per_unit, labels_allowed)
     else:
@@ -357,11 +382,17 @@ def _slices_and_switches(
 class _Drawn:
     """What a chart ended up showing, for its legend."""
 
-    def __init__(self) -> None:
+    def __init__(self, hatching: bool = True) -> None:
         self.switches = False
         self.io = False
         self.idle = False
         self.arrivals = False
+        self.hatching = hatching
+
+    def hatch(self, pattern: str) -> str | None:
+        """``pattern``, or None on a chart with too many shapes to hatch: Agg draws a hatch
+        shape by shape (about half a millisecond each), a plain fill costs next to nothing."""
+        return pattern if self.hatching else None
 
     def legend_handles(self, schedule: Schedule, view: str) -> list[Any]:
         from matplotlib.lines import Line2D
@@ -449,7 +480,7 @@ def _draw_process_rows(
                 facecolors=_with_alpha(colour, 0.22),
                 edgecolor=colour,
                 linewidth=0.6,
-                hatch="////",
+                hatch=drawn.hatch("////"),
                 gid=f"io:{pid}",
                 zorder=2,
             )
@@ -493,7 +524,7 @@ def _draw_process_rows(
             facecolors=facecolors,
             edgecolor="#999999",
             linewidth=0.4,
-            hatch="xx",
+            hatch=drawn.hatch("xx"),
             gid="idle",
             zorder=2,
         )
@@ -522,7 +553,7 @@ def _draw_cpu_rows(
                 facecolors="#f2f2f2",
                 edgecolor=IDLE_COLOUR,
                 linewidth=0.5,
-                hatch="xx",
+                hatch=drawn.hatch("xx"),
                 gid=f"idle:cpu{cpu}",
                 zorder=2,
             )

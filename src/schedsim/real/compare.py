@@ -281,6 +281,7 @@ def comparison_gantt(comparison: MeasuredComparison, *, by: str | None = None) -
     ranges = [schedule.time_range for schedule in schedules]
     shared = (min(low for low, _ in ranges), max(high for _, high in ranges))
     rows = len(simulated.pids) + 1 if view == "process" else schedules[0].cpus
+    gantt.check_chart_size(2 * rows, sum(schedule.shapes for schedule in schedules))
     axes_height = min(gantt.MAX_AXES_HEIGHT / 2, max(1.0, gantt.ROW_HEIGHT * rows))
     width = gantt.FIGURE_WIDTH
     left = gantt.LEFT + 0.075 * max(len(pid) for pid in [*simulated.pids, "idle", "CPU 0"])
