@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from schedsim.api import simulate
-from schedsim.atomic import check_writable, write_atomic
+from schedsim.atomic import Outputs
 from schedsim.errors import OptionError
 from schedsim.policy_spec import LabelledPolicy, PolicySpec, build_policies
 from schedsim.report import fmt
@@ -366,14 +366,23 @@ def comparison_figure(comparison: PolicyComparison, *, by: str | None = None) ->
 
 
 def save_comparison_plot(
-    comparison: PolicyComparison, path: str | Path, by: str | None = None
+    comparison: PolicyComparison,
+    path: str | Path,
+    by: str | None = None,
+    *,
+    outputs: Outputs | None = None,
 ) -> None:
-    """Draw :func:`comparison_figure` and write it atomically (format from the extension)."""
+    """Draw :func:`comparison_figure` and write it atomically (format from the extension);
+    with ``outputs``, as one of a command's outputs, written when they all are."""
     from schedsim.gantt import figure_bytes, image_format
 
     image_format(path)
-    check_writable(path)
-    write_atomic(path, figure_bytes(comparison_figure(comparison, by=by), path))
+    figure = figure_bytes(comparison_figure(comparison, by=by), path)
+    if outputs is not None:
+        outputs.write(path, figure)
+    else:
+        with Outputs() as alone:
+            alone.write(path, figure)
 
 
 def _draw_mean_bars(axes: Any, comparison: PolicyComparison) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from schedsim.atomic import check_writable, write_atomic
+from schedsim.atomic import Outputs
 from schedsim.errors import OptionError
 from schedsim.gantt import VIEWS, chart_rows, check_chart_size, image_format
 from schedsim.limits import MAX_RESULT_BYTES
@@ -62,12 +62,15 @@ class ChartRequest:
         *,
         output_format: str = "table",
         no_timeline: bool = False,
+        outputs: Outputs | None = None,
     ) -> ChartRequest:
+        """``outputs``: the command's outputs, which checks the image's path (not one of the
+        command's inputs, nor another output's file)."""
         text = ascii_chart or gantt == "-"
         image = gantt if gantt not in (None, "-") else None
         if image is not None:
             image_format(image, text_hint=True)
-            check_writable(image)
+            (outputs or Outputs()).check(image)
         if text and output_format != "table":
             raise OptionError(
                 f"--ascii / --gantt -: the text chart goes to standard output, which "
@@ -105,10 +108,18 @@ class ChartRequest:
             image = figure_bytes(gantt_figure(result, by=self.by), self.image)
         return PreparedChart(self.image, image, text)
 
-    def render(self, result: Result, *, width: int | None = None, separated: bool = False) -> str:
+    def render(
+        self,
+        result: Result,
+        outputs: Outputs,
+        *,
+        width: int | None = None,
+        separated: bool = False,
+    ) -> str:
         """Save the image (if asked) and return the text chart (or "")."""
         chart = self.prepare(result, width=width, separated=separated)
-        chart.save()
+        with outputs:
+            chart.save(outputs)
         return chart.text
 
 
@@ -120,9 +131,10 @@ class PreparedChart:
     image: bytes
     text: str
 
-    def save(self) -> None:
+    def save(self, outputs: Outputs) -> None:
+        """Hand the image to the command's outputs (written when they all are)."""
         if self.path is not None:
-            write_atomic(self.path, self.image)
+            outputs.write(self.path, self.image)
 
 
 @click.command()
@@ -164,10 +176,13 @@ def gantt(
       schedsim gantt rr.json -o rr.png
       schedsim gantt rr.json --ascii
     """
-    request = ChartRequest.from_options(output, by, ascii_chart or output in (None, "-"))
+    outputs = Outputs(inputs=[result_file])
+    request = ChartRequest.from_options(
+        output, by, ascii_chart or output in (None, "-"), outputs=outputs
+    )
     try:
         max_bytes = MAX_RESULT_BYTES if max_file_size is None else parse_size(max_file_size)
     except OptionError as error:
         raise OptionError(f"--max-file-size: {error}") from None
     result = Result.load(result_file, max_bytes=max_bytes)
-    click.echo(request.render(result, width=width), nl=False)
+    click.echo(request.render(result, outputs, width=width), nl=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from schedsim.atomic import check_writable
+from schedsim.atomic import Outputs
 from schedsim.errors import OptionError
 from schedsim.generate import PRESETS, generate_workload, summary, target_load
 from schedsim.limits import MAX_GENERATED_PROCESSES
@@ -127,7 +127,7 @@ def generate(
             raise OptionError(
                 f"--output {output}: unknown format; use one of {', '.join(SUPPORTED_EXTENSIONS)}"
             )
-        check_writable(output)
+        Outputs().check(output)
     workload = generate_workload(
         processes=processes,
         arrivals=arrivals,

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from schedsim.api import load_workload
-from schedsim.atomic import check_writable, write_atomic
+from schedsim.atomic import Outputs
 from schedsim.cli.common import build_policy, policy_options, split_policy_options
 from schedsim.engine import TIES
 from schedsim.errors import OptionError
@@ -153,10 +153,11 @@ def measure_command(
             raise OptionError(f"{flags}: policy options apply to --mode dispatch only")
     else:
         _choice("--preemption", preemption or default_preemption(), PREEMPTIONS)
+    outputs = Outputs(inputs=[workload_file])
     if output is not None:
         if Path(output).suffix.lower() != ".json":
             raise OptionError(f"--output {output}: the measured result is saved as .json")
-        check_writable(output)
+        outputs.check(output)
     if gantt_file is not None:
         from schedsim.gantt import FORMATS as IMAGE_FORMATS
 
@@ -164,7 +165,7 @@ def measure_command(
             raise OptionError(
                 f"--gantt {gantt_file}: name the image with one of {', '.join(IMAGE_FORMATS)}"
             )
-        check_writable(gantt_file)
+        outputs.check(gantt_file)
     policy = build_policy(policy_name or "fcfs", given_options) if mode == "dispatch" else None
     measurement = measure(
         load_workload(workload_file),
@@ -179,10 +180,11 @@ def measure_command(
         max_seconds=_positive("--max-seconds", max_seconds),
         max_processes=_integer("--max-processes", max_processes),
     )
-    if output is not None:
-        write_atomic(output, measurement.measured.to_json())
-    if gantt_file is not None:
-        save_comparison_gantt(measurement.comparison, gantt_file)
+    with outputs:  # both files, or neither
+        if output is not None:
+            outputs.write(output, measurement.measured.to_json())
+        if gantt_file is not None:
+            save_comparison_gantt(measurement.comparison, gantt_file, outputs=outputs)
     if output_format == "json":
         click.echo(measurement.comparison.to_json(), nl=False)
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import click
 
 from schedsim.api import load_workload, simulate
-from schedsim.atomic import AtomicFile, check_writable
+from schedsim.atomic import Outputs
 from schedsim.cli.common import (
     build_policy,
     engine_options,
@@ -90,28 +89,35 @@ def run(
     policy = build_policy(policy_name, split_policy_options(kwargs))
     settings = engine_settings(**kwargs)
     limits = workload_limits(max_processes, max_file_size)
+    outputs = Outputs(inputs=[workload_file])
     if output is not None:
         if Path(output).suffix.lower() not in (".json", ".csv"):
             raise OptionError(f"--output {output}: use a .json or .csv file name")
-        check_writable(output, inputs=[workload_file])
+        outputs.check(output)
     charts = ChartRequest.from_options(
-        gantt, gantt_by, ascii_chart, output_format=output_format, no_timeline=no_timeline
+        gantt,
+        gantt_by,
+        ascii_chart,
+        output_format=output_format,
+        no_timeline=no_timeline,
+        outputs=outputs,
     )
     workload = load_workload(workload_file, **limits)
     charts.check_rows(len(workload), settings["cpus"])
     keep_timeline = not (summary_only or no_timeline) or output_format == "json" or charts.wanted
     result = simulate(workload, policy, timeline=keep_timeline, max_slices=max_slices, **settings)
-    # Everything is rendered before anything is written: a failure leaves no file changed.
-    # (Per-process records go straight into the output's temporary file, which becomes the
-    # output only when the block completes: a million records need not sit in memory.)
-    with contextlib.ExitStack() as pending:
+    # Every output is written to its temporary file, and all are renamed only once all are
+    # complete: a failure leaves no file changed.  (Per-process records go straight into
+    # the output's temporary file: a million records need not sit in memory.)
+    with outputs:
         if output is not None:
-            saved = pending.enter_context(AtomicFile(output))
-            if output.lower().endswith(".json"):
-                saved.writelines(result.json_chunks())
-            else:
-                saved.writelines(jobs_csv_chunks(result))
+            with outputs.stream(output) as saved:
+                if output.lower().endswith(".json"):
+                    saved.writelines(result.json_chunks())
+                else:
+                    saved.writelines(jobs_csv_chunks(result))
         chart = charts.prepare(result, separated=output_format == "table")
+        chart.save(outputs)
         shown: Iterable[str]
         if output_format == "json":
             shown = result.json_chunks()  # formatted as it is printed: no copy in memory
@@ -119,7 +125,6 @@ def run(
             shown = jobs_csv_chunks(result)
         else:
             shown = [render_table(result, summary_only=summary_only)]
-    chart.save()
     for piece in shown:
         click.echo(piece, nl=False)
     click.echo(chart.text, nl=False)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich.console import Console
@@ -26,6 +26,9 @@ from rich.table import Table
 
 from schedsim.report import fmt
 from schedsim.result import Result
+
+if TYPE_CHECKING:
+    from schedsim.atomic import Outputs
 
 METRICS = ("turnaround", "waiting", "response")
 
@@ -332,11 +335,21 @@ def comparison_gantt(comparison: MeasuredComparison, *, by: str | None = None) -
 
 
 def save_comparison_gantt(
-    comparison: MeasuredComparison, path: str, *, by: str | None = None
+    comparison: MeasuredComparison,
+    path: str,
+    *,
+    by: str | None = None,
+    outputs: Outputs | None = None,
 ) -> None:
-    """Draw :func:`comparison_gantt` and write it to ``path`` (png, svg or pdf), atomically."""
+    """Draw :func:`comparison_gantt` and write it to ``path`` (png, svg or pdf), atomically;
+    with ``outputs``, as one of a command's outputs, written when they all are."""
     from schedsim import gantt
-    from schedsim.atomic import write_atomic
+    from schedsim.atomic import Outputs
 
     gantt.image_format(path)
-    write_atomic(path, gantt.figure_bytes(comparison_gantt(comparison, by=by), path))
+    figure = gantt.figure_bytes(comparison_gantt(comparison, by=by), path)
+    if outputs is not None:
+        outputs.write(path, figure)
+    else:
+        with Outputs() as alone:
+            alone.write(path, figure)

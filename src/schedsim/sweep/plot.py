@@ -17,6 +17,8 @@ from schedsim.sweep.results import SweepResult, aggregate, parameters_of, seeds_
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from schedsim.atomic import Outputs
+
 
 @dataclass
 class Series:
@@ -85,12 +87,21 @@ def sweep_figure(results: Sequence[SweepResult], *, metric_key: str = "avg_turna
 
 
 def save_sweep_plot(
-    results: Sequence[SweepResult], path: str | Path, *, metric_key: str = "avg_turnaround"
+    results: Sequence[SweepResult],
+    path: str | Path,
+    *,
+    metric_key: str = "avg_turnaround",
+    outputs: Outputs | None = None,
 ) -> None:
-    """Draw :func:`sweep_figure` and write it atomically (format from the extension)."""
-    from schedsim.atomic import check_writable, write_atomic
+    """Draw :func:`sweep_figure` and write it atomically (format from the extension);
+    with ``outputs``, as one of a command's outputs, written when they all are."""
+    from schedsim.atomic import Outputs
     from schedsim.gantt import figure_bytes, image_format
 
     image_format(path)
-    check_writable(path)
-    write_atomic(path, figure_bytes(sweep_figure(results, metric_key=metric_key), path))
+    figure = figure_bytes(sweep_figure(results, metric_key=metric_key), path)
+    if outputs is not None:
+        outputs.write(path, figure)
+    else:
+        with Outputs() as alone:
+            alone.write(path, figure)
