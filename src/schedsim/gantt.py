@@ -28,10 +28,12 @@ not pay for it.
 
 from __future__ import annotations
 
+import functools
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -45,6 +47,9 @@ from schedsim.result import Result
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 VIEWS = ("process", "cpu")
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -93,7 +98,7 @@ class Schedule:
         io_rows = np.asarray(result.io_periods, dtype=np.float64).reshape(-1, 3)
         cpus_used = int(columns["cpu"].max()) + 1 if len(order) else 1
         return cls(
-            pids=list(result.pids),
+            pids=[chart_text(pid) for pid in result.pids],
             cpu=columns["cpu"][order].astype(np.int64),
             job=columns["job"][order].astype(np.int64),
             dispatched=columns["dispatched"][order].astype(np.float64),
@@ -163,6 +168,30 @@ class Schedule:
         return starts[heads], ends[tails], idle[heads]
 
 
+def chart_text(text: str, limit: int = 24) -> str:
+    """``text`` as a chart shows it: control characters escaped, at most ``limit``
+    characters (a 150-character pid would leave the bars no room, a 60,000-character title
+    would take minutes to lay out).  Dollar signs stay dollar signs: charts are drawn with
+    matplotlib's mathtext off (see :func:`plain_text`)."""
+    if not text.isprintable():
+        text = repr(text)[1:-1]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plain_text(build: Callable[P, R]) -> Callable[P, R]:
+    """Build (and later render) a figure with mathtext off: a ``$`` in a pid or a workload
+    name is a character, not the start of a formula matplotlib would fail to parse."""
+
+    @functools.wraps(build)
+    def built(*args: P.args, **kwargs: P.kwargs) -> R:
+        from matplotlib import rc_context
+
+        with rc_context({"text.parse_math": False}):
+            return build(*args, **kwargs)
+
+    return built
+
+
 def default_view(result: Result) -> str:
     """``process`` for one CPU, ``cpu`` for several."""
     return "cpu" if int(result.settings.get("cpus") or 1) > 1 else "process"
@@ -211,6 +240,7 @@ def check_chart_size(rows: int, slices: int = 0) -> None:
         )
 
 
+@plain_text
 def gantt_figure(result: Result, *, by: str | None = None) -> Figure:
     """One Gantt chart of ``result`` (``by``: ``process`` or ``cpu``; default by CPU count)."""
     from matplotlib.figure import Figure
@@ -232,7 +262,8 @@ def gantt_figure(result: Result, *, by: str | None = None) -> Figure:
         )
     )
     handles = draw_gantt(axes, schedule, view, axes_width=FIGURE_WIDTH - left - RIGHT)
-    figure.suptitle(f"{result.workload}: {describe(result)}", fontsize=11, y=1 - 0.25 / height)
+    title = chart_text(f"{result.workload}: {describe(result)}", 160)
+    figure.suptitle(title, fontsize=11, y=1 - 0.25 / height)
     if handles:
         figure.legend(
             handles=handles,
@@ -280,7 +311,8 @@ def figure_bytes(figure: Figure, path: str | Path) -> bytes:
     from matplotlib import rc_context
 
     buffer = io.BytesIO()
-    with rc_context({"svg.hashsalt": "schedsim"}):  # stable element ids in SVG
+    # stable element ids in SVG; a "$" drawn as itself (tick labels are made while saving)
+    with rc_context({"svg.hashsalt": "schedsim", "text.parse_math": False}):
         figure.savefig(buffer, format=kind, dpi=DPI, metadata=metadata)
     return buffer.getvalue()
 
