@@ -35,7 +35,7 @@ from schedsim.limits import (
     MAX_TOTAL_TIME,
 )
 from schedsim.metrics import JOB_COLUMNS
-from schedsim.schema import plain
+from schedsim.schema import is_text, plain
 from schedsim.trace import REASON_NAMES, Timeline
 
 if TYPE_CHECKING:
@@ -517,15 +517,6 @@ def _finite(value: Any) -> bool:
     if kind is not int and not (kind is float and math.isfinite(value)):
         return False
     return bool(-MAX_TOTAL_TIME <= value <= MAX_TOTAL_TIME)
-
-
-def is_text(value: str) -> bool:
-    """Whether ``value`` can be written out: no lone surrogate (JSON's ``"\\ud800"``)."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _plain_value(name: object, value: Any, *, lists: bool = True) -> bool:

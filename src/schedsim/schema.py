@@ -45,6 +45,8 @@ def _check_pid(value: object) -> str:
     text = str(value)
     if not text.strip():
         raise PydanticCustomError("pid_empty", "must not be empty")
+    if not is_text(text):
+        raise PydanticCustomError("pid_text", "must be valid Unicode text (no lone surrogate)")
     return text
 
 
@@ -131,6 +133,16 @@ def workload_json_schema() -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------
 # Messages
 # ---------------------------------------------------------------------------------------
+def is_text(value: str) -> bool:
+    """Whether ``value`` can be written out as UTF-8: no lone surrogate (JSON's
+    ``"\\ud800"``, which no output file or terminal can hold)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def plain(text: str, limit: int = 40) -> str:
     """``text`` for an error message: unprintable characters (line breaks, controls) escaped
     so a message stays on its line, and cut to ``limit`` characters."""
@@ -217,7 +229,7 @@ def _message(error: Any, field: str) -> str:
         return f"must be a list of numbers, e.g. [5, 3, 2]{got}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"must be a mapping with keys pid, arrival, burst or bursts, ...{got}"
-    if kind in ("pid_type", "pid_empty", "pid_long"):
+    if kind in ("pid_type", "pid_empty", "pid_long", "pid_text"):
         return f"{error['msg']}{got}"
     if kind == "bursts_even":
         return str(error["msg"])

@@ -17,6 +17,7 @@ from schedsim.schema import (
     FILE_KEYS,
     PROCESS_KEYS,
     describe,
+    is_text,
     unknown_key_message,
     validate_processes,
 )
@@ -292,7 +293,7 @@ def from_document(document: Any, label: str, stem: str, limits: Limits) -> Workl
             given = document["name"]
             if isinstance(given, int) and not isinstance(given, bool):
                 name = str(given)
-            elif isinstance(given, str) and given.strip():
+            elif isinstance(given, str) and given.strip() and is_text(given):
                 name = given
             else:
                 problems.append(f"{label}: name: must be a non-empty string, got {describe(given)}")
