@@ -23,6 +23,35 @@ from schedsim.workload import Time
 F = Callable[..., Any]
 
 
+class _Number(click.ParamType):
+    """click's int and float, quoting a bad value short: a pasted megabyte of digits must
+    not become a megabyte of error message."""
+
+    def __init__(self, kind: type[int] | type[float]) -> None:
+        self.kind = kind
+        self.name = "integer" if kind is int else "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, self.kind) and not isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        try:
+            if self.kind is int and len(text) > 1_000:
+                raise ValueError
+            return self.kind(text)
+        except (ValueError, OverflowError):
+            self.fail(
+                f"expected {'a whole number' if self.kind is int else 'a number'}, "
+                f"got {shown(value)}",
+                param,
+                ctx,
+            )
+
+
+INTEGER = _Number(int)
+FLOAT = _Number(float)
+
+
 def declared_options() -> dict[str, tuple[Option, list[tuple[str, list[str]]]]]:
     """Every option any registered policy declares, with its help text per group of policies
     (policies that share a flag may differ in default, e.g. --quantum)."""

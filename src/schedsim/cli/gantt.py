@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from schedsim.atomic import Outputs
+from schedsim.cli.common import INTEGER
 from schedsim.errors import OptionError
 from schedsim.gantt import VIEWS, chart_rows, check_chart_size, image_format
 from schedsim.limits import MAX_RESULT_BYTES
@@ -153,7 +154,9 @@ class PreparedChart:
     help="rows: one per process (default for 1 CPU) or one per CPU",
 )
 @click.option("--ascii", "ascii_chart", is_flag=True, help="also print the text chart")
-@click.option("--width", type=int, default=None, help="text chart width (default: the terminal's)")
+@click.option(
+    "--width", type=INTEGER, default=None, help="text chart width (default: the terminal's)"
+)
 @click.option(
     "--max-file-size",
     metavar="SIZE|none",

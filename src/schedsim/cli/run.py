@@ -11,6 +11,7 @@ import click
 from schedsim.api import load_workload, simulate
 from schedsim.atomic import Outputs
 from schedsim.cli.common import (
+    INTEGER,
     build_policy,
     engine_options,
     engine_settings,
@@ -55,7 +56,7 @@ from schedsim.report import jobs_csv_chunks, render_table
 )
 @click.option(
     "--max-slices",
-    type=int,
+    type=INTEGER,
     default=None,
     help="refuse or stop a run past this many slices (default 20 million with a timeline, "
     "200 million without)",

@@ -15,6 +15,7 @@ from click.core import ParameterSource
 
 from schedsim.atomic import Outputs
 from schedsim.cli.common import (
+    INTEGER,
     engine_options,
     engine_settings,
     format_option,
@@ -69,14 +70,14 @@ from schedsim.sweep import (
 @engine_options
 @click.option(
     "--max-slices",
-    type=int,
+    type=INTEGER,
     default=None,
     help="refuse or stop a run past this many slices (default 200 million)",
 )
 @click.option(
     "--jobs",
     "-j",
-    type=int,
+    type=INTEGER,
     default=None,
     help="worker processes (default: one per CPU); 1 runs in this process",
 )
