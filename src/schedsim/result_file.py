@@ -318,10 +318,10 @@ class _ResultReader:
                     )
         summary = self.mapping(data, "summary")
         for name, value in summary.items():
-            if not (value is None or _finite(value) or _plain_value(name, value, lists=False)):
+            if not (value is None or _finite(value)):
                 self.problem(
                     f"summary.{plain(str(name))}",
-                    f"must be a finite number, a short text or null, got {_show(value)}",
+                    f"must be a finite number or null, got {_show(value)}",
                 )
         cpus = mappings["settings"].get("cpus", 1)
         if type(cpus) is not int or not 1 <= cpus <= MAX_CPUS:

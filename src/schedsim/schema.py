@@ -188,7 +188,7 @@ def closest(word: str, choices: Sequence[str]) -> str | None:
 
 def unknown_key_message(key: object, allowed: Sequence[str], kind: str = "key") -> str:
     """``unknown key 'brust' (did you mean 'burst'?); allowed keys: pid, ...``."""
-    text = f"unknown {kind} {str(key)!r}"
+    text = f"unknown {kind} {plain(str(key), 60)!r}"
     suggestion = closest(str(key), allowed) if isinstance(key, str) else None
     if suggestion:
         text += f" (did you mean {suggestion!r}?)"

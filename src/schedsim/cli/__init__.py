@@ -18,7 +18,13 @@ from typing import Any
 import click
 
 from schedsim import __version__
-from schedsim.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, SchedsimError
+from schedsim.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    SchedsimError,
+    capped,
+)
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -66,7 +72,7 @@ class SchedsimGroup(click.Group):
                 sys.stdout.flush()  # a full device fails here, not at the interpreter's exit
             return answer
         except SchedsimError as error:
-            click.echo(f"Error: {error}", err=True)
+            click.echo(f"Error: {capped(str(error))}", err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
