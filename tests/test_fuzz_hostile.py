@@ -516,7 +516,7 @@ def _corpus(folder: Path) -> list[list[Any]]:
             "constant:3",
             "--tickets",
             "constant:" + "9" * 19,
-        ],  # fmt: skip
+        ],
         ["run", surrogate],
         ["run", surrogate, "--gantt", folder / "s.png"],
         ["run", dollar, "--gantt", folder / "d.png"],
