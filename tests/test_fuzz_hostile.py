@@ -48,6 +48,13 @@ WITH_IO = str(ROOT / "workloads" / "interactive_batch.yaml")
 FUNCTION_SCOPED = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
 
+def examples(default: int) -> int:
+    """``default`` examples in the CI profile (the suite's time budget); the profile's own
+    count under a larger one (``HYPOTHESIS_PROFILE=thorough``: 1,000 each)."""
+    profile = settings.default.max_examples
+    return default if profile <= 100 else profile
+
+
 @pytest.fixture(autouse=True)
 def short_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep every fuzzed run short (the slice limit itself is tested in test_limits.py)."""
@@ -89,7 +96,7 @@ def _workload_text(extension: str, field: str, number: str) -> str:
     return f"processes:\n  - pid: P1\n    burst: 24\n  - pid: P2\n{lines}\n"
 
 
-@settings(suppress_health_check=FUNCTION_SCOPED, max_examples=25)
+@settings(suppress_health_check=FUNCTION_SCOPED, max_examples=examples(25))
 @given(
     number=giant_numbers,
     field=st.sampled_from([*NUMERIC_FIELDS, "pid", "bursts"]),
@@ -141,7 +148,7 @@ OPTION_FLAGS = {
 }
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(
     command=st.sampled_from(["run", "compare", "generate"]),
     flag=st.sampled_from(sorted({flag for flags in OPTION_FLAGS.values() for flag in flags})),
@@ -160,7 +167,7 @@ def test_giant_numbers_in_every_option(command: str, flag: str, number: str) -> 
     check_outcome(invoke(*arguments, flag, number))
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(
     number=giant_numbers,
     where=st.sampled_from(["vary-high", "vary-low", "vary-list", "seeds", "seeds-list", "mlfq"]),
@@ -197,7 +204,7 @@ DISTRIBUTION_TEMPLATES = [
 ]
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(
     template=st.sampled_from(DISTRIBUTION_TEMPLATES),
     number=giant_numbers | st.sampled_from(["1e200", "1e15", "1e-300", "5e-324", "30"]),
@@ -248,7 +255,7 @@ HOSTILE_TEXT = [
 names = st.sampled_from(HOSTILE_TEXT) | st.text(min_size=1, max_size=30).filter(str.strip)
 
 
-@settings(suppress_health_check=FUNCTION_SCOPED, max_examples=15)
+@settings(suppress_health_check=FUNCTION_SCOPED, max_examples=examples(15))
 @given(pid=names, name=names, surrogate=st.booleans())
 def test_hostile_names_through_every_renderer(
     tmp_path: Path, pid: str, name: str, surrogate: bool
@@ -363,7 +370,7 @@ def npz_archives(draw: st.DrawFn) -> bytes:
     return bytes(raw)
 
 
-@settings(suppress_health_check=FUNCTION_SCOPED, max_examples=40)
+@settings(suppress_health_check=FUNCTION_SCOPED, max_examples=examples(40))
 @given(archive=npz_archives())
 def test_hand_built_npz_archives(tmp_path: Path, archive: bytes) -> None:
     path = tmp_path / "w.npz"
@@ -411,7 +418,7 @@ result_values = giant_numbers | st.sampled_from(
 )
 
 
-@settings(suppress_health_check=FUNCTION_SCOPED, max_examples=40)
+@settings(suppress_health_check=FUNCTION_SCOPED, max_examples=examples(40))
 @given(data=st.data())
 def test_saved_results_mutated_field_by_field(
     tmp_path: Path, saved_text: str, data: st.DataObject

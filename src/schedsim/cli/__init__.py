@@ -40,6 +40,9 @@ COMMANDS = {
     "sweep": "schedsim.cli.sweep:sweep",
     "measure": "schedsim.cli.measure:measure_command",
     "validate": "schedsim.cli.validate:validate",
+    "exercise": "schedsim.cli.exercise:exercise",
+    "report": "schedsim.cli.report:report",
+    "import": "schedsim.cli.import_trace:import_trace_command",
 }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from schedsim.atomic import Outputs
-from schedsim.cli.common import INTEGER
+from schedsim.cli.common import INTEGER, check_trace_file, trace_option, trace_unit_option
 from schedsim.errors import OptionError
 from schedsim.gantt import VIEWS, chart_rows, check_chart_size, image_format
 from schedsim.limits import MAX_RESULT_BYTES
@@ -163,6 +163,8 @@ class PreparedChart:
     default=None,
     help=f"refuse larger result files, e.g. 1G (default {MAX_RESULT_BYTES // 2**20}M)",
 )
+@trace_option
+@trace_unit_option
 def gantt(
     result_file: str,
     output: str | None,
@@ -170,6 +172,8 @@ def gantt(
     ascii_chart: bool,
     width: int | None,
     max_file_size: str | None,
+    trace_file: str | None,
+    trace_unit: str | None,
 ) -> None:
     """Draw the Gantt chart of a saved result (simulated or measured).
 
@@ -178,14 +182,25 @@ def gantt(
       schedsim run workloads/classic.yaml --policy rr --output rr.json
       schedsim gantt rr.json -o rr.png
       schedsim gantt rr.json --ascii
+      schedsim gantt rr.json --trace rr.trace.json
     """
+    from schedsim.trace_events import parse_trace_unit, run_label, trace_json
+
+    unit_seconds = parse_trace_unit(trace_unit) if trace_unit is not None else None
     outputs = Outputs(inputs=[result_file])
-    request = ChartRequest.from_options(
-        output, by, ascii_chart or output in (None, "-"), outputs=outputs
-    )
+    check_trace_file(trace_file, outputs)
+    text_wanted = ascii_chart or output == "-" or (output is None and trace_file is None)
+    request = ChartRequest.from_options(output, by, text_wanted, outputs=outputs)
     try:
         max_bytes = MAX_RESULT_BYTES if max_file_size is None else parse_size(max_file_size)
     except OptionError as error:
         raise OptionError(f"--max-file-size: {error}") from None
     result = Result.load(result_file, max_bytes=max_bytes)
-    click.echo(request.render(result, outputs, width=width), nl=False)
+    chart = request.prepare(result, width=width)
+    with outputs:  # the chart and the trace, or neither
+        chart.save(outputs)
+        if trace_file is not None:
+            outputs.write(
+                trace_file, trace_json([(run_label(result), result)], unit_seconds=unit_seconds)
+            )
+    click.echo(chart.text, nl=False)

@@ -9,7 +9,13 @@ import click
 
 from schedsim.api import load_workload
 from schedsim.atomic import Outputs
-from schedsim.cli.common import build_policy, policy_options, split_policy_options
+from schedsim.cli.common import (
+    build_policy,
+    check_trace_file,
+    policy_options,
+    split_policy_options,
+    trace_option,
+)
 from schedsim.engine import TIES
 from schedsim.errors import OptionError
 from schedsim.real.compare import render_comparison, save_comparison_gantt
@@ -105,6 +111,15 @@ FORMATS = ("table", "json")
     show_default=True,
     help="refuse workloads with more processes (one worker process each)",
 )
+@trace_option
+@click.option(
+    "--report",
+    "report_file",
+    default=None,
+    metavar="FILE.html",
+    help="also write one self-contained HTML page: the measured schedule over the simulated "
+    "one, and each with its tables",
+)
 def measure_command(
     workload_file: str,
     policy_name: str | None,
@@ -120,6 +135,8 @@ def measure_command(
     gantt_file: str | None,
     max_seconds: str,
     max_processes: str,
+    trace_file: str | None,
+    report_file: str | None,
     **kwargs: Any,
 ) -> None:
     """Run FILE on real worker processes — one per process, burning real CPU and sleeping
@@ -135,6 +152,8 @@ def measure_command(
       schedsim measure workloads/classic.yaml --policy rr --quantum 4
       schedsim measure workloads/classic.yaml --policy srtf --unit 5ms --gantt both.png
       schedsim measure workloads/classic.yaml --mode kernel --kernel-policy fifo
+      schedsim measure workloads/classic.yaml --policy rr --trace both.trace.json
+      schedsim measure workloads/classic.yaml --policy rr --report measured.html
     """
     given_options = {k: v for k, v in split_policy_options(kwargs).items() if v is not None}
     _choice("--mode", mode, MODES)
@@ -166,9 +185,15 @@ def measure_command(
                 f"--gantt {gantt_file}: name the image with one of {', '.join(IMAGE_FORMATS)}"
             )
         outputs.check(gantt_file)
+    check_trace_file(trace_file, outputs)
+    if report_file is not None:
+        if Path(report_file).suffix.lower() not in (".html", ".htm"):
+            raise OptionError(f"--report {report_file}: a report is a web page; name it FILE.html")
+        outputs.check(report_file)
     policy = build_policy(policy_name or "fcfs", given_options) if mode == "dispatch" else None
+    workload = load_workload(workload_file)
     measurement = measure(
-        load_workload(workload_file),
+        workload,
         policy if policy is not None else "fcfs",
         cpus=_integer("--cpus", cpus),
         unit=unit,
@@ -180,9 +205,22 @@ def measure_command(
         max_seconds=_positive("--max-seconds", max_seconds),
         max_processes=_integer("--max-processes", max_processes),
     )
-    with outputs:  # both files, or neither
+    with outputs:  # every file, or none
         if output is not None:
             outputs.write(output, measurement.measured.to_json())
+        if report_file is not None:
+            from schedsim.html_report import measurement_report
+
+            page = measurement_report(measurement.simulated, measurement.measured, workload)
+            outputs.write(report_file, page)
+        if trace_file is not None:
+            from schedsim.trace_events import run_label, trace_json, unit_of
+
+            runs = [measurement.simulated, measurement.measured]
+            timeline = trace_json(
+                [(run_label(run), run) for run in runs], unit_seconds=unit_of(measurement.measured)
+            )
+            outputs.write(trace_file, timeline)
         if gantt_file is not None:
             save_comparison_gantt(measurement.comparison, gantt_file, outputs=outputs)
     if output_format == "json":

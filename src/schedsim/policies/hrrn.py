@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from schedsim.clock import Clock
+from schedsim.formatting import fmt
 from schedsim.policies.base import JobsView, Policy, Time
 
 INF = math.inf
@@ -42,6 +43,29 @@ class HRRN(Policy):
 
     def on_ready(self, job: int) -> None:
         self.ready.add(job, self.clock.now, self.jobs.remaining[job])
+
+    def on_removed(self, job: int) -> None:
+        self.ready.remove(job, self.clock.now)
+
+    def explain_ready(self) -> str:
+        """Every ready job's ratio now (kept for the picks of this instant, which do not
+        change them)."""
+        now = self.clock.now
+        remaining = self.jobs.remaining
+        self.explained = {
+            job: (now - since, remaining[job]) for job, since in self._waiting_since().items()
+        }
+        ordered = sorted(self.explained.items(), key=lambda item: _ratio_key(*item[1]))
+        shown = ", ".join(f"{self.pid(job)} {_ratio(*pair)}" for job, pair in ordered)
+        return f"response ratios: {shown or '-'}"
+
+    def _waiting_since(self) -> dict[int, Time]:
+        """Each ready job and the time it became ready."""
+        return self.ready.since
+
+    def explain_pick(self, job: int) -> str:
+        waiting, burst = getattr(self, "explained", {}).get(job, (0, 1))
+        return f"highest response ratio (waiting + burst) / burst = {_ratio(waiting, burst)}"
 
     def pick_next(self) -> int:
         return self.ready.pop_best(self.clock.now)
@@ -187,12 +211,17 @@ class RatioTournament:
         """Remove and return the job with the highest ratio at ``now``."""
         self._advance(now)
         job = self.winner[1]
+        self.remove(job, now)
+        return job
+
+    def remove(self, job: int, now: Time) -> None:
+        """Take ``job`` out (it was picked, or left the system without running)."""
+        self._advance(now)
         slot = self.slot_of.pop(job)
         self.winner[self.size + slot] = -1
         self.free.append(slot)
         del self.since[job], self.burst[job]
         self._climb((self.size + slot) // 2)
-        return job
 
 
 def _after(now: Time) -> float:
@@ -201,3 +230,14 @@ def _after(now: Time) -> float:
     while later <= now:
         later = math.nextafter(later, INF)
     return later
+
+
+def _ratio(waiting: Time, burst: Time) -> str:
+    """``(4 + 3) / 3 = 2.333`` for an explanation."""
+    if burst <= 0:  # a script that starts with steps: no CPU before them
+        return f"({fmt(waiting)} + 0) / 0: steps first"
+    return f"({fmt(waiting)} + {fmt(burst)}) / {fmt(burst)} = {fmt((waiting + burst) / burst)}"
+
+
+def _ratio_key(waiting: Time, burst: Time) -> float:
+    return -float("inf") if burst <= 0 else -(waiting + burst) / burst
