@@ -26,8 +26,8 @@ class HugeInteger:
     def __str__(self) -> str:
         return self.text
 
-    def __repr__(self) -> str:
-        return f"HugeInteger(<{len(self.text):,} characters>)"
+    def __repr__(self) -> str:  # how messages that quote a bad value with !r show it
+        return self.describe()
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, HugeInteger) and other.text == self.text
