@@ -500,6 +500,7 @@ def _corpus(folder: Path) -> list[list[Any]]:
         for key, value in VALID.items():
             data = _header((10**12,), "<f8") if key == "arrival" else _npy(value)
             zipped.writestr(f"{key}.npy", data)
+    answers = write("answers.yaml", f"P1: {{finish: 0x{'f' * 5_000}}}\navg_waiting: 1\n")
     link = folder / "link.png"
     link.symlink_to(yaml_huge)
     (folder / "a.json").write_text("{}")
@@ -538,6 +539,7 @@ def _corpus(folder: Path) -> list[list[Any]]:
         ["run", CLASSIC, "-o", folder / "a.json", "--gantt", twice],
         ["run", yaml_huge, "--gantt", link],
         ["sweep", CLASSIC, "-p", "rr", "--vary", "quantum=1..3", "--jobs", "1"],
+        ["exercise", "--policy", "rr", "--quantum", "2", "--seed", "7", "--check", answers],
     ]
 
 
@@ -545,9 +547,25 @@ def test_no_invocation_in_the_corpus_exits_70(tmp_path: Path) -> None:
     failures = []
     for arguments in _corpus(tmp_path):
         result = invoke(*arguments)
-        if result.exit_code not in (0, 2) or "Internal error" in result.stderr:
+        if result.exit_code not in (0, 1, 2) or "Internal error" in result.stderr:
             shown = [str(argument)[:60] for argument in arguments]
             failures.append((shown, result.exit_code, result.stderr[:300]))
         elif result.exit_code == 2:
             check_outcome(result)
     assert failures == []
+
+
+def test_a_digit_limit_no_reader_caught_is_still_bad_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last line of defence: Python's refusal to convert thousands of digits, wherever
+    it comes from, is one Error line and exit 2 (the readers name the field where they can)."""
+
+    def convert(*args: Any, **kwargs: Any) -> None:
+        int("1" * 5_000)
+
+    monkeypatch.setattr("schedsim.cli.run.simulate", convert)
+    result = invoke("run", CLASSIC)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: a number with more than 4,300 digits was given; no value schedsim takes needs "
+        "more than 30\n",
+    )

@@ -91,6 +91,17 @@ class SchedsimGroup(click.Group):
             _silence_stdout()
             click.echo(f"Error: cannot write the output: {error.strerror}", err=True)
             ctx.exit(EXIT_USAGE)
+        except ValueError as error:
+            if not _digit_limit(error):
+                raise
+            # a number of thousands of digits reached a conversion no reader caught: still
+            # bad input, not a bug to report (the readers name the field where they can)
+            click.echo(
+                "Error: a number with more than 4,300 digits was given; no value schedsim "
+                "takes needs more than 30",
+                err=True,
+            )
+            ctx.exit(EXIT_USAGE)
         except MemoryError:
             click.echo("Error: out of memory; reduce the workload or use --summary-only", err=True)
             ctx.exit(EXIT_INTERNAL)
@@ -106,6 +117,11 @@ class SchedsimGroup(click.Group):
 # What writing to a device can answer that is no bug: the device is full, over a file-size
 # or quota limit, or failing.
 OUTPUT_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _digit_limit(error: ValueError) -> bool:
+    """Whether ``error`` is Python's refusal to convert an integer of 4,300+ digits."""
+    return "limit" in str(error) and "integer string conversion" in str(error)
 
 
 def _tolerant_streams() -> None:
