@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from schedsim.formatting import fmt
 from schedsim.program import (
     ACQUIRE,
     CLEAR,
@@ -400,7 +401,7 @@ class Deadlock:
         for member in self.members:
             holds = f"holds {', '.join(member.holds)} and " if member.holds else ""
             parts.append(f"{member.pid} {holds}waits for {member.waits_for}")
-        text = f"deadlock at t={self.time}: " + "; ".join(parts)
+        text = f"deadlock at t={fmt(self.time)}: " + "; ".join(parts)
         if self.kind == "waiting":
             text += " (nobody left can give it)" if len(self.members) == 1 else " (nobody left can)"
         if self.ended:

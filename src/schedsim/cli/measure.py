@@ -17,11 +17,12 @@ from schedsim.cli.common import (
     trace_option,
 )
 from schedsim.engine import TIES
-from schedsim.errors import OptionError
+from schedsim.errors import EXIT_DEADLOCK, OptionError
 from schedsim.real.compare import render_comparison, save_comparison_gantt
 from schedsim.real.kernel import KERNEL_POLICIES
 from schedsim.real.measure import MODES, PREEMPTIONS, default_preemption, measure
 from schedsim.real.plan import DEFAULT_MAX_PROCESSES, DEFAULT_MAX_SECONDS, DEFAULT_UNIT
+from schedsim.sync import LOCK_PROTOCOLS
 
 FORMATS = ("table", "json")
 
@@ -37,6 +38,14 @@ FORMATS = ("table", "json")
 )
 @policy_options
 @click.option("--cpus", default="1", metavar="N", show_default=True, help="CPUs = real cores used")
+@click.option(
+    "--locks",
+    type=click.Choice(LOCK_PROTOCOLS),
+    default="none",
+    show_default=True,
+    help="lock protocol for processes that synchronise (as in 'schedsim run'); the workers "
+    "use real multiprocessing locks, semaphores, events and queues",
+)
 @click.option(
     "--unit",
     default=DEFAULT_UNIT,
@@ -137,6 +146,7 @@ def measure_command(
     max_processes: str,
     trace_file: str | None,
     report_file: str | None,
+    locks: str,
     **kwargs: Any,
 ) -> None:
     """Run FILE on real worker processes — one per process, burning real CPU and sleeping
@@ -204,6 +214,7 @@ def measure_command(
         seed=_integer("--seed", seed, minimum=None),
         max_seconds=_positive("--max-seconds", max_seconds),
         max_processes=_integer("--max-processes", max_processes),
+        locks=locks,
     )
     with outputs:  # every file, or none
         if output is not None:
@@ -227,6 +238,10 @@ def measure_command(
         click.echo(measurement.comparison.to_json(), nl=False)
     else:
         click.echo(render_comparison(measurement.comparison), nl=False)
+    deadlock = measurement.measured.deadlock
+    if deadlock is not None:  # the workers really blocked: they were ended; exit 3 says so
+        click.echo(f"Deadlock (measured): {deadlock['message']}", err=True)
+        raise SystemExit(EXIT_DEADLOCK)
 
 
 def _choice(flag: str, value: str, choices: tuple[str, ...]) -> None:

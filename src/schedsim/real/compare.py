@@ -80,9 +80,10 @@ def compare_measured(
                 "difference": round(difference, 4),
                 "relative": None if ratio is None else round(ratio, 5),
             }
-            absolute[metric].append(abs(difference))
-            if ratio is not None:
-                relative[metric].append(abs(ratio))
+            if math.isfinite(difference):  # (a process left in a deadlock has none)
+                absolute[metric].append(abs(difference))
+                if ratio is not None:
+                    relative[metric].append(abs(ratio))
         rows.append(row)
     errors = relative["turnaround"]
     worst_index = int(np.argmax(errors)) if errors else None
@@ -120,14 +121,68 @@ def compare_measured(
     }
     if counterpart is not None:
         summary["compared_with"] = counterpart
+    if simulated.resources is not None and measured.resources is not None:
+        summary["synchronisation"] = synchronisation_summary(simulated, measured)
     return MeasuredComparison(rows=rows, summary=summary, simulated=simulated, measured=measured)
 
 
 def order_matches(simulated_finish: np.ndarray, measured_finish: np.ndarray) -> bool:
-    """Whether the measured finishing order agrees with every strict simulated order."""
+    """Whether the measured finishing order agrees with every strict simulated order (the
+    same processes must be left unfinished, by a deadlock, in both)."""
+    finished = np.isfinite(simulated_finish)
+    if not np.array_equal(finished, np.isfinite(measured_finish)):
+        return False
+    simulated_finish, measured_finish = simulated_finish[finished], measured_finish[finished]
     order = np.lexsort((measured_finish, simulated_finish))
     measured = measured_finish[order]
     return bool(np.all(measured[:-1] <= measured[1:]))
+
+
+def synchronisation_summary(simulated: Result, measured: Result) -> dict[str, Any]:
+    """Processes that synchronise: each resource's total wait, simulated and measured; how
+    far the measured holds of each lock and semaphore moved from the simulated ones (each
+    process's n-th hold of a resource against its n-th simulated hold, at acquisition and
+    release); and each run's deadlock, if any."""
+    assert simulated.resources is not None and measured.resources is not None
+    waits = {
+        f"{entry['kind']} {entry['resource']}": {"simulated": entry["total_wait"]}
+        for entry in simulated.resources["summary"]
+    }
+    for entry in measured.resources["summary"]:
+        waits.setdefault(f"{entry['kind']} {entry['resource']}", {})["measured"] = _round(
+            entry["total_wait"]
+        )
+    return {
+        "total_wait": waits,
+        "hold_shift": hold_shift(simulated.resources["holds"], measured.resources["holds"]),
+        "deadlock": {
+            "simulated": (simulated.deadlock or {}).get("message"),
+            "measured": (measured.deadlock or {}).get("message"),
+        },
+    }
+
+
+def hold_shift(simulated: list[dict[str, Any]], measured: list[dict[str, Any]]) -> Any:
+    """The largest distance (time units) between a measured hold's acquisition or release
+    and the simulated one it corresponds to; None if the holds do not correspond (a
+    different number of them); 0 when there are none."""
+
+    def grouped(holds: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for hold in holds:
+            out.setdefault((hold["resource"], hold["pid"]), []).append(hold)
+        return out
+
+    expected, got = grouped(simulated), grouped(measured)
+    if {key: len(v) for key, v in expected.items()} != {key: len(v) for key, v in got.items()}:
+        return None
+    largest = 0.0
+    for key, holds in expected.items():
+        for wanted, seen in zip(holds, got[key], strict=True):
+            for field in ("acquired", "released"):
+                if wanted[field] is not None and seen[field] is not None:
+                    largest = max(largest, abs(float(seen[field]) - float(wanted[field])))
+    return _round(largest)
 
 
 def render_comparison(comparison: MeasuredComparison, *, width: int | None = None) -> str:
@@ -233,6 +288,19 @@ def _summary_table(comparison: MeasuredComparison) -> Table:
             "",
             f"p50 {latency['p50']:.3f} ms, p99 {latency['p99']:.3f} ms",
         )
+    sync = summary.get("synchronisation")
+    if sync:
+        for resource, wait in sync["total_wait"].items():
+            table.add_row(
+                f"blocked on {resource}",
+                fmt(wait.get("simulated")),
+                fmt(wait.get("measured")),
+            )
+        shift = sync["hold_shift"]
+        table.add_row("holds, largest shift", "", "holds differ" if shift is None else fmt(shift))
+        for run in ("simulated", "measured"):
+            if sync["deadlock"][run]:
+                table.add_row(f"deadlock ({run})", "", sync["deadlock"][run])
     return table
 
 

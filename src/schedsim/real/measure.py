@@ -61,6 +61,7 @@ def measure(
     preemption: str | None = None,
     ties: str = "arrivals-first",
     seed: int = 0,
+    locks: str = "none",
     max_seconds: float = DEFAULT_MAX_SECONDS,
     max_processes: int = DEFAULT_MAX_PROCESSES,
     **options: Any,
@@ -75,7 +76,7 @@ def measure(
     unit_seconds = _unit_seconds(unit)
     if mode not in MODES:
         raise OptionError(f"--mode: choose one of {', '.join(MODES)}, got {mode!r}")
-    check_run_options(cpus, 0, ties)
+    check_run_options(cpus, 0, ties, locks=locks)
     if not max_seconds > 0:
         raise OptionError(f"--max-seconds: must be > 0, got {max_seconds!r}")
     if max_processes < 1:
@@ -103,9 +104,9 @@ def measure(
             )
         simulated_policy, description = counterpart(kernel_policy, unit_seconds)
     simulated = simulate(
-        workload, simulated_policy, cpus=cpus, context_switch=0, ties=ties, seed=seed
+        workload, simulated_policy, cpus=cpus, context_switch=0, ties=ties, seed=seed, locks=locks
     )
-    end = float(simulated.jobs["finish"].max()) if len(workload) else 0.0
+    end = float(simulated.summary["makespan"]) + float(workload.arrival.min(initial=0))
     estimate = end * unit_seconds + STARTUP_ALLOWANCE_SECONDS * len(workload)
     check_duration(estimate, max_seconds, end, unit_seconds)
     cores = plan_cores(cpus)
@@ -118,6 +119,8 @@ def measure(
         "unit": format_unit(unit_seconds),
         "unit_seconds": unit_seconds,
     }
+    if workload.program is not None:
+        settings["locks"] = locks
     if mode == "dispatch":
         assert isinstance(policy, Policy) and preemption is not None
         check_slices(int(simulated.summary["slices"]), end * unit_seconds)
@@ -131,6 +134,7 @@ def measure(
             ties=ties,
             seed=seed,
             expected_seconds=estimate,
+            locks=locks,
         ).run()
         settings["preemption"] = preemption
         name, policy_options = policy.name, policy.settings

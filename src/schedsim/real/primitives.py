@@ -7,11 +7,13 @@ The parent creates, before it starts the workers (so that every worker inherits 
                          ``BoundedSemaphore``: a script may release a semaphore it never
                          acquired, the way one process signals another)
 ``Event``                one per declared event
-bounded queue            one per declared queue: a ``multiprocessing.SimpleQueue`` with a
-                         ``BoundedSemaphore`` of its capacity — what ``multiprocessing.Queue``
-                         is made of, without its feeder thread, which writes an item to the
-                         pipe some time after ``put()`` returned, so that two producers'
-                         items could reach a consumer in either order
+bounded queue            one per declared queue, made of what ``multiprocessing.Queue`` is
+                         made of — a ``Pipe``, a lock for each end, a ``BoundedSemaphore`` of
+                         its capacity — but without its feeder thread, which writes an item
+                         to the pipe some time after ``put()`` returned (two producers' items
+                         could then reach a consumer in either order), and waiting for an
+                         item before taking the reading lock (a process ended while it waits
+                         holds no lock)
 ``Event`` per process    set by the process's worker when its script is done (and by the
                          parent when it ends a daemon): what ``join`` waits on, since a worker
                          cannot ``join()`` a sibling ``Process`` object, only its parent can
@@ -28,6 +30,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 from typing import Any
 
 from schedsim.program import (
@@ -47,25 +50,28 @@ from schedsim.program import (
 
 
 class BoundedQueue:
-    """A queue of at most ``capacity`` items, built as ``multiprocessing.Queue`` is (a pipe
-    and a ``BoundedSemaphore`` counting free places) but writing each item to the pipe inside
-    ``put()`` itself."""
+    """A queue of at most ``capacity`` items between processes (see the module docstring)."""
 
     def __init__(self, context: Any, capacity: int) -> None:
-        self.items = context.SimpleQueue()
+        self.reader, self.writer = context.Pipe(duplex=False)
+        self.read_lock = context.Lock()
+        self.write_lock = context.Lock()
         self.places = context.BoundedSemaphore(capacity)
 
     def put(self, item: Any, block: bool = True) -> bool:
         if not self.places.acquire(block):
             return False
-        self.items.put(item)
+        with self.write_lock:
+            self.writer.send(item)
         return True
 
     def get(self, block: bool = True) -> Any:
         """The next item; None when ``block`` is False and there is none yet."""
-        if not block and self.items.empty():
+        if not (block or self.reader.poll()):
             return None
-        item = self.items.get()
+        wait([self.reader])
+        with self.read_lock:
+            item = self.reader.recv()
         self.places.release()
         return item
 
