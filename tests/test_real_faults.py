@@ -323,3 +323,30 @@ def test_an_idle_machine_is_not_flagged(request: pytest.FixtureRequest) -> None:
         pytest.skip("the machine is busy with other work right now")
     measurement = measure(workload(("P1", 0, [6]), ("P2", 0, [4])), "fcfs", unit="5ms")
     assert measurement.measured.extra["disturbances"] == []
+
+
+def _sleep_on(event: object) -> None:
+    event.wait()  # type: ignore[attr-defined]
+
+
+def test_the_parent_never_blocks_setting_an_event_a_killed_worker_slept_on() -> None:
+    """The primitive behind the hang: ``Event.set`` waits, without a timeout, for every
+    process asleep in ``wait`` to acknowledge its wake-up, so a worker SIGKILLed there blocks
+    the setter for ever.  The parent sets a process's done event (which joiners wait on)
+    only through ``set_within``, which gives up after a bound; with a live sleeper it sets
+    the event and the sleeper wakes."""
+    from schedsim.real.primitives import set_within
+
+    context = multiprocessing.get_context("fork")
+    for killed in (False, True):
+        event = context.Event()
+        sleeper = context.Process(target=_sleep_on, args=(event,), daemon=True)
+        sleeper.start()
+        time.sleep(0.2)  # asleep in wait()
+        if killed:
+            sleeper.kill()
+            sleeper.join()
+        assert set_within(event, 0.5) is not killed
+        if not killed:
+            sleeper.join(2)
+            assert sleeper.exitcode == 0
