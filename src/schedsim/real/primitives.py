@@ -102,10 +102,12 @@ def set_within(event: Any, seconds: float) -> bool:
     return not setter.is_alive()
 
 
-def make_primitives(context: Any, program: Program) -> Primitives:
+def make_primitives(context: Any, program: Program, locks: list[Any] | None = None) -> Primitives:
+    """The run's primitives; ``locks``: other lock objects to use (priority-protocol mutexes,
+    :mod:`schedsim.real.pi_lock`) in place of ``multiprocessing.Lock``."""
     resources = program.resources
     return Primitives(
-        locks=[context.Lock() for _ in resources.locks],
+        locks=locks if locks is not None else [context.Lock() for _ in resources.locks],
         semaphores=[context.Semaphore(value) for _, value in resources.semaphores],
         events=[context.Event() for _ in resources.events],
         queues=[BoundedQueue(context, capacity) for _, capacity in resources.queues],

@@ -73,7 +73,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from schedsim.program import CPU, IO, PUT, Step
+from schedsim.program import CLEAR, CPU, IO, PUT, RELEASE, SET, UNLOCK, Step
 from schedsim.real.messages import CONTINUE, GO, do_step, pack_pickled, packer
 from schedsim.real.messages import END as END_WORD
 from schedsim.real.messages import IO as IO_WORD
@@ -87,6 +87,7 @@ from schedsim.real.safety import (
 
 # Items a worker puts are numbered job * ITEMS_PER_PROCESS + its count of puts.
 ITEMS_PER_PROCESS = 1_000_000
+GIVES = (UNLOCK, RELEASE, SET, CLEAR)  # steps that never block
 SIGNALS = "signals"
 COOPERATIVE = "cooperative"
 KERNEL = "kernel"
@@ -105,8 +106,8 @@ class WorkerSpec:
     gap_seconds: float  # a jump of the clock longer than this means "was not running"
     chunk_seconds: float  # cooperative: CPU time between two looks at the run event
     kernel_policy: str = "other"
-    # A script (dispatch mode): (kind, seconds or resource index) per step, as in
-    # schedsim.program; None: the bursts, as alternating cpu and io steps.
+    # A script: (kind, seconds or resource index) per step, as in schedsim.program; None:
+    # the bursts, as alternating cpu and io steps.
     steps: tuple[tuple[int, float], ...] | None = None
 
     def script(self) -> tuple[tuple[int, float], ...]:
@@ -282,8 +283,12 @@ class _Worker:
         if step.kind == PUT:
             item = self.spec.index * ITEMS_PER_PROCESS + self.items_put
             self.items_put += 1
+        before = time.monotonic()
         got = perform(step, self.primitives, item, lambda at: self.report_blocking(position, at))
-        self.report_did(position, time.monotonic(), -1 if got is None else int(got))
+        # A give happens when it is called (the woken process may preempt this one before
+        # the call even returns, with a priority protocol); a take when its call returns.
+        at = before if step.kind in GIVES else time.monotonic()
+        self.report_did(position, at, -1 if got is None else int(got))
 
     def _burn_signalled(self, need: float) -> float:
         """Burn ``need`` seconds of own CPU time; report resumptions after a stop, and time
@@ -342,19 +347,26 @@ class _Worker:
 
     # -- kernel mode: the operating system decides -------------------------------------------
     def run_kernel(self) -> None:
+        """The whole script at once, from ``go`` (the process's arrival): the kernel decides
+        who runs; a synchronisation step is the real primitive's call, as the kernel lets
+        it happen.  Each ``cpu`` step reports when the process really ran in it."""
         send = self.connection.send_bytes
         if self.connection.recv_bytes() != GO:
             return
-        bursts = self.spec.bursts
-        for position in range(0, len(bursts), 2):
-            self.report_run(position, time.monotonic())
-            used, intervals = self._burn_observed(bursts[position])
-            ended = intervals[-1][1]
-            send(pack_pickled("observed", (position, ended, used, intervals)))
-            if position + 1 < len(bursts):
-                deadline = ended + bursts[position + 1]
-                woke = _sleep_until(deadline)
-                self.report_io(position + 1, deadline, woke)
+        for position, (kind, value) in enumerate(self.spec.script()):
+            if kind == CPU:
+                self.report_run(position, time.monotonic())
+                used, intervals = self._burn_observed(value)
+                send(pack_pickled("observed", (position, intervals[-1][1], used, intervals)))
+            elif kind == IO:
+                started = time.monotonic()
+                self.report_io_start(position, started)
+                deadline = started + value
+                self.report_io(position, deadline, _sleep_until(deadline))
+            else:
+                self._synchronise(position, Step(kind, value))
+        if self.primitives is not None:
+            self.primitives.done[self.spec.index].set()
 
     def _burn_observed(self, need: float) -> tuple[float, list[tuple[float, float, int]]]:
         """Burn ``need`` seconds of CPU, recording when this process actually ran (and on
