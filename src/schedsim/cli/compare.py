@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from schedsim.api import load_workload
-from schedsim.atomic import check_writable
+from schedsim.atomic import Outputs
 from schedsim.cli.common import (
     engine_options,
     engine_settings,
@@ -89,9 +89,10 @@ def compare(
         rank_key = metric(rank_by).key
     except OptionError as error:
         raise OptionError(f"--rank-by: {error}") from None
+    outputs = Outputs(inputs=[workload_file])
     if plot is not None:
         image_format(plot)
-        check_writable(plot)
+        outputs.check(plot)
     workload = load_workload(workload_file, **limits)
     if plot is not None:
         rows = chart_rows(plot_by or "cpu", len(workload), settings["cpus"])
@@ -101,10 +102,14 @@ def compare(
         workload, policies, rank_by=rank_key, timeline=charted, records=charted, **settings
     )
     if plot is not None:
-        save_comparison_plot(comparison, plot, by=plot_by)
+        with outputs:
+            save_comparison_plot(comparison, plot, by=plot_by, outputs=outputs)
     if output_format == "json":
         click.echo(comparison.to_json(), nl=False)
     elif output_format == "csv":
         click.echo(comparison.to_csv(), nl=False)
     else:
-        click.echo(comparison_table(comparison, color=sys.stdout.isatty()), nl=False)
+        click.echo(
+            comparison_table(comparison, color=sys.stdout is not None and sys.stdout.isatty()),
+            nl=False,
+        )

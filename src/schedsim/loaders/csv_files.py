@@ -564,7 +564,7 @@ def _number_column(
 def _parse_number(text: str, integer: bool) -> int | float | str:
     """A number, or the reason it is not one."""
     if _INTEGER.match(text):
-        value = int(text)
+        value = int(text) if len(text) <= 40 else INT64_MAX + 1  # never convert thousands
         if INT64_MIN <= value <= INT64_MAX:
             return value
         return f"must be between {INT64_MIN} and {INT64_MAX}"

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from schedsim.errors import ExecutionError
 from schedsim.program import (
     ACQUIRE,
     CPU,
@@ -32,10 +33,12 @@ from schedsim.program import (
     Program,
 )
 from schedsim.real.messages import do_step
-from schedsim.real.primitives import Primitives, make_primitives
+from schedsim.real.primitives import Primitives, make_primitives, set_within
 from schedsim.real.sequencer import Operation, Sequencer
 from schedsim.real.worker import ITEMS_PER_PROCESS
 from schedsim.sync import Hold, Item, SyncState, Wait
+
+EVENT_SET_SECONDS = 2.0  # for the parent's set of a done event (see primitives_done)
 
 
 class SyncMeasurement:
@@ -60,8 +63,14 @@ class SyncMeasurement:
         return self.made
 
     def primitives_done(self, job: int) -> None:
-        """``job`` was ended: set its done event, which its joiners wait on."""
-        self.made.done[job].set()
+        """``job`` was ended: set its done event, which its joiners wait on (within a
+        bound: a joiner killed in its ``wait`` would otherwise block the parent for ever)."""
+        if not set_within(self.made.done[job], EVENT_SET_SECONDS):
+            raise ExecutionError(
+                f"process #{job + 1} was ended, but a worker waiting to join it did not wake "
+                f"within {EVENT_SET_SECONDS:g} s: it died while waiting; the run was abandoned "
+                "and the other workers were stopped"
+            )
 
     def step_seconds(self, job: int, unit: float) -> tuple[tuple[int, float], ...]:
         """A worker's script: times in seconds, resources by index."""
