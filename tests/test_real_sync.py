@@ -221,3 +221,34 @@ def test_a_worker_blocked_in_get_dies_with_its_parent(tmp_path: Path) -> None:
         if parent.poll() is None:
             parent.kill()
             parent.wait()
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [
+        ["-p", "fcfs"],
+        pytest.param(
+            ["--mode", "kernel", "--kernel-policy", "fifo", "--locks", "inherit"],
+            marks=pytest.mark.skipif(
+                not sys.platform.startswith("linux") or os.geteuid() != 0,
+                reason="SCHED_FIFO and PI mutexes need Linux and root",
+            ),
+        ),
+    ],
+    ids=["dispatch", "kernel-pi"],
+)
+def test_ctrl_c_ends_workers_blocked_in_acquire(tmp_path: Path, mode: list[str]) -> None:
+    """Ctrl-C while W waits in ``acquire()`` (a ``multiprocessing.Lock``, or a PI mutex in
+    kernel mode) and H sleeps holding it: exit 130, ``Interrupted.``, every worker gone."""
+    path = _blocked_workload(tmp_path / "blocked.yaml", "acquire")
+    command = [sys.executable, "-m", "schedsim", "measure", str(path), "--unit", "5ms", *mode]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as run:
+        workers = wait_for_children(psutil.Process(run.pid), 2)
+        time.sleep(0.3)
+        run.send_signal(signal.SIGINT)
+        out, err = run.communicate(timeout=10)
+        assert gone_or_dead(workers, 3.0) == []
+    assert run.returncode == 130, err
+    assert err.strip() == "Interrupted." and out == ""

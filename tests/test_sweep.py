@@ -167,7 +167,10 @@ def test_parse_vary_expands_ranges_and_normalises_names():
     [
         ({"quantum": "0,1"}, "--vary quantum: must be > 0, got '0'"),
         ({"quantum": "x"}, "--vary quantum: expected a number, got 'x'"),
-        ({"quantum": "1..x"}, "--vary quantum: a range takes whole numbers, A..B, got '1..x'"),
+        (
+            {"quantum": "1..x"},
+            "--vary quantum: a range takes whole numbers of at most 18 digits, A..B, got '1..x'",
+        ),
         ({"quantum": "8..1"}, "--vary quantum: range '8..1' is empty; write it low..high"),
         ({"quantum": "1,,2"}, "--vary quantum: empty value in '1,,2'"),
         ({"quantum": ""}, "--vary quantum: no values; give a comma-separated list or a range A..B"),
@@ -243,6 +246,23 @@ def test_workload_files_are_validated_and_the_grid_size_bounded(classic, monkeyp
         "the sweep has 12 points, above the limit of 10; vary fewer values or split it into "
         "several sweeps"
     )
+
+
+def test_the_largest_grid_allowed_is_planned_in_linear_time(classic):
+    """99,999 values of one option and 100,000 seeds: each value is checked against those
+    before it through a set (a list made planning quadratic, minutes before the first
+    run); range bounds longer than 18 digits are refused before conversion."""
+    started = time.perf_counter()
+    points = plan_sweep([classic], "rr", {"quantum": "1..99999"})
+    seeds = plan_sweep([classic], "lottery", {"quantum": "1"}, seeds="0..99999")
+    elapsed = time.perf_counter() - started
+    assert len(points) == 99_999 and len(seeds) == 100_000
+    assert elapsed < 60  # quadratic checking takes far longer (10^10 comparisons)
+    for huge in ("1.." + "9" * 19, "1.." + "1" * 5000):
+        with pytest.raises(OptionError, match="at most 18 digits"):
+            plan_sweep([classic], "rr", {"quantum": huge})
+        with pytest.raises(OptionError, match=r"^--seeds: a range takes whole numbers of at"):
+            plan_sweep([classic], "lottery", seeds=huge)
 
 
 # -- running -------------------------------------------------------------------------------------

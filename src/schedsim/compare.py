@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from schedsim.api import simulate
-from schedsim.atomic import check_writable, write_atomic
+from schedsim.atomic import Outputs
 from schedsim.errors import OptionError
+from schedsim.gantt import plain_text
 from schedsim.policy_spec import LabelledPolicy, PolicySpec, build_policies
-from schedsim.report import fmt, policy_label
+from schedsim.report import fmt, policy_label, shortened
 from schedsim.result import Result
 from schedsim.workload import Time, Workload
 
@@ -350,17 +351,22 @@ def comparison_table(
         force_terminal=color,
         color_system="standard" if color else None,
         highlight=False,
+        emoji=False,
     )
     rank_metric = metric(comparison.rank_by)
     direction = "higher" if rank_metric.higher_is_better else "lower"
     with console.capture() as capture:
-        console.print(f"{comparison.workload}: {_settings_text(comparison.settings)}")
+        console.print(
+            shortened(f"{comparison.workload}: {_settings_text(comparison.settings)}", 200),
+            markup=False,
+        )
         console.print(table)
         console.print(f"* best in column; ranked by {rank_metric.heading} ({direction} is better)")
     return "\n".join(line.rstrip() for line in capture.get().splitlines()) + "\n"
 
 
 # -- plotting ------------------------------------------------------------------------------------
+@plain_text
 def comparison_figure(comparison: PolicyComparison, *, by: str | None = None) -> Figure:
     """Each policy's Gantt chart stacked on a shared time axis (same colour per process in
     all, one legend above them), then bars of the mean turnaround, waiting and response
@@ -373,6 +379,7 @@ def comparison_figure(comparison: PolicyComparison, *, by: str | None = None) ->
         Schedule,
         arrival_strip,
         chart_rows,
+        chart_text,
         check_chart_size,
         check_view,
         draw_gantt,
@@ -387,7 +394,7 @@ def comparison_figure(comparison: PolicyComparison, *, by: str | None = None) ->
     ranges = [schedule.time_range for schedule in schedules]
     time_range = (min(low for low, _ in ranges), max(high for _, high in ranges))
     rows = [chart_rows(view, len(schedule.pids), schedule.cpus) for schedule in schedules]
-    check_chart_size(sum(rows), sum(len(schedule) for schedule in schedules))
+    check_chart_size(sum(rows), sum(schedule.shapes for schedule in schedules))
     idle_row = any(len(schedule.idle_profile()[0]) for schedule in schedules)
     row_height = 0.3 if view == "cpu" else 0.22
     strips = [arrival_strip(schedule) / 72 if view == "cpu" else 0.0 for schedule in schedules]
@@ -445,8 +452,11 @@ def comparison_figure(comparison: PolicyComparison, *, by: str | None = None) ->
     )
     _draw_mean_bars(bar_axes, comparison)
     figure.suptitle(
-        f"{comparison.workload}: {len(comparison.entries)} policies, "
-        f"{_settings_text(comparison.settings)}",
+        chart_text(
+            f"{comparison.workload}: {len(comparison.entries)} policies, "
+            f"{_settings_text(comparison.settings)}",
+            160,
+        ),
         fontsize=11,
         y=1 - 0.25 / total,
     )
@@ -465,14 +475,23 @@ def comparison_figure(comparison: PolicyComparison, *, by: str | None = None) ->
 
 
 def save_comparison_plot(
-    comparison: PolicyComparison, path: str | Path, by: str | None = None
+    comparison: PolicyComparison,
+    path: str | Path,
+    by: str | None = None,
+    *,
+    outputs: Outputs | None = None,
 ) -> None:
-    """Draw :func:`comparison_figure` and write it atomically (format from the extension)."""
+    """Draw :func:`comparison_figure` and write it atomically (format from the extension);
+    with ``outputs``, as one of a command's outputs, written when they all are."""
     from schedsim.gantt import figure_bytes, image_format
 
     image_format(path)
-    check_writable(path)
-    write_atomic(path, figure_bytes(comparison_figure(comparison, by=by), path))
+    figure = figure_bytes(comparison_figure(comparison, by=by), path)
+    if outputs is not None:
+        outputs.write(path, figure)
+    else:
+        with Outputs() as alone:
+            alone.write(path, figure)
 
 
 # The three means, in shades of one slate hue: nothing like a process's colour.

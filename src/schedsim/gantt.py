@@ -34,12 +34,14 @@ not pay for it.
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -61,7 +63,7 @@ from schedsim.colors import (
 from schedsim.errors import LimitError, OptionError
 from schedsim.gantt_plan import ALTERNATING as ALTERNATE_SHADES
 from schedsim.gantt_plan import DISTINCT, ChartPlan, plan_chart
-from schedsim.limits import MAX_CHART_ROWS, MAX_CHART_SLICES
+from schedsim.limits import MAX_CHART_ROWS, MAX_CHART_SLICES, MAX_VECTOR_CHART_SHAPES
 from schedsim.report import describe, fmt
 from schedsim.result import Result
 
@@ -69,11 +71,15 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 VIEWS = ("process", "cpu")
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 LABEL_LIMIT = 400  # charts with more slices than this get no text inside bars
 PROCESS_VIEW_LIMIT = 40  # one row per process by default up to this many processes
+HATCH_LIMIT = 5_000  # charts with more slices and I/O periods than this fill without hatching
 BAR_HEIGHT = 0.72
 LEVEL_BAND = 0.26  # of a bar's height: the band showing a slice's queue level
 FONT_SIZE = 7.5
@@ -129,7 +135,7 @@ class Schedule:
         cpus_used = int(columns["cpu"].max()) + 1 if len(order) else 1
         blocked, holds, deadlock_at = _synchronisation(result)
         return cls(
-            pids=list(result.pids),
+            pids=[chart_text(pid) for pid in result.pids],
             cpu=columns["cpu"][order].astype(np.int64),
             job=columns["job"][order].astype(np.int64),
             dispatched=columns["dispatched"][order].astype(np.float64),
@@ -162,6 +168,12 @@ class Schedule:
     def levels(self) -> list[int]:
         """The queue levels the slices ran at (MLFQ), top first."""
         return sorted(int(level) for level in np.unique(self.level) if level >= 0)
+
+    @property
+    def shapes(self) -> int:
+        """What drawing costs grow with: slices, I/O periods, blocked periods and holds
+        (idle gaps are at most one per slice and CPU)."""
+        return len(self.job) + len(self.io_job) + len(self.blocked) + len(self.holds)
 
     @property
     def has_levels(self) -> bool:
@@ -212,6 +224,30 @@ class Schedule:
         heads = np.flatnonzero(first)
         tails = np.concatenate((heads[1:] - 1, [len(starts) - 1])) if len(heads) else heads
         return starts[heads], ends[tails], idle[heads]
+
+
+def chart_text(text: str, limit: int = 24) -> str:
+    """``text`` as a chart shows it: control characters escaped, at most ``limit``
+    characters (a 150-character pid would leave the bars no room, a 60,000-character title
+    would take minutes to lay out).  Dollar signs stay dollar signs: charts are drawn with
+    matplotlib's mathtext off (see :func:`plain_text`)."""
+    if not text.isprintable():
+        text = repr(text)[1:-1]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plain_text(build: Callable[P, R]) -> Callable[P, R]:
+    """Build (and later render) a figure with mathtext off: a ``$`` in a pid or a workload
+    name is a character, not the start of a formula matplotlib would fail to parse."""
+
+    @functools.wraps(build)
+    def built(*args: P.args, **kwargs: P.kwargs) -> R:
+        from matplotlib import rc_context
+
+        with rc_context({"text.parse_math": False}):
+            return build(*args, **kwargs)
+
+    return built
 
 
 def _synchronisation(
@@ -318,18 +354,19 @@ def check_chart_size(rows: int, slices: int = 0) -> None:
         )
     if slices > MAX_CHART_SLICES:
         raise LimitError(
-            f"a chart of {slices:,} slices is over the limit of {MAX_CHART_SLICES:,}; chart a "
-            "smaller workload or use a larger quantum"
+            f"a chart of {slices:,} slices and I/O periods is over the limit of "
+            f"{MAX_CHART_SLICES:,}; chart a smaller workload or use a larger quantum"
         )
 
 
+@plain_text
 def gantt_figure(result: Result, *, by: str | None = None) -> Figure:
     """One Gantt chart of ``result`` (``by``: ``process`` or ``cpu``; default by size)."""
     from matplotlib.figure import Figure
 
     view = check_view(by, result)
     schedule = Schedule.of(result)
-    check_chart_size(chart_rows(view, len(schedule.pids), schedule.cpus), len(schedule))
+    check_chart_size(chart_rows(view, len(schedule.pids), schedule.cpus), schedule.shapes)
     rows = _row_count(schedule, view)
     axes_height = chart_height(rows) + (arrival_strip(schedule) if view == "cpu" else 0.0) / 72
     left = LEFT + 0.075 * max(len(label) for label in _row_labels(schedule, view))
@@ -348,7 +385,8 @@ def gantt_figure(result: Result, *, by: str | None = None) -> Figure:
     axes.set_position(
         (left / FIGURE_WIDTH, bottom / height, axes_width / FIGURE_WIDTH, axes_height / height)
     )
-    figure.suptitle(f"{result.workload}: {describe(result)}", fontsize=11, y=1 - 0.25 / height)
+    title = chart_text(f"{result.workload}: {describe(result)}", 160)
+    figure.suptitle(title, fontsize=11, y=1 - 0.25 / height)
     place_notes(figure, notes, warnings, below=0.55, height=height)
     if key.handles:
         figure.legend(
@@ -458,15 +496,33 @@ def figure_bytes(figure: Figure, path: str | Path) -> bytes:
     """Render ``figure`` in the format ``path``'s extension names, without dates embedded
     (the same result gives the same file)."""
     kind = image_format(path)
+    if kind != "png":
+        check_vector_shapes(figure, kind)
     metadata: dict[str, Any] = {"png": {}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[
         kind
     ]
     from matplotlib import rc_context
 
     buffer = io.BytesIO()
-    with rc_context({"svg.hashsalt": "schedsim"}):  # stable element ids in SVG
+    # stable element ids in SVG; a "$" drawn as itself (tick labels are made while saving)
+    with rc_context({"svg.hashsalt": "schedsim", "text.parse_math": False}):
         figure.savefig(buffer, format=kind, dpi=DPI, metadata=metadata)
     return buffer.getvalue()
+
+
+def check_vector_shapes(figure: Figure, kind: str) -> None:
+    """Refuse an SVG or PDF of more than :data:`MAX_VECTOR_CHART_SHAPES` shapes: vector
+    formats write every shape out, about ten times slower than a PNG rasterises it."""
+    shapes = 0
+    for axes in figure.axes:
+        for collection in axes.collections:
+            shapes += max(len(collection.get_paths()), len(np.asarray(collection.get_offsets())))
+    if shapes > MAX_VECTOR_CHART_SHAPES:
+        raise LimitError(
+            f"a .{kind} chart of {shapes:,} shapes is over the limit of "
+            f"{MAX_VECTOR_CHART_SHAPES:,} for vector images; draw a .png (up to "
+            f"{MAX_CHART_SLICES:,} slices and I/O periods) or chart a smaller workload"
+        )
 
 
 # -- drawing -------------------------------------------------------------------------------------
@@ -509,7 +565,8 @@ def draw_gantt(
     points_per_unit = axes_width * 72 / (high - low)
     labels_allowed = len(schedule) <= LABEL_LIMIT
     colours = _slice_colours(schedule, plan)
-    drawn = _Drawn(plan, (low, high), axes_width)
+    # I/O and blocked periods and idle gaps (at most one per slice and CPU) are hatched.
+    drawn = _Drawn(plan, (low, high), axes_width, hatching=schedule.shapes <= HATCH_LIMIT)
     plan.choose_density(_busy_rows(schedule, view), high - low)
     height = axes_height if axes_height is not None else chart_height(rows)
     strip = arrival_strip(schedule) if view == "cpu" and plan.markers else 0.0
@@ -650,7 +707,14 @@ def _busy_before(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
 class _Drawn:
     """What a chart ended up showing, for its legend."""
 
-    def __init__(self, plan: ChartPlan, time_range: tuple[float, float], axes_width: float) -> None:
+    def __init__(
+        self,
+        plan: ChartPlan,
+        time_range: tuple[float, float],
+        axes_width: float,
+        *,
+        hatching: bool = True,
+    ) -> None:
         self.plan = plan
         self.time_range = time_range
         self.span = time_range[1] - time_range[0]
@@ -664,6 +728,17 @@ class _Drawn:
         self.arrivals = False
         self.blocked = False
         self.holds = False
+        self.hatching = hatching
+
+    def hatch(self, pattern: str) -> str | None:
+        """``pattern``, or None on a chart with too many shapes to hatch: Agg draws a hatch
+        shape by shape (about half a millisecond each), a plain fill costs next to nothing."""
+        return pattern if self.hatching else None
+
+    def idle_style(self) -> dict[str, Any]:
+        """The one idle style, for the boxes and the legend alike (unhatched when hatches
+        would cost too much)."""
+        return {**IDLE_STYLE, "hatch": self.hatch(IDLE_STYLE["hatch"])}
 
     def legend_handles(self, schedule: Schedule, view: str) -> list[Any]:
         from matplotlib.lines import Line2D
@@ -702,7 +777,7 @@ class _Drawn:
             label = "dispatch latency" if schedule.measured else "context switch"
             handles.append(Patch(facecolor=SWITCH_COLOUR, label=label))
         if self.idle:
-            handles.append(Patch(**IDLE_STYLE, label="idle"))
+            handles.append(Patch(**self.idle_style(), label="idle"))
         if self.share:
             handles.append(Patch(facecolor=RUNNING_SHARE, label="share of time busy"))
         handles += _level_handles(schedule)
@@ -799,7 +874,7 @@ def _draw_process_rows(
                 facecolors=_with_alpha(colour, 0.22),
                 edgecolor=colour,
                 linewidth=0.6,
-                hatch="////",
+                hatch=drawn.hatch("////"),
                 gid=f"io:{pid}",
                 zorder=2,
             )
@@ -847,10 +922,20 @@ def _draw_idle_row(axes: Axes, schedule: Schedule, row: int, drawn: _Drawn) -> N
         ends,
         row + (BAR_HEIGHT - heights) / 2,
         height=heights,
-        **IDLE_STYLE,
+        **drawn.idle_style(),
         gid="idle",
         zorder=2,
     )
+
+
+def _by_job(
+    periods: list[tuple[int, float, float, str]],
+) -> dict[int, list[tuple[float, float, str]]]:
+    """Periods grouped by process, in their order."""
+    grouped: dict[int, list[tuple[float, float, str]]] = {}
+    for job, start, end, resource in periods:
+        grouped.setdefault(job, []).append((start, end, resource))
+    return grouped
 
 
 def _draw_synchronisation(
@@ -859,30 +944,32 @@ def _draw_synchronisation(
     """Process rows: time blocked on a resource (dotted, labelled with the resource), the
     locks and semaphore units a process holds (a dark strip along the top of its row, with
     the resource's name), and a dashed line where the run ended in a deadlock."""
-    for job, start, end, resource in schedule.blocked:
+    # One collection per process (an artist each would cost a millisecond per period).
+    for job, periods in _by_job(schedule.blocked).items():
         drawn.blocked = True
         _bars(
             axes,
-            np.array([start]),
-            np.array([end]),
+            np.array([start for start, _, _ in periods]),
+            np.array([end for _, end, _ in periods]),
             job,
             height=BAR_HEIGHT * 0.7,
             facecolors=BLOCKED_FILL,
             edgecolor=BLOCKED_COLOUR,
             linewidth=0.6,
-            hatch="..",
+            hatch=drawn.hatch(".."),
             gid=f"blocked:{schedule.pids[job]}",
             zorder=2,
         )
         if labels_allowed:
-            _label(axes, start, end, job, resource, BLOCKED_FILL, points_per_unit)
-    for job, start, end, resource in schedule.holds:
+            for start, end, resource in periods:
+                _label(axes, start, end, job, resource, BLOCKED_FILL, points_per_unit)
+    for job, periods in _by_job(schedule.holds).items():
         drawn.holds = True
         strip = job - BAR_HEIGHT / 2 - 0.06
         _bars(
             axes,
-            np.array([start]),
-            np.array([end]),
+            np.array([start for start, _, _ in periods]),
+            np.array([end for _, end, _ in periods]),
             strip,
             height=0.08,
             facecolors=HOLD_COLOUR,
@@ -890,8 +977,11 @@ def _draw_synchronisation(
             gid=f"holds:{schedule.pids[job]}",
             zorder=3,
         )
-        if labels_allowed and (end - start) * points_per_unit > len(resource) * 5:
-            axes.text(start, strip, resource, fontsize=6, va="bottom", ha="left", color=HOLD_COLOUR)
+        for start, end, resource in periods:
+            if labels_allowed and (end - start) * points_per_unit > len(resource) * 5:
+                axes.text(
+                    start, strip, resource, fontsize=6, va="bottom", ha="left", color=HOLD_COLOUR
+                )
     if schedule.deadlock_at is not None:
         axes.axvline(schedule.deadlock_at, color=DEADLOCK_COLOUR, linestyle="--", linewidth=1.2)
         axes.text(
@@ -922,7 +1012,15 @@ def _draw_cpu_rows(
         idle_starts, idle_ends = schedule.idle_periods(cpu)
         if len(idle_starts):
             drawn.idle = True
-            _bars(axes, idle_starts, idle_ends, cpu, **IDLE_STYLE, gid=f"idle:cpu{cpu}", zorder=2)
+            _bars(
+                axes,
+                idle_starts,
+                idle_ends,
+                cpu,
+                **drawn.idle_style(),
+                gid=f"idle:cpu{cpu}",
+                zorder=2,
+            )
             if labels_allowed:
                 for low, high in zip(idle_starts.tolist(), idle_ends.tolist(), strict=True):
                     _label(axes, low, high, cpu, "idle", IDLE_STYLE["facecolor"], points_per_unit)

@@ -18,6 +18,7 @@ from schedsim.errors import OptionError
 # The caps on counts an option may give, re-exported for the policies that declare options.
 from schedsim.limits import MAX_CPUS as MAX_CPUS
 from schedsim.limits import MAX_LEVELS as MAX_LEVELS
+from schedsim.limits import MAX_TIME
 
 Time = int | float
 
@@ -43,6 +44,8 @@ def parse_time(text: str | int | float, *, allow_inf: bool = False) -> Time:
         try:
             value = int(raw)
         except ValueError:
+            if raw.lstrip("+-").isdigit():  # too many digits to convert
+                raise OptionError(f"must be <= {MAX_TIME:,}, got {shown(text)}") from None
             try:
                 value = float(raw)
             except ValueError:
@@ -58,6 +61,8 @@ def parse_time(text: str | int | float, *, allow_inf: bool = False) -> Time:
             value = int(value)
     if value <= 0:
         raise OptionError(f"must be > 0, got {shown(text)}")
+    if value > MAX_TIME:  # a longer slice or period is never reached; a huge int overflows
+        raise OptionError(f"must be <= {MAX_TIME:,} (the longest time allowed), got {shown(text)}")
     return value
 
 

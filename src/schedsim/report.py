@@ -30,6 +30,12 @@ SUMMARY_ROWS = (
 TABLE_ROWS = 100
 
 
+def shortened(text: str, limit: int = 40) -> str:
+    """A name as a table shows it: at most ``limit`` characters (laying out a name of tens
+    of thousands of characters would take minutes; JSON and CSV keep it whole)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def render_table(
     result: Result,
     *,
@@ -40,9 +46,17 @@ def render_table(
     """The per-process table and the summary block, as plain text.  Past :data:`TABLE_ROWS`
     processes the table is replaced by a note saying how to get the rows, unless
     ``all_rows``; ``summary_only`` leaves the processes out without a note."""
-    console = Console(width=width or 100, record=True, force_terminal=False, color_system=None)
+    console = Console(
+        width=width or 100,
+        record=True,
+        force_terminal=False,
+        color_system=None,
+        markup=False,  # a pid or name such as "[/x]" is text, not rich markup
+        emoji=False,
+        highlight=False,
+    )
     with console.capture() as capture:
-        console.print(f"{result.workload}: {describe(result)}")
+        console.print(shortened(f"{result.workload}: {describe(result)}", 200))
         if not summary_only and (all_rows or len(result.pids) <= TABLE_ROWS):
             console.print(job_table(result))
         elif not summary_only:
@@ -151,7 +165,7 @@ def job_table(result: Result) -> Table:
     columns = [result.jobs[name].tolist() for name in names]
     for i, pid in enumerate(result.pids):
         cells = [fmt(column[i]) for column in columns]
-        table.add_row(pid, *cells, *([states[i]] if shown_states else []))
+        table.add_row(shortened(pid), *cells, *([states[i]] if shown_states else []))
     return table
 
 

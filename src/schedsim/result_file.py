@@ -25,10 +25,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from schedsim import __version__
+from schedsim.digits import HugeInteger, digit_count, whole_number
 from schedsim.errors import SchedsimError
-from schedsim.limits import INT64_MAX, INT64_MIN, MAX_CPUS, MAX_RESULT_BYTES
+from schedsim.limits import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_CPUS,
+    MAX_KEYS,
+    MAX_RESULT_BYTES,
+    MAX_TOTAL_TIME,
+)
 from schedsim.metrics import JOB_COLUMNS, OPTIONAL_JOB_COLUMNS
-from schedsim.schema import plain
+from schedsim.schema import is_text, plain
 from schedsim.trace import REASON_NAMES, Timeline
 
 if TYPE_CHECKING:
@@ -297,7 +305,7 @@ def saved_result_fields(
 def parse_result(text: str, *, source: str = "<result>") -> dict[str, Any]:
     """:func:`result_fields` of a JSON text."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=whole_number)
     except json.JSONDecodeError as error:
         raise ResultFileError(f"{source}: not valid JSON: {error}") from None
     except RecursionError:
@@ -385,7 +393,21 @@ class _ResultReader:
             self.problem("workload_file", f"must be a string or null, got {_show(source)}")
             source = None
         mappings = {key: self.mapping(data, key) for key in ("options", "settings", "extra")}
+        for key in ("options", "settings"):  # shown in titles and captions: plain values only
+            for name, value in mappings[key].items():
+                if not _plain_value(name, value):
+                    self.problem(
+                        f"{key}.{plain(str(name))}",
+                        "must be a number, a short text, true/false, null or a short list of "
+                        f"them, got {_show(value)}",
+                    )
         summary = self.mapping(data, "summary")
+        for name, value in summary.items():
+            if not (value is None or _finite(value)):
+                self.problem(
+                    f"summary.{plain(str(name))}",
+                    f"must be a finite number or null, got {_show(value)}",
+                )
         cpus = mappings["settings"].get("cpus", 1)
         if type(cpus) is not int or not 1 <= cpus <= MAX_CPUS:
             self.problem(
@@ -427,6 +449,9 @@ class _ResultReader:
         if not isinstance(value, str) or (default is None and not value.strip()):
             self.problem(key, f"must be a non-empty string, got {_show(value)}")
             return default
+        if not is_text(value):
+            self.problem(key, f"must be valid Unicode text, got {_show(value)}")
+            return default
         return value
 
     def mapping(self, data: dict[str, Any], key: str) -> dict[str, Any]:
@@ -435,6 +460,9 @@ class _ResultReader:
             return {}
         if not isinstance(value, dict):
             self.problem(key, f"must be a mapping, got {_show(value)}")
+            return {}
+        if len(value) > MAX_KEYS and key != "extra":
+            self.problem(key, f"must have at most {MAX_KEYS} keys, got {len(value):,}")
             return {}
         return value
 
@@ -476,13 +504,20 @@ class _ResultReader:
             for position, row in enumerate(self.rows(section.get(key, []), f"resources.{key}")):
                 where = f"resources.{key}[{position}]"
                 self.pid(row, where, index)
-                self.time(row, start, where)
-                if row.get(end) is not None:
-                    self.time(row, end, where)
-                if not isinstance(row.get("resource"), str):
-                    self.problem(
-                        where, f"resource: must be a name, got {_show(row.get('resource'))}"
-                    )
+                began = self.time(row, start, where)
+                if row.get(end) is not None and not began <= self.time(row, end, where):
+                    self.problem(where, f"must have {start} <= {end}")
+                name = row.get("resource")
+                if not isinstance(name, str) or len(name) > 200 or not is_text(name):
+                    self.problem(where, f"resource: must be a name, got {_show(name)}")
+        states = section.get("processes", [])
+        for position, row in enumerate(self.rows(states, "resources.processes")):
+            state = row.get("state", "finished")
+            if not isinstance(state, str) or len(state) > 40 or not is_text(state):
+                self.problem(
+                    f"resources.processes[{position}]",
+                    f"state: must be a short name, got {_show(state)}",
+                )
         return section
 
     def jobs(
@@ -498,9 +533,10 @@ class _ResultReader:
             pid = record.get("pid")
             if type(pid) is int:
                 pid = str(pid)
-            if not isinstance(pid, str) or not pid.strip():
+            if not isinstance(pid, str) or not pid.strip() or not is_text(pid):
                 self.problem(
-                    f"jobs[{position}]", f"pid: must be a non-empty string, got {_show(pid)}"
+                    f"jobs[{position}]",
+                    f"pid: must be a non-empty string of valid Unicode text, got {_show(pid)}",
                 )
                 pid = f"#{position + 1}"
             elif pid in seen:
@@ -562,8 +598,15 @@ class _ResultReader:
                 reason = "expired"
             columns["cpu"].append(cpu)
             columns["job"].append(job)
-            for name in ("dispatched", "start", "end"):
-                columns[name].append(self.time(row, name, where))
+            times = [self.time(row, name, where) for name in ("dispatched", "start", "end")]
+            if not times[0] <= times[1] <= times[2]:
+                self.problem(
+                    where,
+                    "must have dispatched <= start <= end, got "
+                    + ", ".join(_show(time) for time in times),
+                )
+            for name, value in zip(("dispatched", "start", "end"), times, strict=True):
+                columns[name].append(value)
             columns["level"].append(level)
             columns["reason"].append(REASON_NAMES.index(reason))
         if self.problems:
@@ -575,7 +618,10 @@ class _ResultReader:
         for position, row in enumerate(self.rows(rows, "io")):
             where = f"io[{position}]"
             job = self.pid(row, where, index)
-            periods.append((job, self.time(row, "start", where), self.time(row, "end", where)))
+            start, end = self.time(row, "start", where), self.time(row, "end", where)
+            if not start <= end:
+                self.problem(where, f"must have start <= end, got {_show(start)}, {_show(end)}")
+            periods.append((job, start, end))
         return periods
 
     def pid(self, row: dict[str, Any], where: str, index: dict[str, int]) -> int:
@@ -591,7 +637,10 @@ class _ResultReader:
         value = row.get(name)
         if _finite(value):
             return value
-        self.problem(where, f"{name}: must be a finite number, got {_show(value)}")
+        self.problem(
+            where,
+            f"{name}: must be a finite number of magnitude at most 2**62, got {_show(value)}",
+        )
         return 0
 
 
@@ -604,10 +653,24 @@ class _TooManyProblems(Exception):
 
 
 def _finite(value: Any) -> bool:
+    """A number a result may hold: an int or finite float of magnitude at most 2**62 (the
+    limit on every time a run reaches), so that any sum of a few of them stays finite."""
     kind = type(value)
-    if kind is int:
+    if kind is not int and not (kind is float and math.isfinite(value)):
+        return False
+    return bool(-MAX_TOTAL_TIME <= value <= MAX_TOTAL_TIME)
+
+
+def _plain_value(name: object, value: Any, *, lists: bool = True) -> bool:
+    """An option or setting as titles show it: a short name and a scalar (or a short list
+    of scalars, as MLFQ's per-level quanta)."""
+    if not isinstance(name, str) or len(name) > 64 or not is_text(name):
+        return False
+    if lists and isinstance(value, list):
+        return len(value) <= 64 and all(_plain_value(name, item, lists=False) for item in value)
+    if value is None or isinstance(value, bool) or _finite(value):
         return True
-    return kind is float and math.isfinite(value)
+    return isinstance(value, str) and len(value) <= 200 and is_text(value)
 
 
 def _time_column(values: list[Any]) -> np.ndarray:
@@ -623,12 +686,16 @@ def _show(value: Any) -> str:
         return "nothing (null)"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, HugeInteger):
+        return value.describe()
     if isinstance(value, int):
-        return str(value) if abs(value) < 10**30 else f"an integer of {len(str(value))} digits"
+        if abs(value) < 10**30:
+            return str(value)
+        return f"an integer of {digit_count(value):,} digits"
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, str):
-        return repr(value if len(value) <= 40 else value[:37] + "...")
+        return repr(plain(value, 40))
     if isinstance(value, list):
         return f"a list of {len(value)} item(s)"
     if isinstance(value, dict):

@@ -354,10 +354,11 @@ class SyncState:
                     if kind == wait.kind and i == index
                 }
             )
-        wanted = {
-            "events": (SET,),
-            "queues": (GET,) if any(j == job for j, _ in self.queue_putters[index]) else (PUT,),
-        }[wait.kind]
+        if wait.kind == "events":
+            wanted: tuple[int, ...] = (SET,)
+        else:  # a queue: a blocked putter waits for a get, a getter for a put
+            putting = any(j == job for j, _ in self.queue_putters[index])
+            wanted = (GET,) if putting else (PUT,)
         return [
             other
             for other, live in enumerate(alive)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from schedsim.atomic import Outputs
 from schedsim.engine import TIES, check_run_options
 from schedsim.errors import OptionError
 from schedsim.limits import MAX_CPUS, MAX_TIME
@@ -35,7 +36,36 @@ class Choice(click.Choice):
             words = [str(choice) for choice in self.choices]
             close = difflib.get_close_matches(str(value).lower(), words, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            self.fail(f"{value!r} is not one of {', '.join(words)}{hint}", param, ctx)
+            self.fail(f"{shown(value)} is not one of {', '.join(words)}{hint}", param, ctx)
+
+
+class _Number(click.ParamType):
+    """click's int and float, quoting a bad value short: a pasted megabyte of digits must
+    not become a megabyte of error message."""
+
+    def __init__(self, kind: type[int] | type[float]) -> None:
+        self.kind = kind
+        self.name = "integer" if kind is int else "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, self.kind) and not isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        try:
+            if self.kind is int and len(text) > 1_000:
+                raise ValueError
+            return self.kind(text)
+        except (ValueError, OverflowError):
+            self.fail(
+                f"expected {'a whole number' if self.kind is int else 'a number'}, "
+                f"got {shown(value)}",
+                param,
+                ctx,
+            )
+
+
+INTEGER = _Number(int)
+FLOAT = _Number(float)
 
 
 def declared_options() -> dict[str, tuple[Option, list[tuple[str, list[str]]]]]:
@@ -258,14 +288,13 @@ def trace_unit_option(function: F) -> F:
     )(function)
 
 
-def check_trace_file(trace_file: str | None, inputs: list[str]) -> None:
-    """Refuse a bad ``--trace`` name before any work: it must be a writable ``.json``."""
+def check_trace_file(trace_file: str | None, outputs: Outputs) -> None:
+    """Refuse a bad ``--trace`` name before any work: it must be a writable ``.json`` (and
+    not an input, nor another output's file)."""
     if trace_file is None:
         return
     from pathlib import Path
 
-    from schedsim.atomic import check_writable
-
     if Path(trace_file).suffix.lower() != ".json":
         raise OptionError(f"--trace {trace_file}: a trace is JSON; name it FILE.json")
-    check_writable(trace_file, inputs=inputs)
+    outputs.check(trace_file)

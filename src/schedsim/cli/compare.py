@@ -9,7 +9,7 @@ import click
 from click.core import ParameterSource
 
 from schedsim.api import load_workload
-from schedsim.atomic import check_writable
+from schedsim.atomic import Outputs
 from schedsim.cli.common import (
     Choice,
     engine_options,
@@ -139,9 +139,10 @@ def compare(
         if workload_files
         else []
     )
+    outputs = Outputs(inputs=[*workload_files, *(path for path, _ in saved)])
     if plot is not None:
         image_format(plot)
-        check_writable(plot)
+        outputs.check(plot)
         _check_timelines(saved)
     comparison = None
     workload = None
@@ -156,13 +157,17 @@ def compare(
         )
     comparison = compare_saved(saved, comparison, workload=workload, rank_by=rank_key)
     if plot is not None:
-        save_comparison_plot(comparison, plot, by=plot_by)
+        with outputs:
+            save_comparison_plot(comparison, plot, by=plot_by, outputs=outputs)
     if output_format == "json":
         click.echo(comparison.to_json(), nl=False)
     elif output_format == "csv":
         click.echo(comparison.to_csv(), nl=False)
     else:
-        click.echo(comparison_table(comparison, color=sys.stdout.isatty()), nl=False)
+        click.echo(
+            comparison_table(comparison, color=sys.stdout is not None and sys.stdout.isatty()),
+            nl=False,
+        )
 
 
 def _inputs(files: tuple[str, ...]) -> tuple[list[tuple[str, Result]], list[str]]:

@@ -8,8 +8,14 @@ from typing import Any
 
 import click
 
-from schedsim.atomic import check_writable, write_atomic
-from schedsim.cli.common import Choice, check_trace_file, trace_option, trace_unit_option
+from schedsim.atomic import Outputs
+from schedsim.cli.common import (
+    INTEGER,
+    Choice,
+    check_trace_file,
+    trace_option,
+    trace_unit_option,
+)
 from schedsim.errors import OptionError
 from schedsim.gantt import VIEWS, automatic_view, chart_rows, check_chart_size, image_format
 from schedsim.limits import MAX_RESULT_BYTES
@@ -46,7 +52,7 @@ def chart_options(function: F) -> F:
             is_flag=True,
             help="print a text Gantt chart after the table (same as --gantt -)",
         ),
-        click.option("--width", type=int, default=None, help=WIDTH_HELP),
+        click.option("--width", type=INTEGER, default=None, help=WIDTH_HELP),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)
@@ -72,12 +78,15 @@ class ChartRequest:
         output_format: str = "table",
         no_timeline: bool = False,
         width: int | None = None,
+        outputs: Outputs | None = None,
     ) -> ChartRequest:
+        """``outputs``: the command's outputs, which checks the image's path (not one of the
+        command's inputs, nor another output's file)."""
         text = ascii_chart or gantt == "-"
         image = gantt if gantt not in (None, "-") else None
         if image is not None:
             image_format(image, text_hint=True)
-            check_writable(image)
+            (outputs or Outputs()).check(image)
         if text and output_format != "table":
             raise OptionError(
                 f"--ascii / --gantt -: the text chart goes to standard output, which "
@@ -119,10 +128,11 @@ class ChartRequest:
             image = figure_bytes(gantt_figure(result, by=self.by), self.image)
         return PreparedChart(self.image, image, text)
 
-    def render(self, result: Result, *, separated: bool = False) -> str:
+    def render(self, result: Result, outputs: Outputs, *, separated: bool = False) -> str:
         """Save the image (if asked) and return the text chart (or "")."""
         chart = self.prepare(result, separated=separated)
-        chart.save()
+        with outputs:
+            chart.save(outputs)
         return chart.text
 
 
@@ -134,9 +144,10 @@ class PreparedChart:
     image: bytes
     text: str
 
-    def save(self) -> None:
+    def save(self, outputs: Outputs) -> None:
+        """Hand the image to the command's outputs (written when they all are)."""
         if self.path is not None:
-            write_atomic(self.path, self.image)
+            outputs.write(self.path, self.image)
 
 
 @click.command()
@@ -155,7 +166,7 @@ class PreparedChart:
     help="rows: one per process (default for 1 CPU) or one per CPU",
 )
 @click.option("--ascii", "ascii_chart", is_flag=True, help="also print the text chart")
-@click.option("--width", type=int, default=None, help=WIDTH_HELP)
+@click.option("--width", type=INTEGER, default=None, help=WIDTH_HELP)
 @click.option(
     "--max-file-size",
     metavar="SIZE|none",
@@ -186,21 +197,22 @@ def gantt(
     from schedsim.trace_events import parse_trace_unit, run_label, trace_json
 
     unit_seconds = parse_trace_unit(trace_unit) if trace_unit is not None else None
-    check_trace_file(trace_file, [result_file])
+    outputs = Outputs(inputs=[result_file])
+    check_trace_file(trace_file, outputs)
     text_wanted = ascii_chart or output == "-" or (output is None and trace_file is None)
-    request = ChartRequest.from_options(output, by, text_wanted, width=width)
+    request = ChartRequest.from_options(output, by, text_wanted, width=width, outputs=outputs)
     try:
         max_bytes = MAX_RESULT_BYTES if max_file_size is None else parse_size(max_file_size)
     except OptionError as error:
         raise OptionError(f"--max-file-size: {error}") from None
     result = Result.load(result_file, max_bytes=max_bytes)
     chart = request.prepare(result)
-    timeline = None
-    if trace_file is not None:
-        timeline = trace_json([(run_label(result), result)], unit_seconds=unit_seconds)
-    chart.save()
-    if trace_file is not None and timeline is not None:
-        write_atomic(trace_file, timeline)
+    with outputs:  # the chart and the trace, or neither
+        chart.save(outputs)
+        if trace_file is not None:
+            outputs.write(
+                trace_file, trace_json([(run_label(result), result)], unit_seconds=unit_seconds)
+            )
     click.echo(chart.text, nl=False)
     from schedsim.real.compare import disturbance_warnings
 

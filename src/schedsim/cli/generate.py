@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from schedsim.atomic import check_writable
+from schedsim.atomic import Outputs
+from schedsim.cli.common import FLOAT, INTEGER
 from schedsim.errors import OptionError
 from schedsim.generate import (
     DEFAULT_BURSTS,
@@ -64,7 +65,7 @@ def _presets_help() -> str:
 @click.option(
     "--processes",
     "-n",
-    type=int,
+    type=INTEGER,
     default=None,
     help="how many processes, P1..Pn (default 100, or the preset's; "
     f"at most {MAX_GENERATED_PROCESSES:,})",
@@ -77,14 +78,14 @@ def _presets_help() -> str:
 )
 @click.option(
     "--load",
-    type=float,
+    type=FLOAT,
     default=None,
     metavar="L",
     help="instead of a rate: Poisson arrivals offering load L per CPU (e.g. 0.8)",
 )
 @click.option(
     "--cpus",
-    type=int,
+    type=INTEGER,
     default=1,
     show_default=True,
     help="CPUs the --load is meant for (and the summary uses)",
@@ -107,7 +108,7 @@ def _presets_help() -> str:
 @click.option("--tickets", metavar="DIST", default=None, help="lottery tickets, whole numbers >= 1")
 @click.option("--nice", metavar="DIST", default=None, help="nice values, whole numbers -20..19")
 @click.option("--preset", metavar="NAME", default=None, help="start from a preset (see below)")
-@click.option("--seed", type=int, default=0, show_default=True, help="random seed (>= 0)")
+@click.option("--seed", type=INTEGER, default=0, show_default=True, help="random seed (>= 0)")
 @click.option(
     "--integer", is_flag=True, help="round times up to whole numbers (bursts >= 1), as in textbooks"
 )
@@ -140,7 +141,7 @@ def generate(
             raise OptionError(
                 f"--output {output}: unknown format; use one of {', '.join(SUPPORTED_EXTENSIONS)}"
             )
-        check_writable(output)
+        Outputs().check(output)
     workload = generate_workload(
         processes=processes,
         arrivals=arrivals,

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from schedsim.api import load_workload
-from schedsim.atomic import check_writable, write_atomic
+from schedsim.atomic import Outputs
 from schedsim.cli.common import (
     build_policy,
     check_trace_file,
@@ -190,10 +190,11 @@ def measure_command(
             raise OptionError(f"{flags}: policy options apply to --mode dispatch only")
     else:
         _choice("--preemption", preemption or default_preemption(), PREEMPTIONS)
+    outputs = Outputs(inputs=[workload_file])
     if output is not None:
         if Path(output).suffix.lower() != ".json":
             raise OptionError(f"--output {output}: the measured result is saved as .json")
-        check_writable(output)
+        outputs.check(output)
     if gantt_file is not None:
         from schedsim.gantt import FORMATS as IMAGE_FORMATS
 
@@ -201,12 +202,12 @@ def measure_command(
             raise OptionError(
                 f"--gantt {gantt_file}: name the image with one of {', '.join(IMAGE_FORMATS)}"
             )
-        check_writable(gantt_file)
-    check_trace_file(trace_file, [workload_file])
+        outputs.check(gantt_file)
+    check_trace_file(trace_file, outputs)
     if report_file is not None:
         if Path(report_file).suffix.lower() not in (".html", ".htm"):
             raise OptionError(f"--report {report_file}: a report is a web page; name it FILE.html")
-        check_writable(report_file, inputs=[workload_file])
+        outputs.check(report_file)
     policy = build_policy(policy_name or "fcfs", given_options) if mode == "dispatch" else None
     workload = load_workload(workload_file)
     measurement = measure(
@@ -224,27 +225,24 @@ def measure_command(
         locks=locks,
     )
     document = measurement.measured.to_json()  # the saved file and --format json alike
-    timeline = None
-    if trace_file is not None:
-        from schedsim.trace_events import run_label, trace_json, unit_of
+    with outputs:  # every file, or none
+        if output is not None:
+            outputs.write(output, document)
+        if report_file is not None:
+            from schedsim.html_report import measurement_report
 
-        runs = [measurement.simulated, measurement.measured]
-        timeline = trace_json(
-            [(run_label(run), run) for run in runs], unit_seconds=unit_of(measurement.measured)
-        )
-    page = None
-    if report_file is not None:
-        from schedsim.html_report import measurement_report
+            page = measurement_report(measurement.simulated, measurement.measured, workload)
+            outputs.write(report_file, page)
+        if trace_file is not None:
+            from schedsim.trace_events import run_label, trace_json, unit_of
 
-        page = measurement_report(measurement.simulated, measurement.measured, workload)
-    if output is not None:
-        write_atomic(output, document)
-    if report_file is not None and page is not None:
-        write_atomic(report_file, page)
-    if trace_file is not None and timeline is not None:
-        write_atomic(trace_file, timeline)
-    if gantt_file is not None:
-        save_comparison_gantt(measurement.comparison, gantt_file)
+            runs = [measurement.simulated, measurement.measured]
+            timeline = trace_json(
+                [(run_label(run), run) for run in runs], unit_seconds=unit_of(measurement.measured)
+            )
+            outputs.write(trace_file, timeline)
+        if gantt_file is not None:
+            save_comparison_gantt(measurement.comparison, gantt_file, outputs=outputs)
     if output_format == "json":
         click.echo(document, nl=False)
     else:

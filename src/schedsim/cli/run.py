@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +10,9 @@ from typing import Any
 import click
 
 from schedsim.api import load_workload, simulate
-from schedsim.atomic import AtomicFile, check_writable, write_atomic
+from schedsim.atomic import Outputs
 from schedsim.cli.common import (
+    INTEGER,
     Choice,
     build_policy,
     check_trace_file,
@@ -81,7 +81,7 @@ from schedsim.trace_events import parse_trace_unit, run_label, trace_json
 @click.option("--all-rows", is_flag=True, help="list every process in the table, even over 100")
 @click.option(
     "--max-slices",
-    type=int,
+    type=INTEGER,
     default=None,
     help="refuse or stop a run past this many slices (default 20 million with a timeline, "
     "200 million without)",
@@ -131,10 +131,11 @@ def run(
     policy = build_policy(policy_name, split_policy_options(kwargs))
     settings = engine_settings(**kwargs)
     limits = workload_limits(max_processes, max_file_size)
+    outputs = Outputs(inputs=[workload_file])
     if output is not None:
         if Path(output).suffix.lower() not in (".json", ".csv"):
             raise OptionError(f"--output {output}: use a .json or .csv file name")
-        check_writable(output, inputs=[workload_file])
+        outputs.check(output)
     charts = ChartRequest.from_options(
         gantt,
         gantt_by,
@@ -142,9 +143,10 @@ def run(
         output_format=output_format,
         no_timeline=no_timeline,
         width=width,
+        outputs=outputs,
     )
     unit_seconds = parse_trace_unit(trace_unit) if trace_unit is not None else None
-    check_trace_file(trace_file, [workload_file])
+    check_trace_file(trace_file, outputs)
     if trace_file is not None and no_timeline:
         raise OptionError("--trace needs the timeline; drop --no-timeline")
     if explain and output_format == "csv":
@@ -165,20 +167,20 @@ def run(
         observer=explainer,
         **settings,
     )
-    # Everything is rendered before anything is written: a failure leaves no file changed.
-    # (Per-process records go straight into the output's temporary file, which becomes the
-    # output only when the block completes: a million records need not sit in memory.)
-    with contextlib.ExitStack() as pending:
+    # Every output is written to its temporary file, and all are renamed only once all are
+    # complete: a failure leaves no file changed.  (Per-process records go straight into
+    # the output's temporary file: a million records need not sit in memory.)
+    with outputs:
         if output is not None:
-            saved = pending.enter_context(AtomicFile(output))
-            kind = "json" if output.lower().endswith(".json") else "csv"
-            saved.writelines(contents.render(result, kind))
+            with outputs.stream(output) as saved:
+                kind = "json" if output.lower().endswith(".json") else "csv"
+                saved.writelines(contents.render(result, kind))
         chart = charts.prepare(result, separated=output_format == "table")
-        timeline = (
-            trace_json([(run_label(result), result)], unit_seconds=unit_seconds)
-            if trace_file is not None
-            else None
-        )
+        chart.save(outputs)
+        if trace_file is not None:
+            outputs.write(
+                trace_file, trace_json([(run_label(result), result)], unit_seconds=unit_seconds)
+            )
         shown: Iterable[str]
         if explainer is not None and output_format == "json":
             shown = [explanation_json(result, explainer)]
@@ -189,9 +191,6 @@ def run(
             if explainer is not None:
                 cpus = settings["cpus"]
                 shown.insert(0, explain_text(explainer.instants, cpus=cpus) + "\n")
-    chart.save()
-    if trace_file is not None and timeline is not None:
-        write_atomic(trace_file, timeline)
     for piece in shown:
         click.echo(piece, nl=False)
     click.echo(chart.text, nl=False)

@@ -18,15 +18,19 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 from schedsim import __version__
-from schedsim.report import fmt
+from schedsim.gantt import plain_text
+from schedsim.report import fmt, shortened
 from schedsim.result import Result
+
+if TYPE_CHECKING:
+    from schedsim.atomic import Outputs
 
 METRICS = ("turnaround", "waiting", "response")
 
@@ -201,14 +205,25 @@ def hold_shift(simulated: list[dict[str, Any]], measured: list[dict[str, Any]]) 
 
 def render_comparison(comparison: MeasuredComparison, *, width: int | None = None) -> str:
     """The comparison as plain-text tables."""
-    console = Console(width=width or 100, record=True, force_terminal=False, color_system=None)
+    console = Console(
+        width=width or 100,
+        record=True,
+        force_terminal=False,
+        color_system=None,
+        markup=False,  # a pid or name such as "[/x]" is text, not rich markup
+        emoji=False,
+        highlight=False,
+    )
     simulated, measured = comparison.simulated, comparison.measured
     summary = comparison.summary
     settings = measured.settings
     with console.capture() as capture:
         console.print(
-            f"{measured.workload}: {_describe_run(simulated, measured)}, "
-            f"unit {settings.get('unit', '?')}"
+            shortened(
+                f"{measured.workload}: {_describe_run(simulated, measured)}, "
+                f"unit {settings.get('unit', '?')}",
+                200,
+            )
         )
         if summary.get("compared_with"):
             console.print(f"compared with the simulation of {summary['compared_with']}")
@@ -371,6 +386,7 @@ def _finite(value: Any) -> Any:
     return value
 
 
+@plain_text
 def comparison_gantt(comparison: MeasuredComparison, *, by: str | None = None) -> Any:
     """One figure: the simulated schedule above the measured one, on a shared time axis in
     the measured unit, row for row (both panels have the same rows, the idle row too), and
@@ -389,15 +405,20 @@ def comparison_gantt(comparison: MeasuredComparison, *, by: str | None = None) -
     shared = (min(low for low, _ in ranges), max(high for _, high in ranges))
     idle_row = any(len(schedule.idle_profile()[0]) for schedule in schedules)
     rows = len(simulated.pids) + int(idle_row) if view == "process" else schedules[0].cpus
+    gantt.check_chart_size(2 * rows, sum(schedule.shapes for schedule in schedules))
     axes_height = min(gantt.MAX_AXES_HEIGHT / 2, max(1.0, gantt.ROW_HEIGHT * rows))
     width = gantt.FIGURE_WIDTH
-    left = gantt.LEFT + 0.075 * max(len(pid) for pid in [*simulated.pids, "idle", "CPU 0"])
+    labels = [*schedules[0].pids, "idle", "CPU 0"]
+    left = gantt.LEFT + 0.075 * max(len(label) for label in labels)
     axes_width = width - left - gantt.RIGHT
     figure = Figure(figsize=(width, 2 * axes_height + 3), dpi=gantt.DPI)
     titles = (
-        f"simulated: {gantt.describe(simulated)}",
-        f"measured: {_describe_run(simulated, measured)}, unit "
-        f"{measured.settings.get('unit', '?')}",
+        gantt.chart_text(f"simulated: {gantt.describe(simulated)}", 160),
+        gantt.chart_text(
+            f"measured: {_describe_run(simulated, measured)}, unit "
+            f"{measured.settings.get('unit', '?')}",
+            160,
+        ),
     )
     handles: dict[str, Any] = {}
     notes: list[str] = []
@@ -451,11 +472,21 @@ def comparison_gantt(comparison: MeasuredComparison, *, by: str | None = None) -
 
 
 def save_comparison_gantt(
-    comparison: MeasuredComparison, path: str, *, by: str | None = None
+    comparison: MeasuredComparison,
+    path: str,
+    *,
+    by: str | None = None,
+    outputs: Outputs | None = None,
 ) -> None:
-    """Draw :func:`comparison_gantt` and write it to ``path`` (png, svg or pdf), atomically."""
+    """Draw :func:`comparison_gantt` and write it to ``path`` (png, svg or pdf), atomically;
+    with ``outputs``, as one of a command's outputs, written when they all are."""
     from schedsim import gantt
-    from schedsim.atomic import write_atomic
+    from schedsim.atomic import Outputs
 
     gantt.image_format(path)
-    write_atomic(path, gantt.figure_bytes(comparison_gantt(comparison, by=by), path))
+    figure = gantt.figure_bytes(comparison_gantt(comparison, by=by), path)
+    if outputs is not None:
+        outputs.write(path, figure)
+    else:
+        with Outputs() as alone:
+            alone.write(path, figure)

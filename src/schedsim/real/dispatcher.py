@@ -45,7 +45,7 @@ Hold, then tell the policy
 
 A job leaves its CPU for real *before* the policy hears about it: at a slice expiry or a
 preemption the worker is stopped first (SIGSTOP, and ``waitid`` until the kernel has
-stopped it; or, cooperatively, its run ``Event`` cleared until it says it paused).  A burst
+stopped it; or, cooperatively, its run flag cleared until it says it paused).  A burst
 can end at any moment, also a microsecond before the stop took effect: the worker's report
 is then already in the pipe, and the dispatcher treats the departure as the burst end it
 was — so the policy is never told a job expired that had in fact finished.  When an
@@ -81,13 +81,13 @@ from schedsim.core import BLOCKED_SYNC, DONE, RUNNING, PolicyRun, Scheduler, pol
 from schedsim.errors import ExecutionError, SchedsimError
 from schedsim.policies.base import Policy
 from schedsim.program import CPU, IO
+from schedsim.real.messages import CONTINUE, GO, QUIT, unpack
 from schedsim.real.messages import END as END_WORD
-from schedsim.real.messages import GO, QUIT, unpack
 from schedsim.real.messages import IO as IO_WORD
 from schedsim.real.plan import CorePlan
 from schedsim.real.safety import ParentSession, describe_exit, sigint_blocked
 from schedsim.real.synchronising import RealSynchronisation
-from schedsim.real.worker import COOPERATIVE, SIGNALS, WorkerSpec, worker_main
+from schedsim.real.worker import COOPERATIVE, SIGNALS, RunFlag, WorkerSpec, worker_main
 from schedsim.scripted import ScriptedScheduler
 from schedsim.sync import Deadlock
 from schedsim.trace import (
@@ -304,7 +304,7 @@ class Dispatcher:
                     chunk_seconds=CHUNK_SECONDS,
                     steps=None if self.sync is None else self.sync.step_seconds(job, self.unit),
                 )
-                event = context.Event() if slots is not None else None
+                event = RunFlag(context) if slots is not None else None
                 ours, theirs = context.Pipe(duplex=True)
                 process = context.Process(
                     target=worker_main,
@@ -965,6 +965,10 @@ class Dispatcher:
                 self._signal(job, signal.SIGCONT)
             else:
                 self.events[job].set()
+                try:
+                    self.connections[job].send_bytes(CONTINUE)
+                except OSError:
+                    self._check_ended(job)
         else:
             if self.preemption == COOPERATIVE:
                 self.events[job].set()

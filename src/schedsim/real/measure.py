@@ -102,7 +102,9 @@ def measure(
                 f"--kernel-policy: choose one of {', '.join(KERNEL_POLICIES)}, "
                 f"got {kernel_policy!r}"
             )
-        simulated_policy, description = counterpart(kernel_policy, unit_seconds)
+        simulated_policy, description = counterpart(
+            kernel_policy, unit_seconds, workload.program is not None
+        )
     simulated = simulate(
         workload, simulated_policy, cpus=cpus, context_switch=0, ties=ties, seed=seed, locks=locks
     )
@@ -146,6 +148,7 @@ def measure(
             unit_seconds=unit_seconds,
             cores=cores,
             expected_seconds=estimate,
+            locks=locks,
         ).run()
         settings["kernel_policy"] = kernel_policy
         name, policy_options = f"sched_{kernel_policy}", {}

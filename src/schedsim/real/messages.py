@@ -17,6 +17,7 @@ import struct
 from typing import Any
 
 GO = b"g"
+CONTINUE = b"c"  # cooperative mode: a paused worker may run again
 QUIT = b"q"
 IO = b"i"  # start the I/O step you are at now (one that follows synchronisation steps)
 END = b"e"  # your last steps are done: finish (the script ended with steps, not CPU)

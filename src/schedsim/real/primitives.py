@@ -27,6 +27,7 @@ returns.  Which worker may call what, and when, is the dispatcher's business
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -87,10 +88,26 @@ class Primitives:
     done: list[Any] = field(default_factory=list)  # per process: its script is done
 
 
-def make_primitives(context: Any, program: Program) -> Primitives:
+def set_within(event: Any, seconds: float) -> bool:
+    """Set ``event`` from the parent, waiting at most ``seconds``; False if it did not return.
+
+    ``Event.set`` takes the lock of the event's condition and then waits, without a timeout,
+    for every process asleep in ``wait`` to acknowledge its wake-up: a worker killed while
+    holding that lock, or while asleep there, would block the caller for ever.  The parent
+    must never wait on a worker's death, so the set runs in a daemon thread and the parent
+    waits for it only so long."""
+    setter = threading.Thread(target=event.set, name="schedsim-event-set", daemon=True)
+    setter.start()
+    setter.join(seconds)
+    return not setter.is_alive()
+
+
+def make_primitives(context: Any, program: Program, locks: list[Any] | None = None) -> Primitives:
+    """The run's primitives; ``locks``: other lock objects to use (priority-protocol mutexes,
+    :mod:`schedsim.real.pi_lock`) in place of ``multiprocessing.Lock``."""
     resources = program.resources
     return Primitives(
-        locks=[context.Lock() for _ in resources.locks],
+        locks=locks if locks is not None else [context.Lock() for _ in resources.locks],
         semaphores=[context.Semaphore(value) for _, value in resources.semaphores],
         events=[context.Event() for _ in resources.events],
         queues=[BoundedQueue(context, capacity) for _, capacity in resources.queues],

@@ -8,7 +8,8 @@ primitives (:mod:`schedsim.real.primitives`), at the moments the
 a race differently.  This class keeps, per worker, the messages it is owed in order (``do k``
 for a step, ``go`` to run on), sends each one as soon as it may, and turns the workers'
 reports (``blocking``, ``did``) into the measured holds, waits and queue items — in real
-time, as the rest of the measured trace.
+time, as the rest of the measured trace.  In kernel mode nothing is ordered — the kernel
+settles every race — and only the measuring half (:class:`SyncMeasurement`) is used.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from schedsim.errors import ExecutionError
 from schedsim.program import (
     ACQUIRE,
     CPU,
@@ -31,28 +33,22 @@ from schedsim.program import (
     Program,
 )
 from schedsim.real.messages import do_step
-from schedsim.real.primitives import Primitives, make_primitives
+from schedsim.real.primitives import Primitives, make_primitives, set_within
 from schedsim.real.sequencer import Operation, Sequencer
 from schedsim.real.worker import ITEMS_PER_PROCESS
 from schedsim.sync import Hold, Item, SyncState, Wait
 
+EVENT_SET_SECONDS = 2.0  # for the parent's set of a done event (see primitives_done)
 
-class RealSynchronisation:
-    """Sends the workers their synchronisation steps in an order no race can change, and
-    measures what they did."""
 
-    def __init__(
-        self,
-        program: Program,
-        send: Callable[[int, bytes], None],
-        to_units: Callable[[float], float],
-    ) -> None:
+class SyncMeasurement:
+    """What the workers of a measured run did with the real primitives: every hold, wait
+    and queue item, in units, from their ``blocking`` and ``did`` reports."""
+
+    def __init__(self, program: Program, to_units: Callable[[float], float]) -> None:
         n = len(program.scripts)
         self.program = program
-        self.send_now = send
         self.to_units = to_units
-        self.sequencer = Sequencer()
-        self.outbox: list[deque[bytes | Operation]] = [deque() for _ in range(n)]
         self.blocked_since: dict[tuple[int, int], float] = {}  # (job, step) -> monotonic
         self.reached: dict[tuple[int, int], float] = {}  # (job, step) -> units
         self.puts = [0] * n
@@ -62,13 +58,19 @@ class RealSynchronisation:
         self.waits: list[Wait] = []
         self.items: dict[int, Item] = {}
 
-    def primitives(self, context: Any) -> Primitives:
-        self.made = make_primitives(context, self.program)
+    def primitives(self, context: Any, locks: list[Any] | None = None) -> Primitives:
+        self.made = make_primitives(context, self.program, locks)
         return self.made
 
     def primitives_done(self, job: int) -> None:
-        """``job`` was ended: set its done event, which its joiners wait on."""
-        self.made.done[job].set()
+        """``job`` was ended: set its done event, which its joiners wait on (within a
+        bound: a joiner killed in its ``wait`` would otherwise block the parent for ever)."""
+        if not set_within(self.made.done[job], EVENT_SET_SECONDS):
+            raise ExecutionError(
+                f"process #{job + 1} was ended, but a worker waiting to join it did not wake "
+                f"within {EVENT_SET_SECONDS:g} s: it died while waiting; the run was abandoned "
+                "and the other workers were stopped"
+            )
 
     def step_seconds(self, job: int, unit: float) -> tuple[tuple[int, float], ...]:
         """A worker's script: times in seconds, resources by index."""
@@ -76,56 +78,6 @@ class RealSynchronisation:
             (step.kind, step.value * unit if step.kind in (CPU, IO) else step.value)
             for step in self.program.scripts[job]
         )
-
-    # -- what the core decided ---------------------------------------------------------------------
-    def absorb(self, log: list[tuple[int, int, str]], reached: float) -> None:
-        """The steps the core performed and the wake-ups it made, in its order: each step
-        is owed to its worker as ``do k``; a wake-up completes the step the job waited at.
-        ``reached``: when (units, measured) the workers got to these steps — a step that
-        blocks is waited at from then, whether the worker is held back by the sequencer
-        (on its pipe) or blocks inside the primitive's call."""
-        scripts = self.program.scripts
-        for job, position, outcome in log:
-            if outcome == "woken":
-                self.sequencer.satisfy(job, position)
-                continue
-            if outcome == "blocked":
-                self.reached[(job, position)] = reached
-            step = scripts[job][position]
-            operation = self.sequencer.record(job, position, step, outcome == "proceeded")
-            self.outbox[job].append(operation)
-        log.clear()
-        self.pump()
-
-    def send(self, job: int, message: bytes) -> None:
-        """``message`` (``go``) for ``job``, after the steps it is owed."""
-        self.outbox[job].append(message)
-        self.pump()
-
-    def pump(self) -> None:
-        """Send every message whose turn has come, worker by worker, in order."""
-        sequencer = self.sequencer
-        for job, box in enumerate(self.outbox):
-            while box:
-                head = box[0]
-                if isinstance(head, Operation):
-                    if not sequencer.may_issue(head):
-                        break
-                    head.issued = True
-                    self.send_now(job, do_step(head.position))
-                else:
-                    self.send_now(job, head)
-                box.popleft()
-
-    def cancel(self, job: int, at: float) -> None:
-        """``job``'s worker was ended at ``at`` (units): nothing more goes to it, and a wait
-        it was in ends then."""
-        self.outbox[job].clear()
-        self.sequencer.cancel(job)
-        for waiter, position in sorted({*self.blocked_since, *self.reached}):
-            if waiter == job:
-                self._close_wait(job, position, at)
-        self.pump()
 
     # -- what the workers did -------------------------------------------------------------------
     def handle(self, job: int, message: tuple[Any, ...]) -> bool:
@@ -138,9 +90,28 @@ class RealSynchronisation:
             return False
         position, at, got = message[1], message[2], message[3]
         self._measure(job, position, self.to_units(at), got)
-        self.sequencer.completed(job, position)
-        self.pump()
         return True
+
+    def blocked(self) -> set[int]:
+        """The jobs whose workers said they are blocking in a primitive's call and have not
+        said it returned."""
+        return {job for job, _ in self.blocked_since}
+
+    def held_by(self, job: int) -> list[str]:
+        """The resources ``job``'s worker holds, as measured: ``x``, ``slots``."""
+        names = self.program.resources.names
+        return [
+            names(kind)[index]
+            for (kind, index, holder), holds in self.open_holds.items()
+            if holder == job
+            for _ in holds
+        ]
+
+    def close_waits(self, job: int, at: float) -> None:
+        """``job``'s worker was ended at ``at`` (units): a wait it was in ends then."""
+        for waiter, position in sorted({*self.blocked_since, *self.reached}):
+            if waiter == job:
+                self._close_wait(job, position, at)
 
     def _measure(self, job: int, position: int, at: float, got: int) -> None:
         step = self.program.scripts[job][position]
@@ -196,7 +167,82 @@ class RealSynchronisation:
         state.waits = sorted(self.waits, key=lambda wait: (wait.since, wait.job))
         state.items = list(self.items.values())
         state.open_holds = {key: held for key, held in self.open_holds.items() if held}
+        scripts = self.program.scripts
         for wait in state.waits:
             if wait.to is None:
                 state.waiting[wait.job] = wait
+                if wait.kind == "queues" and scripts[wait.job][wait.position].kind == PUT:
+                    state.queue_putters[wait.index].append((wait.job, -1))
         return state
+
+
+class RealSynchronisation(SyncMeasurement):
+    """Sends the workers their synchronisation steps in an order no race can change (the
+    dispatch mode), and measures what they did."""
+
+    def __init__(
+        self,
+        program: Program,
+        send: Callable[[int, bytes], None],
+        to_units: Callable[[float], float],
+    ) -> None:
+        super().__init__(program, to_units)
+        self.send_now = send
+        self.sequencer = Sequencer()
+        self.outbox: list[deque[bytes | Operation]] = [deque() for _ in program.scripts]
+
+    # -- what the core decided ---------------------------------------------------------------------
+    def absorb(self, log: list[tuple[int, int, str]], reached: float) -> None:
+        """The steps the core performed and the wake-ups it made, in its order: each step
+        is owed to its worker as ``do k``; a wake-up completes the step the job waited at.
+        ``reached``: when (units, measured) the workers got to these steps — a step that
+        blocks is waited at from then, whether the worker is held back by the sequencer
+        (on its pipe) or blocks inside the primitive's call."""
+        scripts = self.program.scripts
+        for job, position, outcome in log:
+            if outcome == "woken":
+                self.sequencer.satisfy(job, position)
+                continue
+            if outcome == "blocked":
+                self.reached[(job, position)] = reached
+            step = scripts[job][position]
+            operation = self.sequencer.record(job, position, step, outcome == "proceeded")
+            self.outbox[job].append(operation)
+        log.clear()
+        self.pump()
+
+    def send(self, job: int, message: bytes) -> None:
+        """``message`` (``go``) for ``job``, after the steps it is owed."""
+        self.outbox[job].append(message)
+        self.pump()
+
+    def pump(self) -> None:
+        """Send every message whose turn has come, worker by worker, in order."""
+        sequencer = self.sequencer
+        for job, box in enumerate(self.outbox):
+            while box:
+                head = box[0]
+                if isinstance(head, Operation):
+                    if not sequencer.may_issue(head):
+                        break
+                    head.issued = True
+                    self.send_now(job, do_step(head.position))
+                else:
+                    self.send_now(job, head)
+                box.popleft()
+
+    def cancel(self, job: int, at: float) -> None:
+        """``job``'s worker was ended at ``at`` (units): nothing more goes to it, and a wait
+        it was in ends then."""
+        self.outbox[job].clear()
+        self.sequencer.cancel(job)
+        self.close_waits(job, at)
+        self.pump()
+
+    def handle(self, job: int, message: tuple[Any, ...]) -> bool:
+        if not super().handle(job, message):
+            return False
+        if message[0] == "did":  # the step's call returned: the next in line may go
+            self.sequencer.completed(job, message[1])
+            self.pump()
+        return True

@@ -29,9 +29,10 @@ seconds):
 Messages from the parent: ``go`` — start (or go on with) the next CPU step (in kernel
 mode: start the whole process, the kernel decides the rest); ``do k`` — perform the
 synchronisation step at position ``k`` of the script now (see
-:mod:`schedsim.real.sequencer` for when the parent says so); ``quit`` — the run is over,
-exit (a worker that has reported its statistics waits for this, so that no interpreter
-shuts down on a core while other processes are still being measured there).
+:mod:`schedsim.real.sequencer` for when the parent says so); ``continue`` — cooperative
+mode: a paused worker may run again; ``quit`` — the run is over, exit (a worker that has
+reported its statistics waits for this, so that no interpreter shuts down on a core while
+other processes are still being measured there).
 
 In dispatch mode a worker runs its script step by step: a ``cpu`` step when told ``go``
 (and after it, reports and waits for the parent's word again), an ``io`` step at once (a
@@ -47,10 +48,17 @@ continues it with SIGCONT; a handler for SIGCONT raises a flag that the worker's
 at, so it reports every resumption, however short the stop.  A jump of the monotonic clock
 between two iterations without that flag means the kernel ran something else on the core:
 the worker reports that as stolen time.  ``cooperative``
-preemption: between short chunks of CPU the worker checks its own ``Event``; when the
-parent has cleared it, the worker releases its slot of the CPU ``Semaphore``, reports, and
-waits for the event; on resuming it takes a slot again without blocking — failing to get
-one would mean more workers run than there are CPUs, which the worker reports as an error.
+preemption: between short chunks of CPU the worker looks at its own :class:`RunFlag`; when
+the parent has cleared it, the worker releases its slot of the CPU ``Semaphore``, reports,
+and waits for ``continue`` on its pipe; on resuming it takes a slot again without blocking —
+failing to get one would mean more workers run than there are CPUs, which the worker
+reports as an error.
+
+The parent never takes a lock or a semaphore that a worker may hold: a worker can be killed
+at any instant, and whatever it held stays held.  (A ``multiprocessing.Event`` is unsafe
+here: its ``set`` takes the lock of an internal ``Condition`` that a worker takes at every
+look, and then waits, without a timeout, for every worker sleeping in ``wait`` to
+acknowledge — a worker killed in either place blocks the parent for ever.)
 """
 
 from __future__ import annotations
@@ -65,9 +73,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from schedsim.program import CPU, IO, PUT, Step
+from schedsim.program import CLEAR, CPU, IO, PUT, RELEASE, SET, UNLOCK, Step
+from schedsim.real.messages import CONTINUE, GO, do_step, pack_pickled, packer
 from schedsim.real.messages import END as END_WORD
-from schedsim.real.messages import GO, do_step, pack_pickled, packer
 from schedsim.real.messages import IO as IO_WORD
 from schedsim.real.primitives import Primitives, perform
 from schedsim.real.safety import (
@@ -79,6 +87,7 @@ from schedsim.real.safety import (
 
 # Items a worker puts are numbered job * ITEMS_PER_PROCESS + its count of puts.
 ITEMS_PER_PROCESS = 1_000_000
+GIVES = (UNLOCK, RELEASE, SET, CLEAR)  # steps that never block
 SIGNALS = "signals"
 COOPERATIVE = "cooperative"
 KERNEL = "kernel"
@@ -97,8 +106,8 @@ class WorkerSpec:
     gap_seconds: float  # a jump of the clock longer than this means "was not running"
     chunk_seconds: float  # cooperative: CPU time between two looks at the run event
     kernel_policy: str = "other"
-    # A script (dispatch mode): (kind, seconds or resource index) per step, as in
-    # schedsim.program; None: the bursts, as alternating cpu and io steps.
+    # A script: (kind, seconds or resource index) per step, as in schedsim.program; None:
+    # the bursts, as alternating cpu and io steps.
     steps: tuple[tuple[int, float], ...] | None = None
 
     def script(self) -> tuple[tuple[int, float], ...]:
@@ -107,10 +116,35 @@ class WorkerSpec:
         return tuple((CPU if i % 2 == 0 else IO, value) for i, value in enumerate(self.bursts))
 
 
+class RunFlag:
+    """Cooperative preemption: one byte of shared memory, set while the worker may run.
+
+    The parent writes it and the worker only reads it, both with plain memory accesses: no
+    lock, so nothing a killed worker leaves behind can block the parent.  A paused worker
+    does not watch the flag: it waits for ``continue`` on its pipe, which the parent sends
+    after setting the flag."""
+
+    def __init__(self, context: Any) -> None:
+        self._value = context.RawValue(ctypes.c_bool, False)
+
+    def set(self) -> None:
+        self._value.value = True
+
+    def clear(self) -> None:
+        self._value.value = False
+
+    def is_set(self) -> bool:
+        return bool(self._value.value)
+
+
+class _Stopped(Exception):
+    """The parent said ``quit`` to a paused worker: the run is over."""
+
+
 def worker_main(
     spec: WorkerSpec,
     connection: Connection,
-    run_event: Any = None,
+    run_flag: Any = None,
     cpu_slots: Any = None,
     primitives: Primitives | None = None,
 ) -> None:
@@ -121,7 +155,7 @@ def worker_main(
     try:
         if spec.cores and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, set(spec.cores))
-        worker = _Worker(spec, connection, run_event, cpu_slots, primitives)
+        worker = _Worker(spec, connection, run_flag, cpu_slots, primitives)
         connection.send_bytes(packer("ready")(os.getpid()))
         if spec.mechanism == KERNEL:
             worker.run_kernel()
@@ -132,7 +166,7 @@ def worker_main(
         # take CPU from the processes still being measured on its core.
         with contextlib.suppress(EOFError):
             connection.recv_bytes()
-    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+    except (EOFError, BrokenPipeError, KeyboardInterrupt, _Stopped):
         return  # the parent is gone or stopping us: nothing to report to
     except Exception as error:  # report, never print a traceback from a worker
         with contextlib.suppress(OSError):
@@ -147,13 +181,13 @@ class _Worker:
         self,
         spec: WorkerSpec,
         connection: Connection,
-        run_event: Any,
+        run_flag: Any,
         cpu_slots: Any,
         primitives: Primitives | None = None,
     ) -> None:
         self.spec = spec
         self.connection = connection
-        self.run_event = run_event
+        self.run_flag = run_flag
         self.cpu_slots = cpu_slots
         self.primitives = primitives
         self.items_put = 0
@@ -229,9 +263,9 @@ class _Worker:
         """Burn one ``cpu`` step, preemptible as the mechanism says, and report its end."""
         cooperative = self.spec.mechanism == COOPERATIVE
         if cooperative:
-            if not self.run_event.is_set():  # taken off its CPU before it started
+            if not self.run_flag.is_set():  # taken off its CPU before it started
                 self.report_paused(time.monotonic(), 0.0)
-                self.run_event.wait()
+                self._await_continue()
             self._take_slot()
         self.continued = False
         self.report_run(position, time.monotonic())
@@ -249,8 +283,12 @@ class _Worker:
         if step.kind == PUT:
             item = self.spec.index * ITEMS_PER_PROCESS + self.items_put
             self.items_put += 1
+        before = time.monotonic()
         got = perform(step, self.primitives, item, lambda at: self.report_blocking(position, at))
-        self.report_did(position, time.monotonic(), -1 if got is None else int(got))
+        # A give happens when it is called (the woken process may preempt this one before
+        # the call even returns, with a priority protocol); a take when its call returns.
+        at = before if step.kind in GIVES else time.monotonic()
+        self.report_did(position, at, -1 if got is None else int(got))
 
     def _burn_signalled(self, need: float) -> float:
         """Burn ``need`` seconds of own CPU time; report resumptions after a stop, and time
@@ -277,7 +315,7 @@ class _Worker:
         """Burn ``need`` seconds of own CPU time in chunks, yielding when told to."""
         thread_time = time.thread_time
         monotonic = time.monotonic
-        event = self.run_event
+        flag = self.run_flag
         chunk = self.spec.chunk_seconds
         begin = thread_time()
         target = begin + need
@@ -288,13 +326,18 @@ class _Worker:
                 return cpu - begin
             if cpu >= check_at:
                 check_at = cpu + chunk
-                if not event.is_set():
+                if not flag.is_set():
                     self.cpu_slots.release()
                     paused = monotonic()
                     self.report_paused(paused, cpu - begin)
-                    event.wait()
+                    self._await_continue()
                     self._take_slot()
                     self.report_resumed(monotonic(), paused, thread_time() - begin)
+
+    def _await_continue(self) -> None:
+        """Paused: sleep until the parent says ``continue`` (anything else ends the run)."""
+        if self.connection.recv_bytes() != CONTINUE:
+            raise _Stopped
 
     def _take_slot(self) -> None:
         if not self.cpu_slots.acquire(False):
@@ -304,19 +347,26 @@ class _Worker:
 
     # -- kernel mode: the operating system decides -------------------------------------------
     def run_kernel(self) -> None:
+        """The whole script at once, from ``go`` (the process's arrival): the kernel decides
+        who runs; a synchronisation step is the real primitive's call, as the kernel lets
+        it happen.  Each ``cpu`` step reports when the process really ran in it."""
         send = self.connection.send_bytes
         if self.connection.recv_bytes() != GO:
             return
-        bursts = self.spec.bursts
-        for position in range(0, len(bursts), 2):
-            self.report_run(position, time.monotonic())
-            used, intervals = self._burn_observed(bursts[position])
-            ended = intervals[-1][1]
-            send(pack_pickled("observed", (position, ended, used, intervals)))
-            if position + 1 < len(bursts):
-                deadline = ended + bursts[position + 1]
-                woke = _sleep_until(deadline)
-                self.report_io(position + 1, deadline, woke)
+        for position, (kind, value) in enumerate(self.spec.script()):
+            if kind == CPU:
+                self.report_run(position, time.monotonic())
+                used, intervals = self._burn_observed(value)
+                send(pack_pickled("observed", (position, intervals[-1][1], used, intervals)))
+            elif kind == IO:
+                started = time.monotonic()
+                self.report_io_start(position, started)
+                deadline = started + value
+                self.report_io(position, deadline, _sleep_until(deadline))
+            else:
+                self._synchronise(position, Step(kind, value))
+        if self.primitives is not None:
+            self.primitives.done[self.spec.index].set()
 
     def _burn_observed(self, need: float) -> tuple[float, list[tuple[float, float, int]]]:
         """Burn ``need`` seconds of CPU, recording when this process actually ran (and on

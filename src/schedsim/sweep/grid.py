@@ -27,6 +27,7 @@ from schedsim.options import (
     parse_nonnegative_time,
     parse_positive_int,
 )
+from schedsim.options import shown as quoted
 from schedsim.policies import REGISTRY, make_policy, policy_class
 from schedsim.sweep.task import cached_workload
 from schedsim.sync import LOCK_PROTOCOLS
@@ -34,7 +35,7 @@ from schedsim.workload import Workload
 
 ENGINE_PARAMETERS = ("cpus", "context_switch", "ties", "locks")
 
-_RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
+_RANGE = re.compile(r"^\s*(-?[0-9]{1,18})\s*\.\.\s*(-?[0-9]{1,18})\s*$")
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,10 @@ def expand_values(text: str, where: str) -> list[str]:
             continue
         match = _RANGE.match(item)
         if match is None:
-            raise OptionError(f"{where}: a range takes whole numbers, A..B, got {item!r}")
+            raise OptionError(
+                f"{where}: a range takes whole numbers of at most 18 digits, A..B, got "
+                f"{quoted(item)}"
+            )
         low, high = int(match.group(1)), int(match.group(2))
         if low > high:
             raise OptionError(f"{where}: range {item!r} is empty; write it low..high")
@@ -176,6 +180,7 @@ def parse_seeds(seeds: str | int | Sequence[int | str]) -> tuple[int, ...]:
     if not items:
         raise OptionError("--seeds: no seeds; give a list or a range such as 0..9")
     parsed: list[int] = []
+    seen: set[int] = set()
     for item in items:
         if isinstance(item, bool):
             raise OptionError(f"--seeds: expected a whole number, got {item!r}")
@@ -185,8 +190,9 @@ def parse_seeds(seeds: str | int | Sequence[int | str]) -> tuple[int, ...]:
             raise OptionError(f"--seeds: {error}") from None
         if value < 0:
             raise OptionError(f"--seeds: a seed must be >= 0, got {item!r}")
-        if value in parsed:
+        if value in seen:
             raise OptionError(f"--seeds: seed {value} is given twice")
+        seen.add(value)
         parsed.append(value)
     return tuple(parsed)
 
@@ -354,6 +360,7 @@ def _parameter_values(
     if not texts:
         raise OptionError(f"{where}: no values; give a comma-separated list or a range A..B")
     values: list[Any] = []
+    seen: set[Any] = set()
     problems: list[str] = []
     for text in texts:
         try:
@@ -361,9 +368,10 @@ def _parameter_values(
         except OptionError as error:
             problems.append(f"{where}: {error}")
             continue
-        if value in values:
+        if value in seen:  # a set: a range of 100,000 values is checked in linear time
             problems.append(f"{where}: value {label(value)!r} is given twice")
             continue
+        seen.add(value)
         values.append(value)
     _raise_all(problems)
     return values

@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from schedsim.compare import METRIC_BY_KEY
 from schedsim.errors import OptionError
+from schedsim.gantt import chart_text, plain_text
 from schedsim.sweep.grid import is_number, label
 from schedsim.sweep.results import SweepResult, aggregate, parameters_of, seeds_of
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+    from schedsim.atomic import Outputs
 
 
 @dataclass
@@ -48,6 +51,7 @@ def sweep_series(results: Sequence[SweepResult], metric_key: str) -> tuple[str, 
     return names[0], list(series.values())
 
 
+@plain_text
 def sweep_figure(results: Sequence[SweepResult], *, metric_key: str = "avg_turnaround") -> Figure:
     """A line chart of one summary metric against the first varied parameter, one line per
     value of the others; with several seeds each line is the mean, its band ± one standard
@@ -64,9 +68,10 @@ def sweep_figure(results: Sequence[SweepResult], *, metric_key: str = "avg_turna
     axes = figure.add_subplot()
     numeric = all(is_number(value) and math.isfinite(value) for line in series for value in line.x)
     categories = list(dict.fromkeys(label(value) for line in series for value in line.x))
+    position = {category: index for index, category in enumerate(categories)}
     seeds = seeds_of(results)
     for line in series:
-        x = line.x if numeric else [categories.index(label(value)) for value in line.x]
+        x = line.x if numeric else [position[label(value)] for value in line.x]
         drawn = axes.plot(x, line.mean, marker="o", markersize=4, label=line.label)
         if len(seeds) > 1:
             low = [m - d for m, d in zip(line.mean, line.deviation, strict=True)]
@@ -84,7 +89,7 @@ def sweep_figure(results: Sequence[SweepResult], *, metric_key: str = "avg_turna
         axes.spines[side].set_visible(False)
     if len(series) > 1:
         axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    figure.suptitle(sweep_plot_title(results, heading, x_name), fontsize=11)
+    figure.suptitle(chart_text(sweep_plot_title(results, heading, x_name), 160), fontsize=11)
     return figure
 
 
@@ -103,12 +108,21 @@ def sweep_plot_title(results: Sequence[SweepResult], heading: str, x_name: str) 
 
 
 def save_sweep_plot(
-    results: Sequence[SweepResult], path: str | Path, *, metric_key: str = "avg_turnaround"
+    results: Sequence[SweepResult],
+    path: str | Path,
+    *,
+    metric_key: str = "avg_turnaround",
+    outputs: Outputs | None = None,
 ) -> None:
-    """Draw :func:`sweep_figure` and write it atomically (format from the extension)."""
-    from schedsim.atomic import check_writable, write_atomic
+    """Draw :func:`sweep_figure` and write it atomically (format from the extension);
+    with ``outputs``, as one of a command's outputs, written when they all are."""
+    from schedsim.atomic import Outputs
     from schedsim.gantt import figure_bytes, image_format
 
     image_format(path)
-    check_writable(path)
-    write_atomic(path, figure_bytes(sweep_figure(results, metric_key=metric_key), path))
+    figure = figure_bytes(sweep_figure(results, metric_key=metric_key), path)
+    if outputs is not None:
+        outputs.write(path, figure)
+    else:
+        with Outputs() as alone:
+            alone.write(path, figure)
