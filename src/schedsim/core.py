@@ -188,6 +188,7 @@ class Scheduler:
         "last_cpu",
         "max_slices",
         "n",
+        "observer",
         "on_burst_end",
         "on_expired",
         "on_preempted",
@@ -271,6 +272,8 @@ class Scheduler:
         self.aborted: list[int] = []  # jobs ended at their deadline, in order
         self.stopped_at: Time | None = None  # the run stopped at a missed deadline
         self.work_cut: dict[int, tuple[Time, Time]] = {}  # CPU and I/O of jobs cut short
+        # Told of every event as it happens (schedsim.explain); None in an ordinary run.
+        self.observer: Any = None
 
         # The policy's hooks, copied here: each is read at least once a slice.
         self.on_ready = run.on_ready
@@ -320,6 +323,8 @@ class Scheduler:
             self.on_burst_end(job, ran)
         if self.slice_ended is not None:
             self.slice_ended(cpu, job, t, reason)
+        if self.observer is not None:
+            self.observer.burst_ended(cpu, job, t, io)
         return io
 
     def expire(self, cpu: int, t: Time) -> None:
@@ -334,6 +339,8 @@ class Scheduler:
         self.expired.append(job)
         if self.slice_ended is not None:
             self.slice_ended(cpu, job, t, EXPIRED)
+        if self.observer is not None:
+            self.observer.expired(cpu, job, t)
 
     # -- 1b. deadlines -----------------------------------------------------------------------------
     def pass_deadlines(self, jobs: Sequence[int], t: Time, stop: bool) -> bool:
@@ -435,6 +442,7 @@ class Scheduler:
         """Arrivals (file order), then I/O completions (the order their I/O began) start a
         CPU burst and go to the policy; jobs whose slice expired go after them, or before them
         with ``ties="requeue-first"``."""
+        requeued = list(self.expired) if self.observer is not None else ()
         if self.expired and not self.arrivals_first:
             self._requeue_expired()
         for job in arrivals:
@@ -444,6 +452,8 @@ class Scheduler:
             self._start_burst(job)
         if self.expired:
             self._requeue_expired()
+        if self.observer is not None:
+            self.observer.became_ready(self.clock.now, arrivals, completions, requeued)
 
     def _start_burst(self, job: int) -> None:
         self.remaining[job] = self.values[self.burst_pos[job]]
@@ -467,8 +477,12 @@ class Scheduler:
         self._count_event(t)
         self.preemption_due = True
         if not self.on_timer():
+            if self.observer is not None:
+                self.observer.timer_fired(t, False)
             return False
         self._reslice(t)
+        if self.observer is not None:
+            self.observer.timer_fired(t, True)
         return True
 
     def _reslice(self, t: Time) -> None:
@@ -491,6 +505,8 @@ class Scheduler:
     def decide(self, t: Time) -> None:
         """Steps 3 and 4 at ``t``: preempt where the policy says so (only when something became
         ready or a timer fired at this instant), then fill the free CPUs."""
+        if self.observer is not None:
+            self.observer.deciding(t)
         if self.preempt is not None and self.preemption_due and self.ready:
             self._preempt(t)
         self.preemption_due = False
@@ -541,6 +557,8 @@ class Scheduler:
             # (the ready count is unchanged: the victim became ready, the picked job left)
             if job is None or job == victim:
                 raise picked_again(self.policy, victim, t, job)
+            if self.observer is not None:
+                self.observer.preempted(cpu, victim, job, t)
             self._dispatch(cpu, job, t)
             placed.append(job)
 
@@ -593,6 +611,8 @@ class Scheduler:
         self.events += 1
         if self.events == self.max_slices:
             raise too_many_slices(self.max_slices, t)
+        if self.observer is not None:
+            self.observer.dispatched(cpu, job, t)
         if self.dispatched is not None:
             self.dispatched(cpu, job)
 
@@ -610,6 +630,11 @@ class Scheduler:
         self.running_since[job] = start
         if self.slice_level is not None:
             self.cpu_level[cpu] = self.slice_level(job)
+
+    def step_end(self, cpu: int) -> Time:
+        """When, in the schedule, the job on ``cpu`` ends its burst if it runs that far in
+        its slice (a real run's driver needs it when a worker reports the end first)."""
+        return self.cpu_start[cpu] + min(self.remaining[self.cpu_job[cpu]], self.cpu_slice[cpu])
 
     def _set_slice_end(self, cpu: int, job: int, start: Time, granted: Time) -> None:
         """When ``cpu``'s slice ends: with the burst, if the slice covers it (see

@@ -108,6 +108,7 @@ def run(
     engine: str = "auto",
     locks: str = "none",
     on_miss: str = "continue",
+    observer: Any = None,
 ) -> Trace:
     """Simulate ``workload`` under ``policy`` and return the raw :class:`Trace`.
 
@@ -121,12 +122,20 @@ def run(
     result), ``abort-job`` (the job is ended at its deadline) or ``stop`` (the run ends at
     the first miss); the last two are events the Python loop alone has, so such runs
     always take it.
+
+    ``observer`` (e.g. a :class:`schedsim.explain.Explainer`) is told of every event as the
+    :class:`~schedsim.core.Scheduler` handles it.  Only the Python loop can tell it, so an
+    observed run always takes the Python loop (``engine="c"`` is then refused).
     """
     check_run_options(cpus, context_switch, ties, seed, locks, on_miss)
     if context_switch == 0:
         context_switch = 0  # a float 0.0 charges nothing either: integer times stay exact
     if engine not in ENGINES:
         raise OptionError(f"engine: must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if observer is not None:
+        if engine == "c":
+            raise OptionError("engine 'c': an observed run needs the Python loop; use 'auto'")
+        engine = "python"
     program = workload.program
     deadlines = deadline_events(workload) if on_miss != "continue" else None
     if engine == "c" and program is not None:
@@ -212,6 +221,9 @@ def run(
                 ties=ties,
                 max_slices=max_slices,
             )
+        if observer is not None:
+            scheduler.observer = observer
+            observer.attach(scheduler)
         if deadlines:
             return simulate(scheduler, record_timeline, deadlines, stop=on_miss == "stop")
         return simulate(scheduler, record_timeline)

@@ -38,7 +38,7 @@ A workload with scripts runs the Python loop; the compiled loop declines it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from schedsim.core import (
@@ -126,6 +126,8 @@ class ScriptedScheduler(Scheduler):
             if parent >= 0:
                 self.daemons[parent].append(job)
         self.deadlock: Deadlock | None = None
+        # A driver that runs real processes hears when one is ended (it stops the process).
+        self.job_ended: Callable[[int], None] | None = None
         self.on_priority = run.hook("on_priority")
         self.on_removed = self.policy.on_removed
 
@@ -142,6 +144,8 @@ class ScriptedScheduler(Scheduler):
         if pc < len(script) and script[pc].kind == CPU:
             pc += 1
         outcome, io = self._perform(job, pc, t)
+        if self.observer is not None:
+            self.observer.stepped(cpu, job, t, pc, outcome, io)
         self._apply_priorities()
         if outcome == GO_ON:
             self._go_on(cpu, job, t, piece, ran)
@@ -183,7 +187,7 @@ class ScriptedScheduler(Scheduler):
             if step.kind == IO:
                 self._move_to(job, pc + 1)
                 return STARTS_IO, step.value
-            if not perform(job, step, t):
+            if not perform(job, step, t, pc):
                 self._move_to(job, pc)
                 return WAITS, None
             pc += 1
@@ -222,6 +226,10 @@ class ScriptedScheduler(Scheduler):
         self.cpu_slice[cpu] = left
         self.running_since[job] = t
         self._set_slice_end(cpu, job, t, left)
+
+    def step_end(self, cpu: int) -> Time:
+        """When the job on ``cpu`` reaches its next step (the end of its ``cpu`` step)."""
+        return self.cpu_start[cpu] + min(self.piece_left[self.cpu_job[cpu]], self.cpu_slice[cpu])
 
     def _set_slice_end(self, cpu: int, job: int, start: Time, granted: Time) -> None:
         """The CPU's next event: the end of the job's current ``cpu`` step if the slice
@@ -274,6 +282,8 @@ class ScriptedScheduler(Scheduler):
         (like them, they start a new burst); ended daemons stay out."""
         woken = [job for job in self.sync.woken if self.status[job] == BLOCKED_SYNC]
         self.sync.woken = []  # (a daemon woken and then ended at the same instant stays out)
+        if self.observer is not None:
+            self.observer.woken(woken)
         for job in woken:
             self._move_to(job, self.pc[job] + 1)  # the step it waited for is done
         returning = [job for job in completions if self.status[job] == BLOCKED_IO]
@@ -284,6 +294,8 @@ class ScriptedScheduler(Scheduler):
     # -- priorities, endings, deadlock ------------------------------------------------------------
     def _apply_priorities(self) -> None:
         for job, priority in self.sync.priority_changes():
+            if self.observer is not None:
+                self.observer.priority_changed(job, priority)
             if self.on_priority is not None:
                 self.on_priority(job, priority)
             self.preemption_due = True
@@ -314,6 +326,10 @@ class ScriptedScheduler(Scheduler):
         """End ``job`` (a daemon whose parent finished) at ``t``, whatever it is doing; what
         it holds stays held."""
         status = self.status[job]
+        if self.observer is not None:
+            self.observer.ended(job, t)
+        if self.job_ended is not None:
+            self.job_ended(job)
         if status == RUNNING:
             cpu = self.last_cpu[job]
             ran = max(0, t - self.cpu_start[cpu])
@@ -352,11 +368,14 @@ class ScriptedScheduler(Scheduler):
         waits for a resource (none ready or running), no timer can change that — a
         deadlock, recorded, and the run ends; otherwise as the core decides."""
         blocked = [job for job, status in enumerate(self.status) if status == BLOCKED_SYNC]
-        if not blocked or self.ready or any(job >= 0 for job in self.cpu_job):
+        busy = self.ready or any(job >= 0 for job in self.cpu_job)
+        if not blocked or busy or any(status in (NEW, BLOCKED_IO) for status in self.status):
             return super().stalled(t, timer_at)
         alive = [status not in (DONE, ENDED) for status in self.status]
         self.deadlock = find_deadlock(self.sync, blocked, alive, self.pids, t)
         self.end_time = t
+        if self.observer is not None:
+            self.observer.deadlocked(t, self.deadlock)
         return True
 
     # -- the result -------------------------------------------------------------------------------
@@ -367,8 +386,8 @@ class ScriptedScheduler(Scheduler):
         end = getattr(self, "end_time", self.stopped_at)
         extra = {
             **extra,
-            "cpu_time": [self._cpu_done(job) for job in range(self.n)],
-            "io_time": [self._io_done(job) for job in range(self.n)],
+            "cpu_time": [self.cpu_done(job) for job in range(self.n)],
+            "io_time": [self.io_done(job) for job in range(self.n)],
             "blocked_time": self._blocked_time(end),
             "ended": [status == ENDED for status in self.status],
             "sync": self.sync,
@@ -377,7 +396,8 @@ class ScriptedScheduler(Scheduler):
             extra["deadlock"] = self.deadlock
         return super().trace(timeline, extra)
 
-    def _cpu_done(self, job: int) -> Time:
+    def cpu_done(self, job: int) -> Time:
+        """The CPU ``job`` has run of its script so far."""
         script = self.scripts[job]
         pc = self.pc[job]
         done: Time = 0
@@ -388,7 +408,8 @@ class ScriptedScheduler(Scheduler):
             done = done + (script[pc].value - self.piece_left[job])
         return done
 
-    def _io_done(self, job: int) -> Time:
+    def io_done(self, job: int) -> Time:
+        """The I/O ``job`` has done of its script so far."""
         steps = [step.value for step in self.scripts[job][: self.pc[job]] if step.kind == IO]
         if job in self.io_cut:  # ended during its last I/O
             steps[-1] = self.io_cut[job]

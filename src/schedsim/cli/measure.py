@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
 import click
 
 from schedsim.api import load_workload
-from schedsim.atomic import check_writable, write_atomic
-from schedsim.cli.common import build_policy, policy_options, split_policy_options
+from schedsim.atomic import Outputs
+from schedsim.cli.common import (
+    build_policy,
+    check_trace_file,
+    policy_options,
+    split_policy_options,
+    trace_option,
+)
 from schedsim.engine import ON_MISS, TIES
-from schedsim.errors import OptionError
+from schedsim.errors import EXIT_DEADLOCK, OptionError
 from schedsim.loaders import check_until
-from schedsim.real.compare import render_comparison, save_comparison_gantt
+from schedsim.real.compare import (
+    disturbance_warnings,
+    render_comparison,
+    save_comparison_gantt,
+)
 from schedsim.real.measure import KERNEL_CLASSES, MODES, PREEMPTIONS, default_preemption, measure
 from schedsim.real.plan import DEFAULT_MAX_PROCESSES, DEFAULT_MAX_SECONDS, DEFAULT_UNIT
+from schedsim.sync import LOCK_PROTOCOLS
 
 FORMATS = ("table", "json")
 
@@ -31,6 +43,14 @@ FORMATS = ("table", "json")
 )
 @policy_options
 @click.option("--cpus", default="1", metavar="N", show_default=True, help="CPUs = real cores used")
+@click.option(
+    "--locks",
+    type=click.Choice(LOCK_PROTOCOLS),
+    default="none",
+    show_default=True,
+    help="lock protocol for processes that synchronise (as in 'schedsim run'); the workers "
+    "use real multiprocessing locks, semaphores, events and queues",
+)
 @click.option(
     "--unit",
     default=DEFAULT_UNIT,
@@ -90,14 +110,17 @@ FORMATS = ("table", "json")
     default="table",
     metavar="table|json",
     show_default=True,
-    help="what to print on standard output",
+    help="what to print.  table: each process simulated vs measured, and a summary.  json: "
+    "the measured result that --output saves (the result format of 'schedsim run', with "
+    "the comparison in 'extra.comparison' and 'extra.disturbed'); warnings go to standard "
+    "error in both",
 )
 @click.option(
     "--output",
     "-o",
     default=None,
     metavar="FILE.json",
-    help="save the measured result (the format of 'schedsim run'; for gantt and compare)",
+    help="save the measured result, as --format json prints it (for gantt and compare)",
 )
 @click.option(
     "--gantt",
@@ -120,6 +143,15 @@ FORMATS = ("table", "json")
     show_default=True,
     help="refuse workloads with more processes (one worker process each)",
 )
+@trace_option
+@click.option(
+    "--report",
+    "report_file",
+    default=None,
+    metavar="FILE.html",
+    help="also write one self-contained HTML page: the measured schedule over the simulated "
+    "one, and each with its tables",
+)
 def measure_command(
     workload_file: str,
     policy_name: str | None,
@@ -135,6 +167,9 @@ def measure_command(
     gantt_file: str | None,
     max_seconds: str,
     max_processes: str,
+    trace_file: str | None,
+    report_file: str | None,
+    locks: str,
     until: str | None,
     on_miss: str,
     **kwargs: Any,
@@ -152,6 +187,8 @@ def measure_command(
       schedsim measure workloads/classic.yaml --policy rr --quantum 4
       schedsim measure workloads/classic.yaml --policy srtf --unit 5ms --gantt both.png
       schedsim measure workloads/classic.yaml --mode kernel --kernel-policy fifo
+      schedsim measure workloads/classic.yaml --policy rr --trace both.trace.json
+      schedsim measure workloads/classic.yaml --policy rr --report measured.html
       schedsim measure workloads/silberschatz_edf.yaml --mode kernel --kernel-policy deadline
     """
     given_options = {k: v for k, v in split_policy_options(kwargs).items() if v is not None}
@@ -172,10 +209,11 @@ def measure_command(
             raise OptionError(f"{flags}: policy options apply to --mode dispatch only")
     else:
         _choice("--preemption", preemption or default_preemption(), PREEMPTIONS)
+    outputs = Outputs(inputs=[workload_file])
     if output is not None:
         if Path(output).suffix.lower() != ".json":
             raise OptionError(f"--output {output}: the measured result is saved as .json")
-        check_writable(output)
+        outputs.check(output)
     if gantt_file is not None:
         from schedsim.gantt import FORMATS as IMAGE_FORMATS
 
@@ -183,11 +221,21 @@ def measure_command(
             raise OptionError(
                 f"--gantt {gantt_file}: name the image with one of {', '.join(IMAGE_FORMATS)}"
             )
-        check_writable(gantt_file)
+        outputs.check(gantt_file)
+    check_trace_file(trace_file, outputs)
+    if report_file is not None:
+        if Path(report_file).suffix.lower() not in (".html", ".htm"):
+            raise OptionError(f"--report {report_file}: a report is a web page; name it FILE.html")
+        outputs.check(report_file)
     policy = build_policy(policy_name or "fcfs", given_options) if mode == "dispatch" else None
-    horizon = {"until": check_until(until)} if until is not None else {}
+    horizon = check_until(until) if until is not None else None
+    workload = (
+        load_workload(workload_file)
+        if horizon is None
+        else load_workload(workload_file, until=horizon)
+    )
     measurement = measure(
-        load_workload(workload_file, **horizon),
+        workload,
         policy if policy is not None else "fcfs",
         cpus=_integer("--cpus", cpus),
         unit=unit,
@@ -198,21 +246,45 @@ def measure_command(
         seed=_integer("--seed", seed, minimum=None),
         max_seconds=_positive("--max-seconds", max_seconds),
         max_processes=_integer("--max-processes", max_processes),
+        locks=locks,
         on_miss=on_miss,
     )
-    if output is not None:
-        write_atomic(output, measurement.measured.to_json())
-    if gantt_file is not None:
-        save_comparison_gantt(measurement.comparison, gantt_file)
+    document = measurement.measured.to_json()  # the saved file and --format json alike
+    with outputs:  # every file, or none
+        if output is not None:
+            outputs.write(output, document)
+        if report_file is not None:
+            from schedsim.html_report import measurement_report
+
+            page = measurement_report(measurement.simulated, measurement.measured, workload)
+            outputs.write(report_file, page)
+        if trace_file is not None:
+            from schedsim.trace_events import run_label, trace_json, unit_of
+
+            runs = [measurement.simulated, measurement.measured]
+            timeline = trace_json(
+                [(run_label(run), run) for run in runs], unit_seconds=unit_of(measurement.measured)
+            )
+            outputs.write(trace_file, timeline)
+        if gantt_file is not None:
+            save_comparison_gantt(measurement.comparison, gantt_file, outputs=outputs)
     if output_format == "json":
-        click.echo(measurement.comparison.to_json(), nl=False)
+        click.echo(document, nl=False)
     else:
         click.echo(render_comparison(measurement.comparison), nl=False)
+    for warning in disturbance_warnings(measurement.measured):
+        click.echo(warning, err=True)
+    deadlock = measurement.measured.deadlock
+    if deadlock is not None:  # the workers really blocked: they were ended; exit 3 says so
+        click.echo(f"Deadlock (measured): {deadlock['message']}", err=True)
+        raise SystemExit(EXIT_DEADLOCK)
 
 
 def _choice(flag: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
-        raise OptionError(f"{flag}: choose one of {', '.join(choices)}, got {value!r}")
+        close = difflib.get_close_matches(value.lower(), choices, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise OptionError(f"{flag}: choose one of {', '.join(choices)}, got {value!r}{hint}")
 
 
 def _integer(flag: str, text: str, *, minimum: int | None = 1) -> int:

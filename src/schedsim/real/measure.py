@@ -63,6 +63,7 @@ def measure(
     preemption: str | None = None,
     ties: str = "arrivals-first",
     seed: int = 0,
+    locks: str = "none",
     max_seconds: float = DEFAULT_MAX_SECONDS,
     max_processes: int = DEFAULT_MAX_PROCESSES,
     on_miss: str = "continue",
@@ -81,7 +82,7 @@ def measure(
     unit_seconds = _unit_seconds(unit)
     if mode not in MODES:
         raise OptionError(f"--mode: choose one of {', '.join(MODES)}, got {mode!r}")
-    check_run_options(cpus, 0, ties, on_miss=on_miss)
+    check_run_options(cpus, 0, ties, locks=locks, on_miss=on_miss)
     deadline_class = mode == "kernel" and kernel_policy == "deadline"
     if on_miss == "stop":
         raise OptionError(
@@ -122,7 +123,9 @@ def measure(
             raise OptionError(
                 f"--kernel-policy: choose one of {', '.join(KERNEL_CLASSES)}, got {kernel_policy!r}"
             )
-        simulated_policy, description = counterpart(kernel_policy, unit_seconds)
+        simulated_policy, description = counterpart(
+            kernel_policy, unit_seconds, workload.program is not None
+        )
     simulated = simulate(
         workload,
         simulated_policy,
@@ -130,9 +133,10 @@ def measure(
         context_switch=0,
         ties=ties,
         seed=seed,
+        locks=locks,
         on_miss=on_miss,
     )
-    end = float(simulated.jobs["finish"].max()) if len(workload) else 0.0
+    end = float(simulated.summary["makespan"]) + float(workload.arrival.min(initial=0))
     estimate = end * unit_seconds + STARTUP_ALLOWANCE_SECONDS * len(workload)
     check_duration(estimate, max_seconds, end, unit_seconds)
     cores = plan_cores(cpus) if not deadline_class else None
@@ -145,6 +149,8 @@ def measure(
         "unit": format_unit(unit_seconds),
         "unit_seconds": unit_seconds,
     }
+    if workload.program is not None:
+        settings["locks"] = locks
     if workload.realtime is not None:
         settings["on_miss"] = on_miss
     if mode == "dispatch":
@@ -160,6 +166,7 @@ def measure(
             ties=ties,
             seed=seed,
             expected_seconds=estimate,
+            locks=locks,
         ).run()
         settings["preemption"] = preemption
         name, policy_options = policy.name, policy.settings
@@ -180,6 +187,7 @@ def measure(
             unit_seconds=unit_seconds,
             cores=cores,
             expected_seconds=estimate,
+            locks=locks,
         ).run()
     if mode == "kernel":
         settings["kernel_policy"] = kernel_policy
@@ -194,6 +202,9 @@ def measure(
         measured.extra["disturbances"] = found
         measured.extra["disturbed"] = bool(found)
     comparison = compare_measured(simulated, measured, counterpart=description)
+    # The measured result carries its comparison, so the saved file and `--format json` are
+    # one document: a result like any other, plus what the measurement found.
+    measured.extra["comparison"] = comparison.findings()
     return Measurement(simulated=simulated, measured=measured, comparison=comparison)
 
 
