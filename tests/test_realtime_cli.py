@@ -75,7 +75,7 @@ def test_a_stopped_run_reads_back_with_its_unfinished_jobs() -> None:
 def test_csv_spells_task_names_and_flags() -> None:
     result = invoke("run", EDF_SET, "-p", "rm", "--format", "csv")
     assert result.exit_code == 0
-    rows = list(csv.DictReader(io.StringIO(result.output.split("\n", 1)[1])))
+    rows = list(csv.DictReader(io.StringIO(result.output)))
     late = next(row for row in rows if row["pid"] == "P2#1")
     assert (late["task"], late["deadline"], late["lateness"], late["missed"]) == (
         "P2",

@@ -352,6 +352,9 @@ class Scheduler:
         missed = [job for job in jobs if self.status[job] not in (DONE, ENDED)]
         if not missed:
             return False
+        if self.observer is not None:
+            for job in missed:
+                self.observer.deadline_missed(job, t, stop)
         if stop:
             self.stopped_at = t
             for job in range(self.n):

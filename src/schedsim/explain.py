@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 class Event:
     """Something that happened or was decided at an instant."""
 
-    kind: str  # arrival, io-done, finished, blocked, expired, timer, preempt, run, level
+    kind: str  # arrival, io-done, finished, blocked, expired, timer, preempt, run, level, missed
     pid: str | None = None
     text: str = ""
     data: dict[str, Any] = field(default_factory=dict)
@@ -185,6 +185,10 @@ class Explainer:
 
     def ended(self, job: int, t: Any) -> None:
         self._event(t, Event("ended", self._pid(job), "a daemon whose parent finished"))
+
+    def deadline_missed(self, job: int, t: Any, stopped: bool) -> None:
+        what = "the run stops here (--on-miss stop)" if stopped else "ended (--on-miss abort-job)"
+        self._event(t, Event("missed", self._pid(job), f"its deadline passed: {what}"))
 
     def deadlocked(self, t: Any, deadlock: Any) -> None:
         self._event(t, Event("deadlock", None, deadlock.describe()))

@@ -326,7 +326,7 @@ class ScriptedScheduler(Scheduler):
         """End ``job`` (a daemon whose parent finished) at ``t``, whatever it is doing; what
         it holds stays held."""
         status = self.status[job]
-        if self.observer is not None:
+        if self.observer is not None and reason == ENDED_REASON:  # (a deadline says itself)
             self.observer.ended(job, t)
         if self.job_ended is not None:
             self.job_ended(job)
