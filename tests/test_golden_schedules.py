@@ -52,6 +52,10 @@ POLICIES: dict[str, tuple[str, dict[str, Any]]] = {
     "lottery-comp": ("lottery", {"quantum": 2, "compensate": True}),
     "stride": ("stride", {"quantum": 1}),
     "fair": ("fair", {}),
+    "gil": ("gil", {}),
+    "gil-2": ("gil", {"switch_interval": 2}),
+    "asyncio": ("asyncio", {}),
+    "asyncio-yield2": ("asyncio", {"yield_every": 2}),
 }
 
 

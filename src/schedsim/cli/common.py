@@ -205,3 +205,28 @@ def format_option(*choices: str) -> Callable[[F], F]:
         show_default=True,
         help="what to print on standard output",
     )
+
+
+def choose(flag: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise OptionError(f"{flag}: choose one of {', '.join(choices)}, got {value!r}")
+
+
+def whole_number(flag: str, text: str, *, minimum: int | None = 1) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise OptionError(f"{flag}: expected a whole number, got {text!r}") from None
+    if minimum is not None and value < minimum:
+        raise OptionError(f"{flag}: must be >= {minimum}, got {text!r}")
+    return value
+
+
+def positive_seconds(flag: str, text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise OptionError(f"{flag}: expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise OptionError(f"{flag}: must be a finite number > 0, got {text!r}")
+    return value

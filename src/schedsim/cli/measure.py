@@ -6,13 +6,22 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from schedsim.api import load_workload
 from schedsim.atomic import check_writable, write_atomic
-from schedsim.cli.common import build_policy, policy_options, split_policy_options
+from schedsim.cli.common import (
+    build_policy,
+    choose,
+    policy_options,
+    positive_seconds,
+    split_policy_options,
+    whole_number,
+)
 from schedsim.engine import TIES
 from schedsim.errors import OptionError
 from schedsim.real.compare import render_comparison, save_comparison_gantt
+from schedsim.real.executors import EXECUTORS, HOSTED, refuse_processes_options
 from schedsim.real.kernel import KERNEL_POLICIES
 from schedsim.real.measure import MODES, PREEMPTIONS, default_preemption, measure
 from schedsim.real.plan import DEFAULT_MAX_PROCESSES, DEFAULT_MAX_SECONDS, DEFAULT_UNIT
@@ -23,11 +32,19 @@ FORMATS = ("table", "json")
 @click.command("measure")
 @click.argument("workload_file", metavar="FILE", type=click.Path(dir_okay=False))
 @click.option(
+    "--executor",
+    default="processes",
+    metavar="processes|threads|asyncio",
+    show_default=True,
+    help="each process runs as a worker process, a thread of one process (the GIL decides), "
+    "or a coroutine on one event loop",
+)
+@click.option(
     "--policy",
     "-p",
     "policy_name",
     default=None,
-    help="scheduling policy the dispatcher runs (dispatch mode; default fcfs)",
+    help="scheduling policy the dispatcher runs (processes, dispatch mode; default fcfs)",
 )
 @policy_options
 @click.option("--cpus", default="1", metavar="N", show_default=True, help="CPUs = real cores used")
@@ -107,6 +124,7 @@ FORMATS = ("table", "json")
 )
 def measure_command(
     workload_file: str,
+    executor: str,
     policy_name: str | None,
     cpus: str,
     unit: str,
@@ -122,12 +140,17 @@ def measure_command(
     max_processes: str,
     **kwargs: Any,
 ) -> None:
-    """Run FILE on real worker processes — one per process, burning real CPU and sleeping
-    through real I/O — and compare per process with the simulation of the same policy.
+    """Run FILE for real — burning real CPU and sleeping through real I/O — and compare per
+    process with the simulation of its model.
 
-    In dispatch mode (the default) schedsim's own policy decides who runs, against the
-    wall clock, preempting with SIGSTOP/SIGCONT; in kernel mode Linux decides and the run is
-    compared with the closest textbook policy.  Workers never outlive the command, even if
+    With --executor processes (the default) each process is a worker process: in dispatch
+    mode (the default) schedsim's own policy decides who runs, against the wall clock,
+    preempting with SIGSTOP/SIGCONT; in kernel mode Linux decides and the run is compared
+    with the closest textbook policy.  With --executor threads each process is a thread of
+    one worker process, CPython's GIL decides, and the run is compared with the gil policy
+    (--switch-interval, in time units, applies to both; default CPython's 5 ms).  With
+    --executor asyncio each process is a coroutine on one event loop, compared with the
+    asyncio policy (--yield-every applies to both).  Nothing outlives the command, even if
     it is killed; Ctrl-C stops everything and exits with code 130.
 
     \b
@@ -135,13 +158,18 @@ def measure_command(
       schedsim measure workloads/classic.yaml --policy rr --quantum 4
       schedsim measure workloads/classic.yaml --policy srtf --unit 5ms --gantt both.png
       schedsim measure workloads/classic.yaml --mode kernel --kernel-policy fifo
+      schedsim measure workloads/four_equal.yaml --executor threads --cpus 2
+      schedsim measure workloads/classic.yaml --executor asyncio --yield-every 2
     """
     given_options = {k: v for k, v in split_policy_options(kwargs).items() if v is not None}
-    _choice("--mode", mode, MODES)
-    _choice("--format", output_format, FORMATS)
-    _choice("--ties", ties, TIES)
-    if mode == "kernel":
-        _choice("--kernel-policy", kernel_policy, KERNEL_POLICIES)
+    choose("--executor", executor, tuple(EXECUTORS))
+    choose("--format", output_format, FORMATS)
+    choose("--ties", ties, TIES)
+    hosted = executor in HOSTED
+    if hosted:
+        refuse_processes_options(executor, _processes_only_flags())
+    elif mode == "kernel":
+        choose("--kernel-policy", kernel_policy, KERNEL_POLICIES)
         for flag, value in (("--policy", policy_name), ("--preemption", preemption)):
             if value is not None:
                 raise OptionError(
@@ -152,7 +180,8 @@ def measure_command(
             flags = ", ".join("--" + name.replace("_", "-") for name in given_options)
             raise OptionError(f"{flags}: policy options apply to --mode dispatch only")
     else:
-        _choice("--preemption", preemption or default_preemption(), PREEMPTIONS)
+        choose("--mode", mode, MODES)
+        choose("--preemption", preemption or default_preemption(), PREEMPTIONS)
     if output is not None:
         if Path(output).suffix.lower() != ".json":
             raise OptionError(f"--output {output}: the measured result is saved as .json")
@@ -165,19 +194,25 @@ def measure_command(
                 f"--gantt {gantt_file}: name the image with one of {', '.join(IMAGE_FORMATS)}"
             )
         check_writable(gantt_file)
-    policy = build_policy(policy_name or "fcfs", given_options) if mode == "dispatch" else None
+    policy = (
+        build_policy(policy_name or "fcfs", given_options)
+        if mode == "dispatch" and not hosted
+        else None
+    )
     measurement = measure(
         load_workload(workload_file),
-        policy if policy is not None else "fcfs",
-        cpus=_integer("--cpus", cpus),
+        policy,
+        executor=executor,
+        cpus=whole_number("--cpus", cpus),
         unit=unit,
         mode=mode,
         kernel_policy=kernel_policy,
         preemption=preemption,
         ties=ties,
-        seed=_integer("--seed", seed, minimum=None),
-        max_seconds=_positive("--max-seconds", max_seconds),
-        max_processes=_integer("--max-processes", max_processes),
+        seed=whole_number("--seed", seed, minimum=None),
+        max_seconds=positive_seconds("--max-seconds", max_seconds),
+        max_processes=whole_number("--max-processes", max_processes),
+        **(given_options if hosted else {}),
     )
     if output is not None:
         write_atomic(output, measurement.measured.to_json())
@@ -189,26 +224,16 @@ def measure_command(
         click.echo(render_comparison(measurement.comparison), nl=False)
 
 
-def _choice(flag: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise OptionError(f"{flag}: choose one of {', '.join(choices)}, got {value!r}")
-
-
-def _integer(flag: str, text: str, *, minimum: int | None = 1) -> int:
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise OptionError(f"{flag}: expected a whole number, got {text!r}") from None
-    if minimum is not None and value < minimum:
-        raise OptionError(f"{flag}: must be >= {minimum}, got {text!r}")
-    return value
-
-
-def _positive(flag: str, text: str) -> float:
-    try:
-        value = float(text.strip())
-    except ValueError:
-        raise OptionError(f"{flag}: expected a number of seconds, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise OptionError(f"{flag}: must be a finite number > 0, got {text!r}")
-    return value
+def _processes_only_flags() -> list[str]:
+    """The options only processes take that were given on the command line."""
+    context = click.get_current_context()
+    return [
+        flag
+        for flag, name in (
+            ("--policy", "policy_name"),
+            ("--mode", "mode"),
+            ("--kernel-policy", "kernel_policy"),
+            ("--preemption", "preemption"),
+        )
+        if context.get_parameter_source(name) is ParameterSource.COMMANDLINE
+    ]

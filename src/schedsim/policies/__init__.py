@@ -6,8 +6,10 @@ from typing import Any
 
 from schedsim.errors import OptionError
 from schedsim.policies.base import JobsView, Policy
+from schedsim.policies.coroutines import EventLoop
 from schedsim.policies.fair import Fair
 from schedsim.policies.fcfs import FCFS
+from schedsim.policies.gil import GIL
 from schedsim.policies.hrrn import HRRN
 from schedsim.policies.lottery import Lottery
 from schedsim.policies.mlfq import MLFQ
@@ -17,10 +19,11 @@ from schedsim.policies.sjf import SJF
 from schedsim.policies.srtf import SRTF
 from schedsim.policies.stride import Stride
 
-REGISTRY: dict[str, type[Policy]] = {
-    cls.name: cls
-    for cls in (FCFS, SJF, SRTF, RoundRobin, MLFQ, Priority, HRRN, Lottery, Stride, Fair)
-}
+_CLASSES: tuple[type[Policy], ...] = (
+    *(FCFS, SJF, SRTF, RoundRobin, MLFQ, Priority, HRRN, Lottery, Stride, Fair),
+    *(GIL, EventLoop),  # models of Python runtimes: the GIL, an asyncio event loop
+)
+REGISTRY: dict[str, type[Policy]] = {cls.name: cls for cls in _CLASSES}
 
 
 def policy_class(name: str) -> type[Policy]:

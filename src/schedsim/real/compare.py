@@ -51,7 +51,7 @@ class MeasuredComparison:
         }
 
     def to_json(self) -> str:
-        return json.dumps(_finite(self.to_dict()), indent=2) + "\n"
+        return json.dumps(json_safe(self.to_dict()), indent=2) + "\n"
 
 
 def compare_measured(
@@ -141,14 +141,26 @@ def render_comparison(comparison: MeasuredComparison, *, width: int | None = Non
             console.print(f"compared with the simulation of {summary['compared_with']}")
         console.print(_process_table(comparison))
         console.print(_summary_table(comparison))
+        gil = measured.extra.get("gil")
+        if isinstance(gil, dict):
+            for line in gil_lines(gil):
+                console.print(line)
         for problem in summary["disturbances"]:
             console.print(f"Warning: measurements were disturbed: {problem}")
     return capture.get()
 
 
+HOSTED_RUNS = {
+    "threads": "threads of one worker process (CPython's GIL decides)",
+    "asyncio": "coroutines on one asyncio event loop (the loop decides)",
+}
+
+
 def _describe_run(simulated: Result, measured: Result) -> str:
     settings = measured.settings
-    if settings.get("mode") == "kernel":
+    if settings.get("executor") in HOSTED_RUNS:
+        how = HOSTED_RUNS[settings["executor"]]
+    elif settings.get("mode") == "kernel":
         how = f"kernel mode ({measured.policy})"
     else:
         options = ", ".join(
@@ -175,7 +187,7 @@ def _process_table(comparison: MeasuredComparison) -> Table:
                 fmt(values["simulated"]),
                 fmt(values["measured"]),
                 _signed(values["difference"]),
-                _percent(values["relative"]),
+                percent(values["relative"]),
             )
     return table
 
@@ -187,9 +199,9 @@ def _summary_table(comparison: MeasuredComparison) -> Table:
     table.add_column("simulated", justify="right")
     table.add_column("measured", justify="right")
     error = summary["turnaround_error"]
-    table.add_row("turnaround error, mean", "", _percent(error["mean"], signed=False))
-    table.add_row("turnaround error, median", "", _percent(error["median"], signed=False))
-    worst = _percent(error["worst"], signed=False)
+    table.add_row("turnaround error, mean", "", percent(error["mean"], signed=False))
+    table.add_row("turnaround error, median", "", percent(error["median"], signed=False))
+    worst = percent(error["worst"], signed=False)
     table.add_row("turnaround error, worst", "", f"{worst} ({error['worst_pid']})")
     for metric in METRICS:
         difference = summary["mean_absolute_difference"][metric]
@@ -221,6 +233,32 @@ def _summary_table(comparison: MeasuredComparison) -> Table:
     return table
 
 
+def gil_lines(gil: dict[str, Any]) -> list[str]:
+    """What CPython's GIL did in a threads run, in words (see :mod:`schedsim.real.threads`)."""
+    lines = []
+    held = gil.get("held_before_forced_switch_ms") or {}
+    handoff = gil.get("handoff_us") or {}
+    forced = gil.get("forced") or {}
+    if held.get("median") is not None:
+        lines.append(
+            f"GIL: a holder kept it {held['median']:g} ms (median) before a forced switch; "
+            f"switch interval {gil.get('switch_interval_ms', 0):g} ms"
+        )
+    if forced.get("contended"):
+        lines.append(
+            f"GIL: after {forced['contended']} forced switches with 2+ threads waiting, the "
+            f"longest-waiting thread (the model's choice) got it {forced['longest_waiting']} "
+            f"times, the newest waiter {forced['newest_waiting']} times"
+        )
+    if handoff.get("median") is not None:
+        lines.append(
+            f"GIL: handoffs took {handoff['median']:g} µs (median; p90 {handoff['p90']:g} µs); "
+            f"switch times are known to within one work unit "
+            f"({gil.get('work_unit_us') or 0:g} µs)"
+        )
+    return lines
+
+
 def _order(pids: list[str], finish: np.ndarray) -> list[str]:
     return [pids[i] for i in np.argsort(finish, kind="stable")]
 
@@ -245,7 +283,7 @@ def _signed(value: float) -> str:
     return text if text.startswith("-") or text == "0" else f"+{text}"
 
 
-def _percent(value: float | None, *, signed: bool = True) -> str:
+def percent(value: float | None, *, signed: bool = True) -> str:
     if value is None:
         return "—"
     text = f"{100 * value:.1f}%"
@@ -258,43 +296,62 @@ def _join(value: Any) -> str:
     return str(value)
 
 
-def _finite(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """Replace non-finite floats by None so the JSON stays standard."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
+        return {key: json_safe(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite(item) for item in value]
+        return [json_safe(item) for item in value]
     return value
 
 
 def comparison_gantt(comparison: MeasuredComparison, *, by: str | None = None) -> Any:
     """One figure: the simulated schedule above the measured one, on a shared time axis."""
+    from schedsim import gantt
+
+    simulated, measured = comparison.simulated, comparison.measured
+    titles = [
+        f"simulated: {gantt.describe(simulated)}",
+        f"measured: {_describe_run(simulated, measured)}, unit "
+        f"{measured.settings.get('unit', '?')}",
+    ]
+    error = comparison.summary["turnaround_error"]
+    order = comparison.summary["completion_order"]
+    headline = (
+        f"{measured.workload}: simulated vs measured — turnaround error mean "
+        f"{percent(error['mean'], signed=False)}, worst {percent(error['worst'], signed=False)}"
+        f"; completion order {'matches' if order['matches'] else 'differs'}"
+    )
+    return stacked_gantt([simulated, measured], titles, headline, by=by)
+
+
+def stacked_gantt(
+    results: list[Result], titles: list[str], headline: str, *, by: str | None = None
+) -> Any:
+    """One figure: the schedules of ``results`` (runs of the same processes) one above the
+    other, on a shared time axis, each under its title."""
     from matplotlib.figure import Figure
 
     from schedsim import gantt
 
-    simulated, measured = comparison.simulated, comparison.measured
-    view = gantt.check_view(by, simulated)
-    schedules = [gantt.Schedule.of(simulated), gantt.Schedule.of(measured)]
+    first = results[0]
+    view = gantt.check_view(by, first)
+    schedules = [gantt.Schedule.of(result) for result in results]
     ranges = [schedule.time_range for schedule in schedules]
     shared = (min(low for low, _ in ranges), max(high for _, high in ranges))
-    rows = len(simulated.pids) + 1 if view == "process" else schedules[0].cpus
-    axes_height = min(gantt.MAX_AXES_HEIGHT / 2, max(1.0, gantt.ROW_HEIGHT * rows))
+    rows = len(first.pids) + 1 if view == "process" else max(s.cpus for s in schedules)
+    count = len(results)
+    axes_height = min(gantt.MAX_AXES_HEIGHT / count, max(1.0, gantt.ROW_HEIGHT * rows))
     width = gantt.FIGURE_WIDTH
-    left = gantt.LEFT + 0.075 * max(len(pid) for pid in [*simulated.pids, "idle", "CPU 0"])
+    left = gantt.LEFT + 0.075 * max(len(pid) for pid in [*first.pids, "idle", "CPU 0"])
     gap, top, bottom = 0.6, gantt.TOP, gantt.BOTTOM
-    height = top + 2 * axes_height + gap + bottom
+    height = top + count * axes_height + (count - 1) * gap + bottom
     figure = Figure(figsize=(width, height), dpi=gantt.DPI)
-    titles = (
-        f"simulated: {gantt.describe(simulated)}",
-        f"measured: {_describe_run(simulated, measured)}, unit "
-        f"{measured.settings.get('unit', '?')}",
-    )
     handles: list[Any] = []
     for position, (schedule, title) in enumerate(zip(schedules, titles, strict=True)):
-        lower = bottom + (1 - position) * (axes_height + gap)
+        lower = bottom + (count - 1 - position) * (axes_height + gap)
         axes = figure.add_axes(
             (
                 left / width,
@@ -309,15 +366,7 @@ def comparison_gantt(comparison: MeasuredComparison, *, by: str | None = None) -
         axes.set_title(title, fontsize=9, loc="left")
         if len(drawn) > len(handles):
             handles = drawn
-    error = comparison.summary["turnaround_error"]
-    order = comparison.summary["completion_order"]
-    figure.suptitle(
-        f"{measured.workload}: simulated vs measured — turnaround error mean "
-        f"{_percent(error['mean'], signed=False)}, worst {_percent(error['worst'], signed=False)}"
-        f"; completion order {'matches' if order['matches'] else 'differs'}",
-        fontsize=10.5,
-        y=1 - 0.2 / height,
-    )
+    figure.suptitle(headline, fontsize=10.5, y=1 - 0.2 / height)
     if handles:
         figure.legend(
             handles=handles,

@@ -19,6 +19,7 @@ from schedsim.errors import OptionError
 from schedsim.policies import Policy, make_policy
 from schedsim.real.compare import MeasuredComparison, compare_measured
 from schedsim.real.dispatcher import Dispatcher
+from schedsim.real.executors import executor_named, refuse_processes_options, run_hosted
 from schedsim.real.kernel import KERNEL_POLICIES, KernelRun, counterpart
 from schedsim.real.plan import (
     DEFAULT_MAX_PROCESSES,
@@ -52,8 +53,9 @@ class Measurement:
 
 def measure(
     workload: Workload,
-    policy: str | Policy = "fcfs",
+    policy: str | Policy | None = None,
     *,
+    executor: str = "processes",
     cpus: int = 1,
     unit: str | float = DEFAULT_UNIT,
     mode: str = "dispatch",
@@ -65,14 +67,37 @@ def measure(
     max_processes: int = DEFAULT_MAX_PROCESSES,
     **options: Any,
 ) -> Measurement:
-    """Run ``workload`` on real worker processes and compare with its simulation.
+    """Run ``workload`` for real and compare with its simulation.
 
-    ``mode="dispatch"``: ``policy`` (a name plus options, or a Policy instance) decides, as
-    in the simulator; ``mode="kernel"``: Linux decides (``kernel_policy``), and the
-    simulation is of the closest textbook policy.  ``unit``: real duration of one time unit
-    (``"10ms"``, or seconds as a number).  Refused up front: more than ``max_processes``
-    processes, or an estimated real duration above ``max_seconds``."""
+    ``executor="processes"`` (one worker process per process): with ``mode="dispatch"``,
+    ``policy`` (a name plus options, or a Policy instance; default fcfs) decides, as in the
+    simulator; with ``mode="kernel"`` Linux decides (``kernel_policy``), and the simulation
+    is of the closest textbook policy.  ``executor="threads"`` or ``"asyncio"``: the
+    processes are threads, or coroutines, of one worker process, compared with the ``gil``
+    or ``asyncio`` model; ``options`` go to the model and the real run alike (see
+    :mod:`schedsim.real.executors`).  ``unit``: real duration of one time unit (``"10ms"``,
+    or seconds as a number).  Refused up front: more than ``max_processes`` processes, or
+    an estimated real duration above ``max_seconds``."""
     unit_seconds = _unit_seconds(unit)
+    executor_named(executor)
+    if executor != "processes":
+        _check_hosted(executor, policy, mode, kernel_policy, preemption)
+        if not max_seconds > 0:
+            raise OptionError(f"--max-seconds: must be > 0, got {max_seconds!r}")
+        simulated, measured, comparison = run_hosted(
+            workload,
+            executor,
+            cpus=cpus,
+            unit_seconds=unit_seconds,
+            ties=ties,
+            seed=seed,
+            max_seconds=max_seconds,
+            max_processes=max_processes,
+            options=options,
+        )
+        return Measurement(simulated=simulated, measured=measured, comparison=comparison)
+    if policy is None:
+        policy = "fcfs"
     if mode not in MODES:
         raise OptionError(f"--mode: choose one of {', '.join(MODES)}, got {mode!r}")
     check_run_options(cpus, 0, ties)
@@ -155,6 +180,23 @@ def measure(
         measured.extra["disturbed"] = bool(found)
     comparison = compare_measured(simulated, measured, counterpart=description)
     return Measurement(simulated=simulated, measured=measured, comparison=comparison)
+
+
+def _check_hosted(
+    executor: str, policy: Any, mode: str, kernel_policy: str, preemption: str | None
+) -> None:
+    """Threads and coroutines are not dispatched: what only processes take is an error."""
+    given = [
+        flag
+        for flag, value, default in (
+            ("--policy", policy, None),
+            ("--mode", mode, "dispatch"),
+            ("--kernel-policy", kernel_policy, "other"),
+            ("--preemption", preemption, None),
+        )
+        if value != default
+    ]
+    refuse_processes_options(executor, given)
 
 
 def utilisation_disturbances(simulated: Result, measured: Result) -> list[str]:
