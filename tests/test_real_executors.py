@@ -306,3 +306,10 @@ def test_the_host_does_not_survive_its_parent_killed_with_sigkill(
         run.kill()
         run.wait()
         assert gone_or_dead([host], 1.0) == []
+
+
+def test_a_free_threaded_interpreter_is_refused_for_threads(monkeypatch):
+    """Without a GIL the gil model does not apply: said before anything runs."""
+    monkeypatch.setattr(sys, "_is_gil_enabled", lambda: False, raising=False)
+    with pytest.raises(OptionError, match="runs without one \\(a free-threaded build\\)"):
+        measure(workload(("A", 0, [1])), executor="threads")

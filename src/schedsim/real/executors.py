@@ -105,6 +105,12 @@ def hosted_model(
     """The model ``executor`` is compared with, a sentence saying so, and the settings the
     real run takes from it (in seconds)."""
     assert executor.model is not None
+    if executor.name == "threads" and not gil_enabled():
+        raise OptionError(
+            "--executor threads measures CPython's GIL, and this interpreter runs without one "
+            "(a free-threaded build): its threads run in parallel, and the gil model does not "
+            "apply; use --executor processes to see parallel execution"
+        )
     given = dict(options)
     if executor.name == "threads" and given.get("switch_interval") is None:
         given["switch_interval"] = _nice_number(sys.getswitchinterval() / unit_seconds)
@@ -136,6 +142,12 @@ def hosted_model(
         f"asyncio: one coroutine at a time, in the event loop's order; {how}",
         {"yield_every": None if every is None else every * unit_seconds},
     )
+
+
+def gil_enabled() -> bool:
+    """False on a free-threaded CPython (3.13t and later) running without its GIL."""
+    is_enabled = getattr(sys, "_is_gil_enabled", None)
+    return True if is_enabled is None else bool(is_enabled())
 
 
 def run_hosted(
