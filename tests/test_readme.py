@@ -24,7 +24,10 @@ README = (ROOT / "README.md").read_text()
 
 # Commands that need what a test cannot have: a big generated file, a Dask cluster, real
 # processes (tested in tests/test_real_*.py), or placeholders.
-SKIP = ("big.csv", "HOST", " FILE", "...", "[", "measure", "RESULT.json", "NAME", "…")
+SKIP = (
+    *("big.csv", "HOST", " FILE", "...", "[", "measure", "compare-executors", "RESULT.json"),
+    *("NAME", "…"),
+)
 
 
 def code_blocks(language: str) -> list[str]:
