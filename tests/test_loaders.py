@@ -154,17 +154,18 @@ def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
         ),
         (
             "pid: P4\nburst: 3\nbursts: [3]",
-            "process #2 (pid P4): burst, bursts: give only one of them (burst for one CPU burst)",
+            "process #2 (pid P4): burst, bursts, run: give only one of them (burst for one CPU "
+            "burst, run for a script of steps)",
         ),
         (
             "pid: P4\narrival: 3",
-            "process #2 (pid P4): burst: field required (give burst: N for one CPU burst, or "
-            "bursts: [cpu, io, cpu, ...])",
+            "process #2 (pid P4): burst: field required (give burst: N for one CPU burst, "
+            "bursts: [cpu, io, cpu, ...], or run: [steps])",
         ),
         (
             "pid: P4\nbrust: 3",
             "process #2 (pid P4): brust: unknown key 'brust' (did you mean 'burst'?); "
-            "allowed keys: pid, arrival, burst, bursts, priority, tickets, nice",
+            "allowed keys: pid, arrival, burst, bursts, run, daemon_of, priority, tickets, nice",
         ),
         (
             "pid: P4\nburst: yes",
@@ -216,7 +217,7 @@ def test_non_text_key_is_an_unknown_key(tmp_path: Path) -> None:
     path = write(tmp_path, "x.yaml", "- {pid: A, burst: 1, 1: x}\n")
     assert one_problem(path) == (
         f"{path}: process #1 (pid A): 1: unknown key '1'; "
-        "allowed keys: pid, arrival, burst, bursts, priority, tickets, nice"
+        "allowed keys: pid, arrival, burst, bursts, run, daemon_of, priority, tickets, nice"
     )
 
 
@@ -303,7 +304,7 @@ def test_unknown_top_level_key_suggests_the_closest(tmp_path: Path) -> None:
     path = write(tmp_path, "x.yaml", "proceses:\n  - {pid: A, burst: 1}\n")
     assert problems_of(path) == [
         f"{path}: unknown key 'proceses' (did you mean 'processes'?); "
-        "allowed keys: name, processes",
+        "allowed keys: name, resources, processes",
         f"{path}: processes: field required (a list of processes, each with pid, arrival and "
         "burst or bursts)",
     ]
@@ -912,6 +913,8 @@ def test_json_schema_describes_the_file_format() -> None:
         "arrival",
         "burst",
         "bursts",
+        "run",
+        "daemon_of",
         "priority",
         "tickets",
         "nice",

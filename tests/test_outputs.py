@@ -60,7 +60,18 @@ def workload_copy(tmp_path: Path) -> Path:
 
 
 # -- where an output may go --------------------------------------------------------------------
-COMMANDS = ["run --output", "run --gantt", "compare --plot", "gantt -o", "generate -o"]
+COMMANDS = [
+    "run --output",
+    "run --gantt",
+    "compare --plot",
+    "gantt -o",
+    "generate -o",
+    "run --trace",
+    "gantt --trace",
+    "report -o",
+    "import -o",
+]
+TRACE = Path(__file__).resolve().parent / "data" / "traces" / "perf_sched_script.txt"
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +91,14 @@ def command_line(command: str, target: Path, saved_result: Path) -> list[Any]:
         return ["compare", CLASSIC, "-P", "fcfs,rr", "--plot", target.with_suffix(".svg")]
     if command == "gantt -o":
         return ["gantt", saved_result, "-o", target.with_suffix(".pdf")]
+    if command == "run --trace":
+        return ["run", CLASSIC, "--trace", target.with_suffix(".json")]
+    if command == "gantt --trace":
+        return ["gantt", saved_result, "--trace", target.with_suffix(".json")]
+    if command == "report -o":
+        return ["report", CLASSIC, "-P", "fcfs,rr", "-o", target.with_suffix(".html")]
+    if command == "import -o":
+        return ["import", TRACE, "-o", target.with_suffix(".yaml")]
     generate = ["generate", "-n", "3", "--arrivals", "batch", "--bursts", "constant:1"]
     return [*generate, "-o", target.with_suffix(".csv")]
 

@@ -181,7 +181,7 @@ def test_parse_vary_expands_ranges_and_normalises_names():
         (
             {"quantm": "1"},
             "--vary quantm: policy 'rr' has no option 'quantm' (did you mean quantum?); "
-            "vary one of: quantum, cpus, context_switch, ties",
+            "vary one of: quantum, cpus, context_switch, ties, locks",
         ),
         (
             {"quantum": "1,x", "cpus": "0"},
@@ -471,7 +471,7 @@ def test_cli_plot_writes_a_png(classic, tmp_path):
     ("arguments", "message"),
     [
         (["--vary", "levels=2"], "Error: --vary levels: policy 'rr' has no option 'levels'; "
-         "vary one of: quantum, cpus, context_switch, ties"),
+         "vary one of: quantum, cpus, context_switch, ties, locks"),
         (["--vary", "quantum=0"], "Error: --vary quantum: must be > 0, got '0'"),
         (["--vary", "quantum"], "Error: --vary 'quantum': expected NAME=VALUES, e.g. "
          "quantum=1,2,4 or quantum=1..8"),

@@ -71,7 +71,26 @@ def ascii_gantt(result: Result, width: int | None = None) -> str:
         positions = _positions(segments, low, scale, label_room)
         out.append(prefix + _bar(segments, positions))
         out.append(" " * len(prefix) + _times(segments, positions, low))
+    out.extend(_synchronisation(schedule))
     return "\n".join(line.rstrip() for line in out) + "\n"
+
+
+def _synchronisation(schedule: Schedule) -> list[str]:
+    """Under the bars, for processes that synchronise: who was blocked on what and who
+    held what, from when to when, and the deadlock if the run ended in one."""
+    pids = schedule.pids
+    lines = [
+        f"{pids[job]} blocked on {resource} {fmt_time(start)}-{fmt_time(end)}"
+        for job, start, end, resource in schedule.blocked
+        if end > start
+    ]
+    lines += [
+        f"{pids[job]} holds {resource} {fmt_time(start)}-{fmt_time(end)}"
+        for job, start, end, resource in schedule.holds
+    ]
+    if schedule.deadlock_at is not None:
+        lines.append(f"deadlock at t={fmt_time(schedule.deadlock_at)}")
+    return lines
 
 
 def _segments(schedule: Schedule, cpu: int, low: float, high: float) -> list[Segment]:

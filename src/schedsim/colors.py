@@ -39,6 +39,10 @@ PALETTE = (
 
 IDLE_COLOUR = "#bdbdbd"
 SWITCH_COLOUR = "#222222"
+BLOCKED_COLOUR = "#c07000"  # time blocked on a resource (edge; the fill is BLOCKED_FILL)
+BLOCKED_FILL = "#fde8c8"
+HOLD_COLOUR = "#333333"  # a lock or semaphore unit held
+DEADLOCK_COLOUR = "#cc0000"
 
 _GOLDEN = 0.618033988749895
 _SATURATION = (0.65, 0.85, 0.45)

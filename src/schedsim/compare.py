@@ -132,6 +132,35 @@ class PolicyComparison:
         return [label for rank, label, _ in self.ranking(key) if rank == 1]
 
     # -- renderings ---------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        from schedsim.notebook import comparison_repr
+
+        return comparison_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the comparison table and, when small, the stacked charts."""
+        from schedsim.notebook import comparison_html
+
+        return comparison_html(self)
+
+    def frame(self) -> Any:
+        """One row per policy (indexed by its label): rank and every summary metric, as a
+        pandas DataFrame (needs pandas)."""
+        from schedsim.frames import rows_frame, summary_row
+
+        return rows_frame(
+            (
+                {**summary_row(entry.result, entry.label), "rank": rank}
+                for entry, rank in zip(self.entries, self.ranks(), strict=True)
+            ),
+            "policy",
+        )
+
+    def plot(self, *, by: str | None = None) -> Figure:
+        """Every policy's Gantt chart on one time axis, then bars of the means (needs the
+        timelines: compare with ``timeline=True``, the default)."""
+        return comparison_figure(self, by=by)
+
     def to_dict(self) -> dict[str, Any]:
         ranks = self.ranks()
         return {
@@ -185,6 +214,7 @@ def compare_policies(
     context_switch: Time = 0,
     ties: str = "arrivals-first",
     seed: int = 0,
+    locks: str = "none",
     timeline: bool = True,
     records: bool = True,
 ) -> PolicyComparison:
@@ -203,6 +233,7 @@ def compare_policies(
         "context_switch": context_switch,
         "ties": ties,
         "seed": seed,
+        "locks": locks,
     }
     entries = []
     for labelled in policies:

@@ -57,8 +57,9 @@ from schedsim.workload import Workload
 Time = int | float
 INF = math.inf
 
-# Job states.
-NEW, READY, RUNNING, BLOCKED_IO, DONE = 0, 1, 2, 3, 4
+# Job states (the last two only for processes that synchronise: waiting for a resource, and
+# a daemon ended when its parent finished).
+NEW, READY, RUNNING, BLOCKED_IO, DONE, BLOCKED_SYNC, ENDED = 0, 1, 2, 3, 4, 5, 6
 
 # A float burst whose remainder after a slice would be below this fraction of itself is
 # finished by that slice (its end is still start + the exact remainder, so no CPU time is
@@ -169,6 +170,7 @@ class Scheduler:
         "last_cpu",
         "max_slices",
         "n",
+        "observer",
         "on_burst_end",
         "on_expired",
         "on_preempted",
@@ -246,6 +248,8 @@ class Scheduler:
         self.slice_ended: SliceEnded | None = None
         self.take_off: Callable[[int, int], bool] | None = None
         self.dispatched: Callable[[int, int], None] | None = None
+        # Told of every event as it happens (schedsim.explain); None in an ordinary run.
+        self.observer: Any = None
 
         # The policy's hooks, copied here: each is read at least once a slice.
         self.on_ready = run.on_ready
@@ -295,6 +299,8 @@ class Scheduler:
             self.on_burst_end(job, ran)
         if self.slice_ended is not None:
             self.slice_ended(cpu, job, t, reason)
+        if self.observer is not None:
+            self.observer.burst_ended(cpu, job, t, io)
         return io
 
     def expire(self, cpu: int, t: Time) -> None:
@@ -309,12 +315,15 @@ class Scheduler:
         self.expired.append(job)
         if self.slice_ended is not None:
             self.slice_ended(cpu, job, t, EXPIRED)
+        if self.observer is not None:
+            self.observer.expired(cpu, job, t)
 
     # -- 2. jobs become ready ----------------------------------------------------------------------
     def make_ready(self, arrivals: Sequence[int], completions: Sequence[int]) -> None:
         """Arrivals (file order), then I/O completions (the order their I/O began) start a
         CPU burst and go to the policy; jobs whose slice expired go after them, or before them
         with ``ties="requeue-first"``."""
+        requeued = list(self.expired) if self.observer is not None else ()
         if self.expired and not self.arrivals_first:
             self._requeue_expired()
         for job in arrivals:
@@ -324,6 +333,8 @@ class Scheduler:
             self._start_burst(job)
         if self.expired:
             self._requeue_expired()
+        if self.observer is not None:
+            self.observer.became_ready(self.clock.now, arrivals, completions, requeued)
 
     def _start_burst(self, job: int) -> None:
         self.remaining[job] = self.values[self.burst_pos[job]]
@@ -347,8 +358,12 @@ class Scheduler:
         self._count_event(t)
         self.preemption_due = True
         if not self.on_timer():
+            if self.observer is not None:
+                self.observer.timer_fired(t, False)
             return False
         self._reslice(t)
+        if self.observer is not None:
+            self.observer.timer_fired(t, True)
         return True
 
     def _reslice(self, t: Time) -> None:
@@ -371,6 +386,8 @@ class Scheduler:
     def decide(self, t: Time) -> None:
         """Steps 3 and 4 at ``t``: preempt where the policy says so (only when something became
         ready or a timer fired at this instant), then fill the free CPUs."""
+        if self.observer is not None:
+            self.observer.deciding(t)
         if self.preempt is not None and self.preemption_due and self.ready:
             self._preempt(t)
         self.preemption_due = False
@@ -409,9 +426,7 @@ class Scheduler:
             ran = t - self.cpu_start[cpu]
             if ran < 0:  # preempted while the context switch was still in progress
                 ran = 0
-            left = self.remaining[victim] - ran
-            if left > 0:
-                self.remaining[victim] = left
+            ran = self._charge_preemption(cpu, victim, ran)
             if self.slice_ended is not None:
                 self.slice_ended(cpu, victim, t, PREEMPTED)
             self.running_since[victim] = None
@@ -423,20 +438,24 @@ class Scheduler:
             # (the ready count is unchanged: the victim became ready, the picked job left)
             if job is None or job == victim:
                 raise picked_again(self.policy, victim, t, job)
+            if self.observer is not None:
+                self.observer.preempted(cpu, victim, job, t)
             self._dispatch(cpu, job, t)
             placed.append(job)
+
+    def _charge_preemption(self, cpu: int, job: int, ran: Time) -> Time:
+        """What ``job`` ran before it was preempted comes off its burst; returns the run the
+        policy is told of (here the same)."""
+        left = self.remaining[job] - ran
+        if left > 0:
+            self.remaining[job] = left
+        return ran
 
     def _victim(self, named: Any, running: list[int], placed: list[int], t: Time) -> int:
         """The job ``preempt()`` named, checked: a running job not placed at this instant."""
         victim = named if type(named) is int else _as_job_id(named)
         if victim is None or victim not in running or victim in placed:
-            what = (
-                "it placed on a CPU at this same instant" if victim in placed else "is not running"
-            )
-            raise PolicyError(
-                f"policy {self.policy.name!r} asked to preempt job {named!r} at time {t}, "
-                f"which {what}"
-            )
+            raise bad_victim(self.policy, named, t, victim in placed)
         return victim
 
     def _picked(self, t: Time) -> int | None:
@@ -473,6 +492,8 @@ class Scheduler:
         self.events += 1
         if self.events == self.max_slices:
             raise too_many_slices(self.max_slices, t)
+        if self.observer is not None:
+            self.observer.dispatched(cpu, job, t)
         if self.dispatched is not None:
             self.dispatched(cpu, job)
 
@@ -485,17 +506,22 @@ class Scheduler:
         granted = time_slice(job) if time_slice is not None else self.fixed_slice
         if not granted > 0:
             raise bad_slice(self.policy, job, t, granted)
+        self._set_slice_end(cpu, job, start, granted)
+        self.cpu_slice[cpu] = granted
+        self.running_since[job] = start
+        if self.slice_level is not None:
+            self.cpu_level[cpu] = self.slice_level(job)
+
+    def _set_slice_end(self, cpu: int, job: int, start: Time, granted: Time) -> None:
+        """When ``cpu``'s slice ends: with the burst, if the slice covers it (see
+        :func:`covers`), else when the slice runs out."""
         left = self.remaining[job]
-        if granted >= left or (left.__class__ is float and left - granted <= SLIVER * left):
+        if covers(granted, left):
             self.cpu_end[cpu] = start + left
             self.cpu_completes[cpu] = True
         else:
             self.cpu_end[cpu] = start + granted
             self.cpu_completes[cpu] = False
-        self.cpu_slice[cpu] = granted
-        self.running_since[job] = start
-        if self.slice_level is not None:
-            self.cpu_level[cpu] = self.slice_level(job)
 
     def _count_event(self, t: Time) -> None:
         self.events += 1
@@ -526,6 +552,16 @@ class Scheduler:
         """No event is left, yet jobs are unfinished: the policy holds jobs it never picks."""
         return stuck(self.policy, self.ready, self.n - self.done)
 
+    def stalled(self, t: Time, timer_at: Time) -> bool:
+        """Nothing but the policy's timer (at ``timer_at``, maybe never) can happen any more,
+        yet jobs are unfinished (``t``: the last instant).  The run goes on to the timer if
+        there is one (False); without one the policy holds jobs it never picks (an error).
+        Processes that synchronise may instead all wait for each other: the run then ends
+        (True; :class:`schedsim.scripted.ScriptedScheduler`)."""
+        if timer_at == INF:
+            raise self.stuck()
+        return False
+
     # -- the result --------------------------------------------------------------------------------
     def trace(self, timeline: Timeline | None, extra: dict[str, Any]) -> Trace:
         return Trace(
@@ -555,6 +591,15 @@ class Scheduler:
         return record
 
 
+def covers(granted: Time, left: Time) -> bool:
+    """Whether a slice of ``granted`` runs the ``left`` of a burst (or of a step) to its end:
+    when it is at least as long, or when what it would leave is a float sliver (at most
+    ``SLIVER`` of ``left``)."""
+    return granted >= left or (
+        left.__class__ is float and left < INF and left - granted <= SLIVER * left
+    )
+
+
 # -- errors: one wording for every driver (the compiled loop raises through these too) -------------
 def bad_pick(policy: Policy, job: Any, now: Time, status: int) -> PolicyError:
     what = {
@@ -562,6 +607,8 @@ def bad_pick(policy: Policy, job: Any, now: Time, status: int) -> PolicyError:
         RUNNING: "is already running",
         BLOCKED_IO: "is in I/O",
         DONE: "has finished",
+        BLOCKED_SYNC: "waits for a resource",
+        ENDED: "was ended",
         -1: "is not a job of this workload (ids run from 0 to the number of jobs - 1)",
     }.get(status, "is not ready")
     return PolicyError(f"policy {policy.name!r} picked job {job!r} at time {now}, but it {what}")

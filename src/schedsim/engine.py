@@ -43,6 +43,8 @@ from schedsim.limits import (
     MAX_TIME,
 )
 from schedsim.policies.base import Policy, overrides
+from schedsim.scripted import ScriptedScheduler
+from schedsim.sync import LOCK_PROTOCOLS
 from schedsim.trace import FINISHED, Timeline, Trace
 from schedsim.workload import Workload
 
@@ -60,7 +62,9 @@ ENGINES = ("auto", "python", "c")
 PURE_PYTHON = "SCHEDSIM_PURE_PYTHON"
 
 
-def check_run_options(cpus: int, context_switch: Time, ties: str, seed: int = 0) -> None:
+def check_run_options(
+    cpus: int, context_switch: Time, ties: str, seed: int = 0, locks: str = "none"
+) -> None:
     """Reject bad engine options up front, with the value quoted (the same limits as the
     command line's, so library callers get them too)."""
     if isinstance(cpus, bool) or not isinstance(cpus, int) or not 1 <= cpus <= MAX_CPUS:
@@ -77,6 +81,8 @@ def check_run_options(cpus: int, context_switch: Time, ties: str, seed: int = 0)
         raise OptionError(f"--ties: must be one of {', '.join(TIES)}, got {ties!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise OptionError(f"--seed: must be a whole number >= 0, got {seed!r}")
+    if locks not in LOCK_PROTOCOLS:
+        raise OptionError(f"--locks: must be one of {', '.join(LOCK_PROTOCOLS)}, got {locks!r}")
 
 
 def run(
@@ -90,19 +96,37 @@ def run(
     record_timeline: bool = True,
     max_slices: int | None = None,
     engine: str = "auto",
+    locks: str = "none",
+    observer: Any = None,
 ) -> Trace:
     """Simulate ``workload`` under ``policy`` and return the raw :class:`Trace`.
 
     ``engine`` selects the loop: ``"auto"`` (the fastest that applies), ``"python"`` (the
     event loop in Python, never the policy's fixed-order shortcut) or ``"c"`` (the compiled
     loop, for float workloads, even with ``SCHEDSIM_PURE_PYTHON=1``).  Tests use the last
-    two to check that the compiled loop and the shortcut give identical results.
+    two to check that the compiled loop and the shortcut give identical results.  A workload
+    whose processes synchronise (``run:`` scripts) always runs the Python loop, with
+    ``locks`` (``none``, ``inherit`` or ``ceiling``) as the lock protocol.
+
+    ``observer`` (e.g. a :class:`schedsim.explain.Explainer`) is told of every event as the
+    :class:`~schedsim.core.Scheduler` handles it.  Only the Python loop can tell it, so an
+    observed run always takes the Python loop (``engine="c"`` is then refused).
     """
-    check_run_options(cpus, context_switch, ties, seed)
+    check_run_options(cpus, context_switch, ties, seed, locks)
     if context_switch == 0:
         context_switch = 0  # a float 0.0 charges nothing either: integer times stay exact
     if engine not in ENGINES:
         raise OptionError(f"engine: must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if observer is not None:
+        if engine == "c":
+            raise OptionError("engine 'c': an observed run needs the Python loop; use 'auto'")
+        engine = "python"
+    program = workload.program
+    if engine == "c" and program is not None:
+        raise OptionError(
+            "engine 'c': the compiled loop does not run processes that synchronise (run: "
+            "scripts); use engine 'auto' or 'python'"
+        )
     if engine == "c" and _cengine is None:
         raise OptionError(
             "engine 'c': the compiled engine schedsim._cengine is not built; reinstall schedsim "
@@ -120,6 +144,7 @@ def run(
         if (
             cpus == 1
             and engine == "auto"
+            and program is None
             and not workload.has_io
             and overrides(policy, "fixed_order")
         ):
@@ -128,8 +153,10 @@ def run(
             )
             if trace is not None:
                 return trace
-        compiled = not workload.is_integer and (
-            engine == "c" or (engine == "auto" and os.environ.get(PURE_PYTHON) != "1")
+        compiled = (
+            program is None
+            and not workload.is_integer
+            and (engine == "c" or (engine == "auto" and os.environ.get(PURE_PYTHON) != "1"))
         )
         clock = SimulatedClock(0)
         policy_run = PolicyRun(
@@ -150,9 +177,30 @@ def run(
                 record_timeline,
                 max_slices,
             )
-        scheduler = Scheduler(
-            policy_run, cpus=cpus, context_switch=context_switch, ties=ties, max_slices=max_slices
-        )
+        scheduler: Scheduler
+        if program is None:
+            scheduler = Scheduler(
+                policy_run,
+                cpus=cpus,
+                context_switch=context_switch,
+                ties=ties,
+                max_slices=max_slices,
+            )
+        else:
+            scheduler = ScriptedScheduler(
+                policy_run,
+                program,
+                pids=workload.pid,
+                priorities=workload.priority.tolist(),
+                locks=locks,
+                cpus=cpus,
+                context_switch=context_switch,
+                ties=ties,
+                max_slices=max_slices,
+            )
+        if observer is not None:
+            scheduler.observer = observer
+            observer.attach(scheduler)
         return simulate(scheduler, record_timeline)
     except SchedsimError:
         raise
@@ -194,10 +242,10 @@ def simulate(scheduler: Scheduler, record: bool) -> Trace:
                 t = end
         if io_heap and io_heap[0][0] < t:
             t = io_heap[0][0]
+        if t == INF and scheduler.stalled(clock.now, timer_at):
+            break  # the processes left wait for each other: a deadlock
         if timer_at < t:
             t = timer_at
-        if t == INF:
-            raise scheduler.stuck()
         clock.now = t
         for cpu in cpus:  # 1. CPUs release
             if cpu_end[cpu] == t:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 EXIT_OK = 0
 EXIT_FAILURE = 1  # a run failed for a reason outside the user's input (e.g. a worker died)
 EXIT_USAGE = 2  # bad input: workload, options, policy spec, output path
+EXIT_DEADLOCK = 3  # the run ended in a deadlock (its output shows what happened up to it)
 EXIT_INTERNAL = 70  # a bug in schedsim (EX_SOFTWARE)
 EXIT_INTERRUPTED = 130  # Ctrl-C
 

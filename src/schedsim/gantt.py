@@ -29,14 +29,23 @@ not pay for it.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from schedsim.atomic import check_writable, write_atomic
-from schedsim.colors import IDLE_COLOUR, SWITCH_COLOUR, process_colour, text_colour
+from schedsim.colors import (
+    BLOCKED_COLOUR,
+    BLOCKED_FILL,
+    DEADLOCK_COLOUR,
+    HOLD_COLOUR,
+    IDLE_COLOUR,
+    SWITCH_COLOUR,
+    process_colour,
+    text_colour,
+)
 from schedsim.errors import LimitError, OptionError
 from schedsim.limits import MAX_CHART_ROWS, MAX_CHART_SLICES
 from schedsim.report import describe, fmt
@@ -79,6 +88,11 @@ class Schedule:
     cpus: int
     integer_times: bool
     measured: bool = False  # real runs: dispatched..start is dispatch latency, not a switch
+    # Processes that synchronise: time blocked on a resource, and locks or semaphore units
+    # held, as (job, start, end, resource) rows; when the run ended in a deadlock, its time.
+    blocked: list[tuple[int, float, float, str]] = field(default_factory=list)
+    holds: list[tuple[int, float, float, str]] = field(default_factory=list)
+    deadlock_at: float | None = None
 
     @classmethod
     def of(cls, result: Result) -> Schedule:
@@ -91,6 +105,7 @@ class Schedule:
         order = np.lexsort((columns["dispatched"], columns["cpu"]))
         io_rows = np.asarray(result.io_periods, dtype=np.float64).reshape(-1, 3)
         cpus_used = int(columns["cpu"].max()) + 1 if len(order) else 1
+        blocked, holds, deadlock_at = _synchronisation(result)
         return cls(
             pids=list(result.pids),
             cpu=columns["cpu"][order].astype(np.int64),
@@ -107,6 +122,9 @@ class Schedule:
             cpus=max(int(result.settings.get("cpus") or 1), cpus_used),
             integer_times=result.integer_times,
             measured=result.kind == "measured",
+            blocked=blocked,
+            holds=holds,
+            deadlock_at=deadlock_at,
         )
 
     def __len__(self) -> int:
@@ -121,9 +139,16 @@ class Schedule:
         """From time 0 (or the first arrival, if earlier) to the last thing that happened."""
         lows = [0.0, *(array.min() for array in (self.arrival, self.dispatched) if len(array))]
         highs = [
-            *(array.max() for array in (self.end, self.finish, self.io_end) if len(array)),
+            *(
+                array[~np.isnan(array)].max()
+                for array in (self.end, self.finish, self.io_end)
+                if np.any(~np.isnan(array))
+            ),
+            *(end for _, _, end, _ in self.blocked),
             0.0,
         ]
+        if self.deadlock_at is not None:
+            highs.append(self.deadlock_at)
         low, high = float(min(lows)), float(max(highs))
         return low, high if high > low else low + 1.0
 
@@ -154,6 +179,35 @@ class Schedule:
         heads = np.flatnonzero(first)
         tails = np.concatenate((heads[1:] - 1, [len(starts) - 1])) if len(heads) else heads
         return starts[heads], ends[tails], idle[heads]
+
+
+def _synchronisation(
+    result: Result,
+) -> tuple[list[tuple[int, float, float, str]], list[tuple[int, float, float, str]], float | None]:
+    """Blocked periods and holds from a result's ``resources`` (a wait or hold still open
+    when the run stopped ends then), and the deadlock's time."""
+    if result.resources is None:
+        return [], [], None
+    index = {pid: job for job, pid in enumerate(result.pids)}
+    deadlock_at = float(result.deadlock["time"]) if result.deadlock is not None else None
+    finishes = np.asarray(result.jobs["finish"], dtype=np.float64)
+    stop = deadlock_at if deadlock_at is not None else float(np.nanmax(finishes))
+
+    def rows(key: str, start: str, end: str) -> list[tuple[int, float, float, str]]:
+        out = []
+        for row in result.resources.get(key, []):  # type: ignore[union-attr]
+            until = row.get(end)
+            out.append(
+                (
+                    index[row["pid"]],
+                    float(row[start]),
+                    float(until) if until is not None else stop,
+                    f"{row['resource']}",
+                )
+            )
+        return out
+
+    return rows("waits", "from", "to"), rows("holds", "acquired", "released"), deadlock_at
 
 
 def default_view(result: Result) -> str:
@@ -240,16 +294,46 @@ def gantt_figure(result: Result, *, by: str | None = None) -> Figure:
     return figure
 
 
+def plot_gantt(result: Result, ax: Axes | None = None, *, by: str | None = None) -> Axes:
+    """Draw ``result``'s Gantt chart on ``ax`` (a new pyplot figure sized for the rows when
+    None, as a notebook expects) and return the Axes, with a legend of what it shows."""
+    view = check_view(by, result)
+    schedule = Schedule.of(result)
+    check_chart_size(chart_rows(view, len(schedule.pids), schedule.cpus), len(schedule))
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        rows = _row_count(schedule, view)
+        _, ax = plt.subplots(figsize=(FIGURE_WIDTH, min(MAX_AXES_HEIGHT, 1.6 + ROW_HEIGHT * rows)))
+    figure = ax.get_figure(root=True)
+    width = ax.get_position().width * (
+        figure.get_figwidth() if figure is not None else FIGURE_WIDTH
+    )
+    handles = draw_gantt(ax, schedule, view, axes_width=width)
+    ax.set_title(f"{result.workload}: {describe(result)}", fontsize=10)
+    if handles:
+        ax.legend(
+            handles=handles, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0)
+        )
+    return ax
+
+
 def caption(result: Result) -> str:
     """Key summary metrics in one line."""
     summary = result.summary
-    parts = [
-        f"avg turnaround {fmt(summary.get('avg_turnaround'))}",
-        f"avg waiting {fmt(summary.get('avg_waiting'))}",
-        f"avg response {fmt(summary.get('avg_response'))}",
+    parts = []
+    if summary.get("finished", summary.get("processes")):
+        parts += [
+            f"avg turnaround {fmt(summary.get('avg_turnaround'))}",
+            f"avg waiting {fmt(summary.get('avg_waiting'))}",
+            f"avg response {fmt(summary.get('avg_response'))}",
+        ]
+    parts += [
         f"CPU utilisation {100 * float(summary.get('cpu_utilisation') or 0):.1f}%",
         f"context switches {fmt(summary.get('context_switches'))}",
     ]
+    if result.deadlock is not None:
+        parts.append(f"deadlock at t={fmt(result.deadlock.get('time'))}")
     return "   ·   ".join(parts)
 
 
@@ -362,6 +446,8 @@ class _Drawn:
         self.io = False
         self.idle = False
         self.arrivals = False
+        self.blocked = False
+        self.holds = False
 
     def legend_handles(self, schedule: Schedule, view: str) -> list[Any]:
         from matplotlib.lines import Line2D
@@ -386,6 +472,16 @@ class _Drawn:
             )
         if self.io:
             handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="////", label="I/O"))
+        if self.blocked:
+            handles.append(
+                Patch(
+                    facecolor=BLOCKED_FILL, edgecolor=BLOCKED_COLOUR, hatch="..", label="blocked on"
+                )
+            )
+        if self.holds:
+            handles.append(Patch(facecolor=HOLD_COLOUR, label="holds"))
+        if schedule.deadlock_at is not None:
+            handles.append(Line2D([], [], color=DEADLOCK_COLOUR, linestyle="--", label="deadlock"))
         if self.switches:
             label = "dispatch latency" if schedule.measured else "context switch"
             handles.append(Patch(facecolor=SWITCH_COLOUR, label=label))
@@ -412,10 +508,11 @@ def _draw_process_rows(
 
     count = len(schedule.pids)
     rows = np.arange(count, dtype=np.float64)
+    ended = np.where(np.isnan(schedule.finish), schedule.time_range[1], schedule.finish)
     lifetimes = np.stack(
         (
             np.column_stack((schedule.arrival, rows)),
-            np.column_stack((np.maximum(schedule.finish, schedule.arrival), rows)),
+            np.column_stack((np.maximum(ended, schedule.arrival), rows)),
         ),
         axis=1,
     )
@@ -479,6 +576,7 @@ def _draw_process_rows(
             gid="arrivals",
             clip_on=False,
         )
+    _draw_synchronisation(axes, schedule, drawn, points_per_unit, labels_allowed)
     starts, ends, idle = schedule.idle_profile()
     if len(starts):
         drawn.idle = True
@@ -496,6 +594,58 @@ def _draw_process_rows(
             hatch="xx",
             gid="idle",
             zorder=2,
+        )
+
+
+def _draw_synchronisation(
+    axes: Axes, schedule: Schedule, drawn: _Drawn, points_per_unit: float, labels_allowed: bool
+) -> None:
+    """Process rows: time blocked on a resource (dotted, labelled with the resource), the
+    locks and semaphore units a process holds (a dark strip along the top of its row, with
+    the resource's name), and a dashed line where the run ended in a deadlock."""
+    for job, start, end, resource in schedule.blocked:
+        drawn.blocked = True
+        _bars(
+            axes,
+            np.array([start]),
+            np.array([end]),
+            job,
+            height=BAR_HEIGHT * 0.7,
+            facecolors=BLOCKED_FILL,
+            edgecolor=BLOCKED_COLOUR,
+            linewidth=0.6,
+            hatch="..",
+            gid=f"blocked:{schedule.pids[job]}",
+            zorder=2,
+        )
+        if labels_allowed:
+            _label(axes, start, end, job, resource, BLOCKED_FILL, points_per_unit)
+    for job, start, end, resource in schedule.holds:
+        drawn.holds = True
+        strip = job - BAR_HEIGHT / 2 - 0.06
+        _bars(
+            axes,
+            np.array([start]),
+            np.array([end]),
+            strip,
+            height=0.08,
+            facecolors=HOLD_COLOUR,
+            edgecolor="none",
+            gid=f"holds:{schedule.pids[job]}",
+            zorder=3,
+        )
+        if labels_allowed and (end - start) * points_per_unit > len(resource) * 5:
+            axes.text(start, strip, resource, fontsize=6, va="bottom", ha="left", color=HOLD_COLOUR)
+    if schedule.deadlock_at is not None:
+        axes.axvline(schedule.deadlock_at, color=DEADLOCK_COLOUR, linestyle="--", linewidth=1.2)
+        axes.text(
+            schedule.deadlock_at,
+            -0.5,
+            f"deadlock at {schedule.deadlock_at:g} ",
+            color=DEADLOCK_COLOUR,
+            fontsize=8,
+            va="bottom",
+            ha="right",
         )
 
 
@@ -564,7 +714,7 @@ def _bars(
     axes: Axes,
     lows: np.ndarray,
     highs: np.ndarray,
-    row: int,
+    row: float,
     *,
     height: float = BAR_HEIGHT,
     gid: str,

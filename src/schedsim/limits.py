@@ -59,6 +59,11 @@ MAX_BULK_PROCESSES = 10_000_000
 MAX_CHART_ROWS = 2_000
 MAX_CHART_SLICES = 500_000
 MAX_TEXT_CHART_WIDTH = 10_000  # columns: a text chart is held in memory as lines this long
+# An HTML report draws every slice as an SVG element in the reader's browser, which stays
+# responsive up to a few tens of thousands of them (the page is then a few MB).
+MAX_REPORT_SLICES = 50_000
+# An explanation (run --explain) is read by a person, instant by instant.
+MAX_EXPLAIN_INSTANTS = 20_000
 
 # -- saved results ----------------------------------------------------------------------------
 # Result files are refused above this size before reading: parsed JSON takes about five

@@ -6,16 +6,22 @@ Per process:
     response   = first run - arrival (first run = when it first *executes*, after any
                  context switch)
     waiting    = time spent ready but not running
-               = turnaround - CPU time - I/O time - its context-switch share
+               = turnaround - CPU time - I/O time - blocked time - its context-switch share
+                 (blocked: waiting for a lock, semaphore, event, queue or join; only
+                 processes that synchronise have it, and their CPU and I/O times are what
+                 they really ran: a daemon ended early or a deadlocked process ran less)
                  (with float times, a residue of that subtraction within a few ulps of the
                  times involved is the rounding of a zero wait, and is written as 0)
 Summary: mean / median / p95 / max of each, throughput (processes per time unit over the
 makespan), CPU utilisation (CPU time / (makespan x CPUs)), makespan (last finish - first
-arrival), context switches and the time they cost.
+arrival), context switches and the time they cost.  Processes that did not finish (left in a
+deadlock, or daemons ended with their parent) have no turnaround (NaN) or are left out of
+the distributions; the summary counts them.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -35,27 +41,35 @@ JOB_COLUMNS = (
     "switch_time",
     "slices",
 )
+# Columns only some runs have: time blocked on resources (processes that synchronise).
+OPTIONAL_JOB_COLUMNS = ("blocked_time",)
 DISTRIBUTED = ("turnaround", "waiting", "response")
 
 
 def job_columns(workload: Workload, trace: Trace) -> dict[str, np.ndarray]:
-    """Per-job metric columns (numpy arrays in file order)."""
-    raw = [np.asarray(trace.first_run), np.asarray(trace.finish), np.asarray(trace.switch_time)]
-    exact = workload.is_integer and all(column.dtype.kind in "iu" for column in raw)
+    """Per-job metric columns (numpy arrays in file order); NaN times for a process that
+    never finished (a deadlock)."""
+    sources = (trace.first_run, trace.finish, trace.switch_time)
+    exact = workload.is_integer and all(_integral(source) for source in sources)
     dtype = np.int64 if exact else np.float64
-    first_run, finish, switch_time = (column.astype(dtype) for column in raw)
+    first_run, finish, switch_time = (_column(source, dtype) for source in sources)
     arrival = workload.arrival.astype(dtype)
-    cpu_time = workload.cpu_total().astype(dtype)
-    io_time = workload.io_total().astype(dtype)
+    extra = trace.extra
+    cpu_time = _column(extra.get("cpu_time", workload.cpu_total()), dtype)
+    io_time = _column(extra.get("io_time", workload.io_total()), dtype)
     turnaround = finish - arrival
     waiting = turnaround - cpu_time - io_time - switch_time
+    blocked = None
+    if "blocked_time" in extra:
+        blocked = _column(extra["blocked_time"], dtype)
+        waiting = waiting - blocked
     if waiting.dtype.kind == "f":
         # A job dispatched the moment it arrived gets finish = start + burst, rounded, and
         # finish - arrival - burst is then +-1e-16 rather than 0: a "waiting" a reader
         # would take for a bug (or a negative wait).
         residue = 8 * np.spacing(np.maximum(np.abs(finish), np.abs(arrival)))
         waiting[np.abs(waiting) <= residue] = 0.0
-    return {
+    columns = {
         "arrival": arrival,
         "first_run": first_run,
         "finish": finish,
@@ -67,29 +81,67 @@ def job_columns(workload: Workload, trace: Trace) -> dict[str, np.ndarray]:
         "switch_time": switch_time,
         "slices": np.asarray(trace.slices, dtype=np.int64),
     }
+    if blocked is not None:
+        columns["blocked_time"] = blocked
+    return columns
+
+
+def _integral(values: Any) -> bool:
+    """Whether a trace column holds only integers (a time that never came aside)."""
+    if isinstance(values, np.ndarray):
+        return values.dtype.kind in "iu"
+    return all(type(value) is int or value is None for value in values)
+
+
+def _column(values: Any, dtype: Any) -> np.ndarray:
+    """A trace column as an array of ``dtype``; a time that never came (None) is NaN, which
+    makes that column float."""
+    if not isinstance(values, np.ndarray) and any(value is None for value in values):
+        return np.asarray([math.nan if value is None else value for value in values], float)
+    return np.asarray(values).astype(dtype)
 
 
 def summarize(
-    columns: dict[str, np.ndarray], *, cpus: int, context_switches: int
+    columns: dict[str, np.ndarray],
+    *,
+    cpus: int,
+    context_switches: int,
+    counted: np.ndarray | None = None,
+    end: Any = None,
 ) -> dict[str, Any]:
-    """Summary statistics of the per-job columns."""
+    """Summary statistics of the per-job columns, over the processes ``counted`` (default:
+    all; processes that synchronise leave out those that did not finish); ``end`` is when
+    the run stopped, if it stopped before every process finished (a deadlock)."""
     n = len(columns["finish"])
     summary: dict[str, Any] = {"processes": n}
+    selected = {
+        name: values if counted is None else values[counted] for name, values in columns.items()
+    }
+    finished = len(selected["finish"])
     for metric in DISTRIBUTED:
-        values = columns[metric]
-        summary[f"avg_{metric}"] = _plain(values.mean()) if n else 0
-        summary[f"median_{metric}"] = _plain(np.median(values)) if n else 0
-        summary[f"p95_{metric}"] = _plain(np.percentile(values, 95)) if n else 0
-        summary[f"max_{metric}"] = _plain(values.max()) if n else 0
-    makespan = _plain(columns["finish"].max() - columns["arrival"].min()) if n else 0
+        values = selected[metric]
+        summary[f"avg_{metric}"] = _plain(values.mean()) if finished else 0
+        summary[f"median_{metric}"] = _plain(np.median(values)) if finished else 0
+        summary[f"p95_{metric}"] = _plain(np.percentile(values, 95)) if finished else 0
+        summary[f"max_{metric}"] = _plain(values.max()) if finished else 0
+    finishes = columns["finish"]
+    known = finishes[~np.isnan(finishes)] if finishes.dtype.kind == "f" else finishes
+    last = _plain(known.max()) if len(known) else None
+    if end is not None and (last is None or end > last):
+        last = end
+    makespan = _plain(last - columns["arrival"].min()) if n and last is not None else 0
     cpu_total = _plain(columns["cpu_time"].sum())
     summary["makespan"] = makespan
-    summary["throughput"] = n / makespan if makespan else 0.0
+    summary["throughput"] = finished / makespan if makespan else 0.0
     summary["cpu_utilisation"] = cpu_total / (makespan * cpus) if makespan else 0.0
     summary["cpu_time"] = cpu_total
     summary["context_switches"] = context_switches
     summary["switch_time"] = _plain(columns["switch_time"].sum())
     summary["slices"] = int(columns["slices"].sum())
+    if counted is not None:
+        summary["finished"] = finished
+    if "blocked_time" in columns:
+        summary["blocked_time"] = _plain(columns["blocked_time"].sum())
     return summary
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from schedsim.metrics import JOB_COLUMNS
+from schedsim.formatting import fmt
 from schedsim.result import Result
 
 SUMMARY_ROWS = (
@@ -18,20 +18,6 @@ SUMMARY_ROWS = (
     ("waiting", "waiting"),
     ("response", "response"),
 )
-
-
-def fmt(value: Any) -> str:
-    """Integers as integers, other numbers with up to 3 decimals (trailing zeros dropped)."""
-    if isinstance(value, bool) or value is None:
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        text = f"{value:.3f}".rstrip("0").rstrip(".")
-        return text if text not in ("-0", "") else "0"
-    return str(value)
 
 
 def render_table(result: Result, *, summary_only: bool = False, width: int | None = None) -> str:
@@ -42,6 +28,10 @@ def render_table(result: Result, *, summary_only: bool = False, width: int | Non
         if not summary_only:
             console.print(job_table(result))
         console.print(summary_table(result))
+        if result.resources is not None and not summary_only:
+            console.print(resource_table(result))
+        if result.deadlock is not None:
+            console.print(f"Deadlock: {result.deadlock.get('message', '')}")
         prediction = result.extra.get("prediction")
         if prediction:
             console.print(prediction_line(prediction))
@@ -82,6 +72,8 @@ def describe(result: Result) -> str:
         parts.append(f"context switch {settings['context_switch']}")
     if settings.get("ties", "arrivals-first") != "arrivals-first":
         parts.append(f"ties {settings['ties']}")
+    if settings.get("locks", "none") != "none":
+        parts.append(f"locks {settings['locks']}")
     if result.kind != "simulated":
         parts.append(result.kind)
     return ", ".join(parts)
@@ -89,7 +81,7 @@ def describe(result: Result) -> str:
 
 def job_table(result: Result) -> Table:
     table = Table(title="Processes", title_justify="left", show_edge=False)
-    headings = (
+    headings: tuple[str, ...] = (
         "pid",
         "arrival",
         "first run",
@@ -101,7 +93,7 @@ def job_table(result: Result) -> Table:
         "I/O",
         "slices",
     )
-    names = (
+    names: tuple[str, ...] = (
         "arrival",
         "first_run",
         "finish",
@@ -112,11 +104,54 @@ def job_table(result: Result) -> Table:
         "io_time",
         "slices",
     )
+    if "blocked_time" in result.jobs:  # processes that synchronise
+        headings = (*headings[:-1], "blocked", headings[-1])
+        names = (*names[:-1], "blocked_time", names[-1])
+    states = _states(result)
+    shown_states = any(state != "finished" for state in states)
     for heading in headings:
         table.add_column(heading, justify="left" if heading == "pid" else "right")
+    if shown_states:
+        table.add_column("state", no_wrap=True, min_width=len("deadlocked"))
     columns = [result.jobs[name].tolist() for name in names]
     for i, pid in enumerate(result.pids):
-        table.add_row(pid, *(fmt(column[i]) for column in columns))
+        cells = [fmt(column[i]) for column in columns]
+        table.add_row(pid, *cells, *([states[i]] if shown_states else []))
+    return table
+
+
+def _states(result: Result) -> list[str]:
+    if result.resources is None:
+        return ["finished"] * len(result.pids)
+    return [entry.get("state", "finished") for entry in result.resources.get("processes", [])]
+
+
+def resource_table(result: Result) -> Table:
+    """Per resource: uses, how many had to wait (contention), the longest and total wait,
+    and how busy each lock or semaphore was."""
+    assert result.resources is not None
+    table = Table(title="Resources", title_justify="left", show_edge=False)
+    for heading in (
+        "resource",
+        "uses",
+        "waits",
+        "contention",
+        "longest wait",
+        "total wait",
+        "held",
+    ):
+        table.add_column(heading, justify="left" if heading == "resource" else "right")
+    for entry in result.resources.get("summary", []):
+        held = entry.get("utilisation")
+        table.add_row(
+            f"{entry['kind']} {entry['resource']}",
+            fmt(entry["uses"]),
+            fmt(entry["waits"]),
+            f"{100 * float(entry['contention']):.0f}%",
+            fmt(entry["longest_wait"]),
+            fmt(entry["total_wait"]),
+            "" if held is None else f"{100 * float(held):.1f}%",
+        )
     return table
 
 
@@ -125,12 +160,22 @@ def summary_table(result: Result) -> Table:
     table = Table(title="Summary", title_justify="left", show_edge=False)
     for heading in ("metric", "mean", "median", "p95", "max"):
         table.add_column(heading, justify="left" if heading == "metric" else "right")
+    counted = s.get("finished", s.get("processes"))
     for label, key in SUMMARY_ROWS:
         table.add_row(
-            label, *(fmt(s.get(f"{stat}_{key}")) for stat in ("avg", "median", "p95", "max"))
+            label,
+            *(
+                fmt(s.get(f"{stat}_{key}")) if counted else "-"
+                for stat in ("avg", "median", "p95", "max")
+            ),
         )
     table.add_section()
     table.add_row("processes", fmt(s.get("processes")), "", "", "")
+    for key in ("ended", "deadlocked"):
+        if s.get(key):
+            table.add_row(f"  {key}", fmt(s.get(key)), "", "", "")
+    if s.get("blocked_time"):
+        table.add_row("blocked time", fmt(s.get("blocked_time")), "", "", "")
     table.add_row("makespan", fmt(s.get("makespan")), "", "", "")
     table.add_row("throughput", fmt(s.get("throughput")), "", "", "")
     table.add_row("CPU utilisation", f"{100 * float(s.get('cpu_utilisation', 0)):.1f}%", "", "", "")
@@ -155,13 +200,14 @@ def jobs_csv_chunks(result: Result) -> Iterator[str]:
     take it for a line break)."""
     header = io.StringIO()
     header.write(f"# {provenance(result)}\n")
-    csv.writer(header, lineterminator="\n").writerow(["pid", *JOB_COLUMNS])
+    names = result.job_column_names
+    csv.writer(header, lineterminator="\n").writerow(["pid", *names])
     yield header.getvalue()
-    row = "%s" + ",%r" * len(JOB_COLUMNS) + "\n"
+    row = "%s" + ",%r" * len(names) + "\n"
     pids = [_csv_field(pid) for pid in result.pids]
     for start in range(0, len(pids), CSV_CHUNK_ROWS):
         stop = start + CSV_CHUNK_ROWS
-        columns = [result.jobs[name][start:stop].tolist() for name in JOB_COLUMNS]
+        columns = [result.jobs[name][start:stop].tolist() for name in names]
         yield "".join(map(row.__mod__, zip(pids[start:stop], *columns, strict=True)))
 
 

@@ -16,8 +16,9 @@ import numpy as np
 
 from schedsim import __version__, result_file
 from schedsim.limits import MAX_RESULT_BYTES
-from schedsim.metrics import JOB_COLUMNS, job_columns, summarize
+from schedsim.metrics import JOB_COLUMNS, OPTIONAL_JOB_COLUMNS, job_columns, summarize
 from schedsim.result_file import ResultFileError, time_converter
+from schedsim.sync import Deadlock, resource_report
 from schedsim.trace import REASON_NAMES, Timeline, Trace
 from schedsim.workload import Workload
 
@@ -41,6 +42,11 @@ class Result:
     source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     version: str = __version__
+    # Processes that synchronise: every hold and wait, per-resource figures, each process's
+    # state and blocked time (see schedsim.sync.resource_report); and the deadlock, if the
+    # run ended in one ({"time", "kind", "cycle", "unfinished", ...}).
+    resources: dict[str, Any] | None = None
+    deadlock: dict[str, Any] | None = None
 
     @classmethod
     def from_trace(
@@ -54,6 +60,9 @@ class Result:
         kind: str = "simulated",
     ) -> Result:
         columns = job_columns(workload, trace)
+        sync = trace.extra.get("sync")
+        if sync is not None:
+            return _synchronising(cls, workload, trace, columns, policy, options, settings, kind)
         summary = summarize(
             columns, cpus=int(settings.get("cpus", 1)), context_switches=trace.context_switches
         )
@@ -69,19 +78,67 @@ class Result:
             settings=settings,
             kind=kind,
             source=workload.source,
-            extra={k: v for k, v in trace.extra.items() if k != "io_periods"},
+            extra={k: v for k, v in trace.extra.items() if k not in _TRACE_ONLY},
         )
 
     # -- views ----------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        """What the result is, in one line (never its arrays: it may hold a million jobs)."""
+        from schedsim.notebook import result_repr
+
+        return result_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the summary, the first processes and the Gantt chart."""
+        from schedsim.notebook import result_html
+
+        return result_html(self)
+
+    def jobs_frame(self) -> Any:
+        """The per-process records as a pandas DataFrame indexed by pid (needs pandas)."""
+        from schedsim.frames import jobs_frame
+
+        return jobs_frame(self)
+
+    def timeline_frame(self) -> Any:
+        """The slices as a pandas DataFrame, in dispatch order (needs pandas)."""
+        from schedsim.frames import timeline_frame
+
+        return timeline_frame(self)
+
+    def summary_frame(self) -> Any:
+        """The summary metrics as a one-row pandas DataFrame indexed by policy (needs pandas)."""
+        from schedsim.frames import summary_frame
+
+        return summary_frame(self)
+
+    def plot(self, ax: Any = None, *, by: str | None = None) -> Any:
+        """Draw the Gantt chart on ``ax`` (a matplotlib Axes; a new figure's when None) and
+        return the Axes.  ``by``: ``"process"`` or ``"cpu"`` (default: by the CPU count)."""
+        from schedsim.gantt import plot_gantt
+
+        return plot_gantt(self, ax, by=by)
+
+    @property
+    def job_column_names(self) -> tuple[str, ...]:
+        """The per-job columns this result has, in output order."""
+        return (*JOB_COLUMNS, *(name for name in OPTIONAL_JOB_COLUMNS if name in self.jobs))
+
     @property
     def integer_times(self) -> bool:
-        return self.jobs["finish"].dtype.kind in "iu"
+        """Whether the run's times are integers (a deadlock leaves some NaN in float
+        columns: the arrivals still say)."""
+        return self.jobs["arrival"].dtype.kind in "iu"
 
     def job_records(self) -> list[dict[str, Any]]:
         """One plain dict per process, in file order."""
-        lists = {name: self.jobs[name].tolist() for name in JOB_COLUMNS}
+        names = self.job_column_names
+        lists = {
+            name: [None if value != value else value for value in self.jobs[name].tolist()]
+            for name in names
+        }
         return [
-            {"pid": pid, **{name: lists[name][i] for name in JOB_COLUMNS}}
+            {"pid": pid, **{name: lists[name][i] for name in names}}
             for i, pid in enumerate(self.pids)
         ]
 
@@ -136,3 +193,84 @@ class Result:
         """Read a saved result file; files over ``max_bytes`` are refused before reading
         (None: no bound)."""
         return cls(**result_file.load_result_file(path, max_bytes))
+
+
+# What a trace carries that a Result holds elsewhere (or not at all).
+_TRACE_ONLY = ("io_periods", "sync", "deadlock", "ended", "cpu_time", "io_time", "blocked_time")
+
+
+def _synchronising(
+    cls: type[Result],
+    workload: Workload,
+    trace: Trace,
+    columns: dict[str, np.ndarray],
+    policy: str,
+    options: dict[str, Any],
+    settings: dict[str, Any],
+    kind: str,
+) -> Result:
+    """The result of a run whose processes synchronise: the summary counts only processes
+    that finished (not ended daemons, not those left in a deadlock), and the result carries
+    the resources and the deadlock."""
+    extra = trace.extra
+    ended = np.asarray(extra["ended"], dtype=bool)
+    finished = ~np.isnan(columns["finish"].astype(np.float64)) & ~ended
+    deadlock: Deadlock | None = extra.get("deadlock")
+    summary = summarize(
+        columns,
+        cpus=int(settings.get("cpus", 1)),
+        context_switches=trace.context_switches,
+        counted=finished,
+        end=deadlock.time if deadlock is not None else None,
+    )
+    summary["ended"] = int(ended.sum())
+    summary["deadlocked"] = int((~finished & ~ended).sum())
+    start = columns["arrival"].min().item() if len(columns["arrival"]) else 0
+    end = start + summary["makespan"]
+    resources = resource_report(extra["sync"], workload.pid, start, end)
+    states = np.where(finished, "finished", np.where(ended, "ended", "deadlocked")).tolist()
+    resources["processes"] = [
+        {"pid": pid, "state": state, "blocked": blocked}
+        for pid, state, blocked in zip(
+            workload.pid, states, _blocked_by_kind(resources, workload.pid, end), strict=True
+        )
+    ]
+    deadlock_record = None
+    if deadlock is not None:
+        deadlock_record = {
+            **deadlock.as_record(),
+            "message": deadlock.describe(),
+            "unfinished": [
+                pid
+                for pid, state in zip(workload.pid, states, strict=True)
+                if state == "deadlocked"
+            ],
+        }
+    return cls(
+        policy=policy,
+        options=options,
+        workload=workload.name,
+        pids=workload.pid,
+        jobs=columns,
+        summary=summary,
+        timeline=trace.timeline,
+        io_periods=list(extra.get("io_periods", [])),
+        settings=settings,
+        kind=kind,
+        source=workload.source,
+        extra={k: v for k, v in extra.items() if k not in _TRACE_ONLY},
+        resources=resources,
+        deadlock=deadlock_record,
+    )
+
+
+def _blocked_by_kind(resources: dict[str, Any], pids: list[str], end: Any) -> list[dict[str, Any]]:
+    """Each process's blocked time per kind of resource (lock, semaphore, event, queue,
+    join); a wait still open at the end counts up to it."""
+    index = {pid: position for position, pid in enumerate(pids)}
+    out: list[dict[str, Any]] = [{} for _ in pids]
+    for wait in resources["waits"]:
+        to = wait["to"] if wait["to"] is not None else end
+        entry = out[index[wait["pid"]]]
+        entry[wait["kind"]] = entry.get(wait["kind"], 0) + (to - wait["from"])
+    return out

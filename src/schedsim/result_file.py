@@ -26,7 +26,7 @@ import numpy as np
 from schedsim import __version__
 from schedsim.errors import SchedsimError
 from schedsim.limits import INT64_MAX, INT64_MIN, MAX_CPUS, MAX_RESULT_BYTES
-from schedsim.metrics import JOB_COLUMNS
+from schedsim.metrics import JOB_COLUMNS, OPTIONAL_JOB_COLUMNS
 from schedsim.schema import plain
 from schedsim.trace import REASON_NAMES, Timeline
 
@@ -75,6 +75,10 @@ def _outline(result: Result, include_timeline: bool) -> dict[str, Any]:
         "jobs": None,
         "summary": {key: _json_number(value) for key, value in result.summary.items()},
     }
+    if result.resources is not None:
+        out["resources"] = result.resources
+    if result.deadlock is not None:
+        out["deadlock"] = result.deadlock
     if include_timeline and result.timeline is not None:
         out["timeline"] = out["io"] = None
     if result.extra:
@@ -112,22 +116,21 @@ def json_chunks(result: Result, *, include_timeline: bool = True) -> Iterator[st
 
 
 def _job_lines(result: Result) -> Iterator[str]:
-    columns = [result.jobs[name] for name in JOB_COLUMNS]
+    names = result.job_column_names
+    columns = [result.jobs[name] for name in names]
     pids = list(map(encode_basestring_ascii, result.pids))
     # pids go in already encoded (%s); numbers as repr, which is JSON's spelling (%r)
-    template = '{"pid": %s' + "".join(f', "{name}": %r' for name in JOB_COLUMNS) + "}"
+    template = '{"pid": %s' + "".join(f', "{name}": %r' for name in names) + "}"
     for start in range(0, len(pids), RECORD_CHUNK):
         stop = start + RECORD_CHUNK
         values = [column[start:stop] for column in columns]
         if all(np.all(np.isfinite(column)) for column in values):
             rows = zip(pids[start:stop], *(column.tolist() for column in values), strict=True)
             yield ",\n    ".join(map(template.__mod__, rows))
-        else:  # json's own spelling of non-finite numbers
-            lists = [column.tolist() for column in values]
+        else:  # NaN, a time that never came (a process left in a deadlock), is null
+            lists = [[_never_as_null(value) for value in column.tolist()] for column in values]
             yield ",\n    ".join(
-                json.dumps(
-                    {"pid": result.pids[start + i], **dict(zip(JOB_COLUMNS, row, strict=True))}
-                )
+                json.dumps({"pid": result.pids[start + i], **dict(zip(names, row, strict=True))})
                 for i, row in enumerate(zip(*lists, strict=True))
             )
 
@@ -194,6 +197,11 @@ def time_converter(integer: bool) -> Any:
     if integer:
         return lambda value: int(value) if float(value).is_integer() else value
     return float
+
+
+def _never_as_null(value: Any) -> Any:
+    """NaN (a time that never came) as None; other values, infinities too, as they are."""
+    return None if isinstance(value, float) and value != value else value
 
 
 def _json_number(value: Any) -> Any:
@@ -307,12 +315,15 @@ class _ResultReader:
                 "settings.cpus",
                 f"must be a whole number in 1..{MAX_CPUS}, got {_show(cpus)}",
             )
-        pids, jobs = self.jobs(data["jobs"])
+        deadlock = self.mapping(data, "deadlock") or None
+        unfinished = self.unfinished(deadlock)
+        pids, jobs = self.jobs(data["jobs"], unfinished)
         if not pids:
             return None
         index = {pid: position for position, pid in enumerate(pids)}
         timeline = self.timeline(data["timeline"], index) if "timeline" in data else None
         io_periods = self.io(data.get("io", []), index)
+        resources = self.resources(data.get("resources"), index)
         if self.problems:
             return None
         return {
@@ -329,6 +340,8 @@ class _ResultReader:
             "source": source,
             "extra": mappings["extra"],
             "version": str(texts["schedsim"]),
+            "resources": resources,
+            "deadlock": deadlock,
         }
 
     # -- fields -----------------------------------------------------------------------------
@@ -360,7 +373,45 @@ class _ResultReader:
                 self.problem(f"{key}[{position}]", f"must be a mapping, got {_show(row)}")
         return good
 
-    def jobs(self, rows: Any) -> tuple[list[str], dict[str, np.ndarray]]:
+    def unfinished(self, deadlock: dict[str, Any] | None) -> set[str]:
+        """The processes a deadlock left unfinished: their times may be null."""
+        if deadlock is None:
+            return set()
+        if not _finite(deadlock.get("time")):
+            self.problem(
+                "deadlock", f"time: must be a finite number, got {_show(deadlock.get('time'))}"
+            )
+        names = deadlock.get("unfinished", [])
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            self.problem("deadlock", "unfinished: must be a list of pids")
+            return set()
+        return set(names)
+
+    def resources(self, section: Any, index: dict[str, int]) -> dict[str, Any] | None:
+        """The holds and waits the charts draw: pids known, times finite (the end of a hold
+        or wait still open when the run stopped may be null)."""
+        if section is None:
+            return None
+        if not isinstance(section, dict):
+            self.problem("resources", f"must be a mapping, got {_show(section)}")
+            return None
+        for key, start, end in (("holds", "acquired", "released"), ("waits", "from", "to")):
+            for position, row in enumerate(self.rows(section.get(key, []), f"resources.{key}")):
+                where = f"resources.{key}[{position}]"
+                self.pid(row, where, index)
+                self.time(row, start, where)
+                if row.get(end) is not None:
+                    self.time(row, end, where)
+                if not isinstance(row.get("resource"), str):
+                    self.problem(
+                        where, f"resource: must be a name, got {_show(row.get('resource'))}"
+                    )
+        return section
+
+    def jobs(
+        self, rows: Any, unfinished: set[str] | None = None
+    ) -> tuple[list[str], dict[str, np.ndarray]]:
+        unfinished = unfinished or set()
         records = self.rows(rows, "jobs")
         if not records and not self.problems:
             self.problem("jobs", "must list at least one process")
@@ -383,12 +434,15 @@ class _ResultReader:
             seen.setdefault(pid, position)
             pids.append(pid)
         jobs: dict[str, np.ndarray] = {}
-        for name in JOB_COLUMNS:
+        optional = [name for name in OPTIONAL_JOB_COLUMNS if records and name in records[0]]
+        for name in (*JOB_COLUMNS, *optional):
             values = []
             for position, record in enumerate(records):
                 value = record.get(name)
                 where = f"jobs[{position}] (pid {plain(pids[position])})"
-                if name == "slices":
+                if value is None and pids[position] in unfinished and name in _UNFINISHED:
+                    value = math.nan  # a time that never came
+                elif name == "slices":
                     if type(value) is not int or not 0 <= value <= INT64_MAX:
                         self.problem(
                             where, f"slices: must be a whole number >= 0, got {_show(value)}"
@@ -462,6 +516,10 @@ class _ResultReader:
             return value
         self.problem(where, f"{name}: must be a finite number, got {_show(value)}")
         return 0
+
+
+# The times a process left in a deadlock never reached.
+_UNFINISHED = ("first_run", "finish", "turnaround", "waiting", "response")
 
 
 class _TooManyProblems(Exception):

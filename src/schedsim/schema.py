@@ -71,7 +71,9 @@ class Process(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         title="Process",
-        json_schema_extra={"oneOf": [{"required": ["burst"]}, {"required": ["bursts"]}]},
+        json_schema_extra={
+            "oneOf": [{"required": ["burst"]}, {"required": ["bursts"]}, {"required": ["run"]}]
+        },
     )
 
     pid: Pid
@@ -82,6 +84,19 @@ class Process(BaseModel):
     bursts: Annotated[
         Annotated[list[Burst], Field(min_length=1), AfterValidator(_check_odd)] | None,
         Field(description="CPU, I/O, CPU, ... bursts: odd length, each > 0"),
+    ] = None
+    run: Annotated[
+        list[Any] | None,
+        Field(
+            description=(
+                "a script of steps instead of bursts: {cpu: T}, {io: T}, {lock|unlock: L}, "
+                "{acquire|release: S}, {wait|set|clear: E}, {put|get: Q}, {join: PID}"
+            ),
+        ),
+    ] = None
+    daemon_of: Annotated[
+        Pid | None,
+        Field(description="a daemon process: ended the moment this process finishes"),
     ] = None
     priority: Annotated[
         Integer, Field(description="lower is more important (priority policies)")
@@ -96,10 +111,11 @@ class Process(BaseModel):
 
     @model_validator(mode="after")
     def _one_burst_field(self) -> Process:
-        if (self.burst is None) == (self.bursts is None):
+        given = [self.burst is not None, self.bursts is not None, self.run is not None]
+        if sum(given) != 1:
             raise PydanticCustomError(
                 "burst_choice",
-                "both given" if self.burst is not None else "neither given",
+                "both given" if sum(given) > 1 else "neither given",
             )
         return self
 
@@ -110,6 +126,15 @@ class WorkloadFile(BaseModel):
     model_config = ConfigDict(extra="forbid", title="schedsim workload")
 
     name: Annotated[str, Field(description="workload name (default: the file name)")] = "workload"
+    resources: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description=(
+                "resources for run: scripts: locks: [names], semaphores: {name: initial "
+                "value}, events: [names], queues: {name: capacity}"
+            )
+        ),
+    ] = None
     processes: Annotated[list[Process], Field(min_length=1)]
 
 
@@ -206,6 +231,8 @@ def _message(error: Any, field: str) -> str:
     if kind == "too_short":
         return "must not be empty: give at least one CPU burst, e.g. bursts: [5, 3, 2]"
     if kind == "list_type":
+        if field == "run":
+            return f"must be a list of steps, e.g. [{{cpu: 2}}, {{lock: bus}}]{got}"
         return f"must be a list of numbers, e.g. [5, 3, 2]{got}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"must be a mapping with keys pid, arrival, burst or bursts, ...{got}"
@@ -254,11 +281,14 @@ def validate_processes(processes: list[Any]) -> list[tuple[int, str]]:
             raw = processes[index]
             if detail["type"] == "burst_choice":
                 if detail["msg"] == "both given":
-                    text = "burst, bursts: give only one of them (burst for one CPU burst)"
+                    text = (
+                        "burst, bursts, run: give only one of them (burst for one CPU burst, "
+                        "run for a script of steps)"
+                    )
                 else:
                     text = (
-                        "burst: field required (give burst: N for one CPU burst, or "
-                        "bursts: [cpu, io, cpu, ...])"
+                        "burst: field required (give burst: N for one CPU burst, "
+                        "bursts: [cpu, io, cpu, ...], or run: [steps])"
                     )
             else:
                 field = _field_label(rest)

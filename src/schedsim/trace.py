@@ -22,8 +22,20 @@ BLOCKED = 1  # a CPU burst ended and I/O follows
 EXPIRED = 2  # the slice ran out with work left
 PREEMPTED = 3  # the policy gave the CPU to another job
 RESLICED = 4  # the policy restarted the slice (e.g. MLFQ boost); no context switch
+STEPPED = 5  # ran up to synchronisation steps and went on (same CPU, rest of the slice)
+WAITED = 6  # a step blocked: the process waits for a resource (or a join)
+ENDED_REASON = 7  # a daemon ended because its parent finished
 
-REASON_NAMES = ("finished", "blocked", "expired", "preempted", "resliced")
+REASON_NAMES = (
+    "finished",
+    "blocked",
+    "expired",
+    "preempted",
+    "resliced",
+    "stepped",
+    "waited",
+    "ended",
+)
 
 
 @dataclass

@@ -31,6 +31,9 @@ COMMANDS = {
     "measure": "schedsim.cli.measure:measure_command",
     "compare-executors": "schedsim.cli.compare_executors:compare_executors_command",
     "validate": "schedsim.cli.validate:validate",
+    "exercise": "schedsim.cli.exercise:exercise",
+    "report": "schedsim.cli.report:report",
+    "import": "schedsim.cli.import_trace:import_trace_command",
 }
 
 

@@ -18,6 +18,7 @@ from schedsim.options import (
     shown,
 )
 from schedsim.policies import REGISTRY, Policy, make_policy
+from schedsim.sync import LOCK_PROTOCOLS
 from schedsim.workload import Time
 
 F = Callable[..., Any]
@@ -58,7 +59,7 @@ def policy_options(function: F) -> F:
 
 
 def engine_options(function: F) -> F:
-    """--cpus, --context-switch, --ties, --seed."""
+    """--cpus, --context-switch, --ties, --seed, --locks."""
     decorators = [
         click.option(
             "--cpus",
@@ -89,6 +90,15 @@ def engine_options(function: F) -> F:
             show_default=True,
             help="seed for randomised policies (a whole number >= 0)",
         ),
+        click.option(
+            "--locks",
+            type=click.Choice(LOCK_PROTOCOLS),
+            default="none",
+            show_default=True,
+            help="lock protocol for processes that synchronise: none, inherit (priority "
+            "inheritance) or ceiling (immediate priority ceiling); such workloads run the "
+            "Python loop",
+        ),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)
@@ -101,7 +111,9 @@ def build_policy(name: str, options: dict[str, Any]) -> Policy:
     return make_policy(name, **given)
 
 
-def engine_settings(cpus: str, context_switch: str, ties: str, seed: str) -> dict[str, Any]:
+def engine_settings(
+    cpus: str, context_switch: str, ties: str, seed: str, locks: str = "none"
+) -> dict[str, Any]:
     """The engine's settings from the flags' text, every problem reported at once."""
     problems: list[str] = []
 
@@ -117,8 +129,8 @@ def engine_settings(cpus: str, context_switch: str, ties: str, seed: str) -> dic
     number = parsed("--seed", parse_seed, seed)
     if problems:
         raise OptionError("\n       ".join(problems))
-    check_run_options(count, cost, ties)
-    return {"cpus": count, "context_switch": cost, "ties": ties, "seed": number}
+    check_run_options(count, cost, ties, locks=locks)
+    return {"cpus": count, "context_switch": cost, "ties": ties, "seed": number, "locks": locks}
 
 
 def parse_switch_cost(text: str) -> Time:
@@ -205,6 +217,43 @@ def format_option(*choices: str) -> Callable[[F], F]:
         show_default=True,
         help="what to print on standard output",
     )
+
+
+def trace_option(function: F) -> F:
+    """``--trace FILE.json``: also write the run as a Chrome Trace Event / Perfetto timeline."""
+    return click.option(
+        "--trace",
+        "trace_file",
+        metavar="FILE.json",
+        default=None,
+        help="also write a Chrome Trace Event timeline (open it in ui.perfetto.dev or "
+        "chrome://tracing): one track per CPU and per process",
+    )(function)
+
+
+def trace_unit_option(function: F) -> F:
+    """``--unit DURATION``: the real length of one time unit in a ``--trace`` timeline."""
+    return click.option(
+        "--unit",
+        "trace_unit",
+        metavar="DURATION",
+        default=None,
+        help="real length of one time unit in the --trace timeline: 1ms (the default for a "
+        "simulation; a measured result keeps its own), 10us, 0.5s",
+    )(function)
+
+
+def check_trace_file(trace_file: str | None, inputs: list[str]) -> None:
+    """Refuse a bad ``--trace`` name before any work: it must be a writable ``.json``."""
+    if trace_file is None:
+        return
+    from pathlib import Path
+
+    from schedsim.atomic import check_writable
+
+    if Path(trace_file).suffix.lower() != ".json":
+        raise OptionError(f"--trace {trace_file}: a trace is JSON; name it FILE.json")
+    check_writable(trace_file, inputs=inputs)
 
 
 def choose(flag: str, value: str, choices: tuple[str, ...]) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from schedsim.atomic import check_writable, write_atomic
+from schedsim.cli.common import check_trace_file, trace_option, trace_unit_option
 from schedsim.errors import OptionError
 from schedsim.gantt import VIEWS, chart_rows, check_chart_size, image_format
 from schedsim.limits import MAX_RESULT_BYTES
@@ -148,6 +149,8 @@ class PreparedChart:
     default=None,
     help=f"refuse larger result files, e.g. 1G (default {MAX_RESULT_BYTES // 2**20}M)",
 )
+@trace_option
+@trace_unit_option
 def gantt(
     result_file: str,
     output: str | None,
@@ -155,6 +158,8 @@ def gantt(
     ascii_chart: bool,
     width: int | None,
     max_file_size: str | None,
+    trace_file: str | None,
+    trace_unit: str | None,
 ) -> None:
     """Draw the Gantt chart of a saved result (simulated or measured).
 
@@ -163,11 +168,24 @@ def gantt(
       schedsim run workloads/classic.yaml --policy rr --output rr.json
       schedsim gantt rr.json -o rr.png
       schedsim gantt rr.json --ascii
+      schedsim gantt rr.json --trace rr.trace.json
     """
-    request = ChartRequest.from_options(output, by, ascii_chart or output in (None, "-"))
+    from schedsim.trace_events import parse_trace_unit, run_label, trace_json
+
+    unit_seconds = parse_trace_unit(trace_unit) if trace_unit is not None else None
+    check_trace_file(trace_file, [result_file])
+    text_wanted = ascii_chart or output == "-" or (output is None and trace_file is None)
+    request = ChartRequest.from_options(output, by, text_wanted)
     try:
         max_bytes = MAX_RESULT_BYTES if max_file_size is None else parse_size(max_file_size)
     except OptionError as error:
         raise OptionError(f"--max-file-size: {error}") from None
     result = Result.load(result_file, max_bytes=max_bytes)
-    click.echo(request.render(result, width=width), nl=False)
+    chart = request.prepare(result, width=width)
+    timeline = None
+    if trace_file is not None:
+        timeline = trace_json([(run_label(result), result)], unit_seconds=unit_seconds)
+    chart.save()
+    if trace_file is not None and timeline is not None:
+        write_atomic(trace_file, timeline)
+    click.echo(chart.text, nl=False)

@@ -12,10 +12,12 @@ from schedsim.api import load_workload
 from schedsim.atomic import check_writable, write_atomic
 from schedsim.cli.common import (
     build_policy,
+    check_trace_file,
     choose,
     policy_options,
     positive_seconds,
     split_policy_options,
+    trace_option,
     whole_number,
 )
 from schedsim.engine import TIES
@@ -122,6 +124,15 @@ FORMATS = ("table", "json")
     show_default=True,
     help="refuse workloads with more processes (one worker process each)",
 )
+@trace_option
+@click.option(
+    "--report",
+    "report_file",
+    default=None,
+    metavar="FILE.html",
+    help="also write one self-contained HTML page: the measured schedule over the simulated "
+    "one, and each with its tables",
+)
 def measure_command(
     workload_file: str,
     executor: str,
@@ -138,6 +149,8 @@ def measure_command(
     gantt_file: str | None,
     max_seconds: str,
     max_processes: str,
+    trace_file: str | None,
+    report_file: str | None,
     **kwargs: Any,
 ) -> None:
     """Run FILE for real — burning real CPU and sleeping through real I/O — and compare per
@@ -158,6 +171,8 @@ def measure_command(
       schedsim measure workloads/classic.yaml --policy rr --quantum 4
       schedsim measure workloads/classic.yaml --policy srtf --unit 5ms --gantt both.png
       schedsim measure workloads/classic.yaml --mode kernel --kernel-policy fifo
+      schedsim measure workloads/classic.yaml --policy rr --trace both.trace.json
+      schedsim measure workloads/classic.yaml --policy rr --report measured.html
       schedsim measure workloads/four_equal.yaml --executor threads --cpus 2
       schedsim measure workloads/classic.yaml --executor asyncio --yield-every 2
     """
@@ -194,13 +209,19 @@ def measure_command(
                 f"--gantt {gantt_file}: name the image with one of {', '.join(IMAGE_FORMATS)}"
             )
         check_writable(gantt_file)
+    check_trace_file(trace_file, [workload_file])
+    if report_file is not None:
+        if Path(report_file).suffix.lower() not in (".html", ".htm"):
+            raise OptionError(f"--report {report_file}: a report is a web page; name it FILE.html")
+        check_writable(report_file, inputs=[workload_file])
     policy = (
         build_policy(policy_name or "fcfs", given_options)
         if mode == "dispatch" and not hosted
         else None
     )
+    workload = load_workload(workload_file)
     measurement = measure(
-        load_workload(workload_file),
+        workload,
         policy,
         executor=executor,
         cpus=whole_number("--cpus", cpus),
@@ -214,8 +235,25 @@ def measure_command(
         max_processes=whole_number("--max-processes", max_processes),
         **(given_options if hosted else {}),
     )
+    timeline = None
+    if trace_file is not None:
+        from schedsim.trace_events import run_label, trace_json, unit_of
+
+        runs = [measurement.simulated, measurement.measured]
+        timeline = trace_json(
+            [(run_label(run), run) for run in runs], unit_seconds=unit_of(measurement.measured)
+        )
+    page = None
+    if report_file is not None:
+        from schedsim.html_report import measurement_report
+
+        page = measurement_report(measurement.simulated, measurement.measured, workload)
     if output is not None:
         write_atomic(output, measurement.measured.to_json())
+    if report_file is not None and page is not None:
+        write_atomic(report_file, page)
+    if trace_file is not None and timeline is not None:
+        write_atomic(trace_file, timeline)
     if gantt_file is not None:
         save_comparison_gantt(measurement.comparison, gantt_file)
     if output_format == "json":

@@ -166,6 +166,7 @@ def sweep(
         cpus=settings["cpus"],
         context_switch=settings["context_switch"],
         ties=settings["ties"],
+        locks=settings["locks"],
         max_slices=max_slices,
     )
     with progress_bar(len(points)) as advance:

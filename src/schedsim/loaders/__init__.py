@@ -72,11 +72,15 @@ from schedsim.loaders.writers import (
 from schedsim.schema import workload_json_schema
 from schedsim.workload import Workload
 
+TEXT_FORMATS = ("yaml", "json", "csv")
+
 __all__ = [
     "FORMAT_DEFAULT",
     "SUPPORTED_EXTENSIONS",
     "load_workload",
+    "load_workload_text",
     "save_workload",
+    "workload_from_records",
     "workload_json_schema",
     "workload_to_csv",
     "workload_to_json",
@@ -114,3 +118,61 @@ def load_workload(
     else:
         document = parse_yaml(text, label, limits)
     return from_document(document, label, target.stem, limits)
+
+
+def load_workload_text(
+    text: str,
+    *,
+    format: str = "yaml",
+    name: str = "workload",
+    max_processes: Limit = FORMAT_DEFAULT,
+) -> Workload:
+    """A workload written in a string (a notebook cell, a test), validated exactly like a
+    file of that ``format`` (``yaml``, ``json`` or ``csv``); problems are reported against
+    ``<text>``."""
+    chosen = str(format).strip().lower().lstrip(".")
+    if chosen == "yml":
+        chosen = "yaml"
+    if chosen not in TEXT_FORMATS:
+        raise WorkloadError(
+            f"<text>: unknown workload format {format!r}; use one of {', '.join(TEXT_FORMATS)}"
+        )
+    if not isinstance(text, str):
+        raise WorkloadError(f"<text>: expected the workload as a string, got {type(text).__name__}")
+    label = "<text>"
+    bulk = chosen == "csv"
+    limits = limits_for(bulk, FORMAT_DEFAULT, max_processes)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.bytes:
+        raise WorkloadError(
+            f"{label}: {size:,} bytes, over the {limits.bytes:,}-byte limit for "
+            f"{chosen.upper()}; use a file (load_workload(path, max_bytes=...))"
+        )
+    if bulk:
+        return load_csv(text.encode("utf-8", "surrogatepass"), label, name, limits)
+    check_pid_keys(text, label, limits, chosen == "json")
+    document = (
+        parse_json(text, label, limits) if chosen == "json" else parse_yaml(text, label, limits)
+    )
+    return from_document(document, label, name, limits)
+
+
+def workload_from_records(
+    records: Any, *, name: str = "workload", max_processes: Limit = FORMAT_DEFAULT
+) -> Workload:
+    """A workload from process records (dicts with the keys of a YAML file's processes:
+    pid, arrival, burst or bursts, priority, tickets, nice), validated exactly like a file;
+    problems are reported against ``<records>``."""
+    label = "<records>"
+    limits = limits_for(False, FORMAT_DEFAULT, max_processes)
+    if isinstance(records, dict | str | bytes):
+        raise WorkloadError(
+            f"{label}: expected a list of process records (dicts), got {type(records).__name__}"
+        )
+    try:
+        processes = list(records)
+    except TypeError:
+        raise WorkloadError(
+            f"{label}: expected a list of process records (dicts), got {type(records).__name__}"
+        ) from None
+    return from_document({"name": name, "processes": processes}, label, name, limits)

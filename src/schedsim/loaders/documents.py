@@ -3,6 +3,7 @@ every value counted against the limits, then validated process by process."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -12,10 +13,12 @@ import yaml
 from schedsim.errors import WorkloadError
 from schedsim.limits import BURSTS_PER_PROCESS, MAX_DEPTH, MAX_KEYS, NODES_PER_PROCESS
 from schedsim.loaders.common import ATTRIBUTES, BULK_ADVICE, Limits, build_workload
+from schedsim.program import Program, ProgramError, build_program
 from schedsim.schema import (
     FILE_KEYS,
     PROCESS_KEYS,
     describe,
+    process_label,
     unknown_key_message,
     validate_processes,
 )
@@ -332,26 +335,40 @@ def from_document(document: Any, label: str, stem: str, limits: Limits) -> Workl
                     f"allowed); {BULK_ADVICE}"
                 )
             problems.extend(f"{label}: {message}" for _, message in validate_processes(processes))
+    program = None
+    if not problems and processes is not None:
+        pids = [str(process["pid"]) for process in processes]
+        labels = [process_label(index, process) for index, process in enumerate(processes)]
+        resources = document.get("resources") if isinstance(document, dict) else None
+        try:
+            program = build_program(processes, resources, pids, label, labels)
+        except ProgramError as error:
+            problems.extend(error.problems)
     if problems:
         raise WorkloadError(problems)
-    return _assemble(processes, name, label)
+    return _assemble(processes, name, label, program)
 
 
-def _assemble(processes: list[dict[str, Any]], name: str, label: str) -> Workload:
-    """Columns from validated process entries (ints stay ints: int64 unless any float)."""
+def _assemble(
+    processes: list[dict[str, Any]], name: str, label: str, program: Program | None = None
+) -> Workload:
+    """Columns from validated process entries (ints stay ints: int64 unless any float).  A
+    script's CPU and I/O enter the burst columns summed between its ``io`` steps."""
     pids = [str(process["pid"]) for process in processes]
     arrivals = [process.get("arrival", 0) for process in processes]
     lengths: list[int] = []
     flat: list[Any] = []
-    for process in processes:
+    for job, process in enumerate(processes):
         burst = process.get("burst")
         if burst is not None:
-            flat.append(burst)
-            lengths.append(1)
-        else:
+            bursts = [burst]
+        elif process.get("bursts") is not None:
             bursts = process["bursts"]
-            flat.extend(bursts)
-            lengths.append(len(bursts))
+        else:
+            assert program is not None
+            bursts = program.summary_bursts(job)
+        flat.extend(bursts)
+        lengths.append(len(bursts))
     floating = any(type(value) is float for value in arrivals) or any(
         type(value) is float for value in flat
     )
@@ -366,7 +383,7 @@ def _assemble(processes: list[dict[str, Any]], name: str, label: str) -> Workloa
         )
         for key, default in ATTRIBUTES
     }
-    return build_workload(
+    workload = build_workload(
         pids,
         np.asarray(arrivals, dtype=dtype),
         offsets,
@@ -375,3 +392,6 @@ def _assemble(processes: list[dict[str, Any]], name: str, label: str) -> Workloa
         name,
         label,
     )
+    if program is None:
+        return workload
+    return dataclasses.replace(workload, program=program)

@@ -42,6 +42,28 @@ Hook protocol (the driver guarantees the order; ``now`` is ``self.clock.now``):
     A policy that needs no timer in its current configuration simply does not provide
     ``next_timer`` (MLFQ binds it in ``reset`` only when boosting is on).
 
+``on_priority(job, priority)``
+    For processes that synchronise under ``--locks inherit`` or ``ceiling``: ``job``'s
+    effective priority is now ``priority`` (it inherited one, entered a lock's ceiling, or
+    got its own back).  A policy that orders jobs by priority re-files ``job`` if it holds
+    it; the driver then asks :meth:`preempt`.  ``jobs.priority`` stays the static one.
+``on_burst_extended(job, added)``
+    For processes that synchronise: a running job passed a step that could have made it
+    wait (it did not), so its CPU burst goes on and ``remaining[job]`` grew by ``added``.  A
+    policy that measures a running job's progress as the drop of ``remaining`` since it
+    picked the job adds ``added`` to its snapshot.
+``on_removed(job)``
+    A ready job leaves the system without running: a daemon process ended because its
+    parent finished.  Drop it from the ready structure.  (Default: the run fails with a
+    message saying the policy cannot do it.)
+``explain_ready()``, ``explain_pick(job)``, ``explain_preempt(victim, job)``,
+``explain_level(job, before, after)``, ``explain_timer()``
+    Used only by ``schedsim run --explain`` (an observer of the scheduler, see
+    :mod:`schedsim.explain`), never during an ordinary run: the ready structure as a person
+    would draw it, and the rule behind a pick, a preemption, a change of level, a timer.
+    Each has a plain default; a policy overrides them where it can say more ("shortest next
+    burst, 2 < 4").
+
 ``fixed_order(arrival_order) -> order | None``
     An optional shortcut (``arrival_order``: the job ids by arrival time, file order on
     ties, as a numpy array).  A policy that, on one CPU and a workload without I/O, runs every
@@ -57,6 +79,7 @@ of its ready structure (FCFS binds ``on_ready`` to ``deque.append``) in ``reset`
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -161,6 +184,10 @@ class JobsView:
             return self.remaining[job]
         return self.remaining[job] - max(0, self.clock.now - since)
 
+    def is_running(self, job: int) -> bool:
+        """Whether ``job`` is on a CPU now."""
+        return self._running_since[job] is not None
+
     def burst_number(self, job: int) -> int:
         """0 for the first CPU burst, 1 for the one after the first I/O, ..."""
         return self._burst_number[job]
@@ -253,6 +280,15 @@ class Policy:
     def preempt(self, running: Sequence[int]) -> int | None:
         return None
 
+    def on_priority(self, job: int, priority: int) -> None:
+        return None
+
+    def on_burst_extended(self, job: int, added: Time) -> None:
+        return None
+
+    def on_removed(self, job: int) -> None:
+        raise NotImplementedError(f"policy {self.name!r} cannot remove a ready job")
+
     def next_timer(self) -> Time | None:
         return None
 
@@ -276,6 +312,37 @@ class Policy:
         """The queue level ``job`` runs at (MLFQ) for charts; -1 when levels mean nothing."""
         return -1
 
+    # -- explanations (``run --explain`` only) ---------------------------------------------------
+    def explain_ready(self) -> str | None:
+        """The ready structure before a decision, e.g. ``queue: P2 P3``; None lets the
+        explanation list the ready jobs in file order."""
+        return None
+
+    def explain_pick(self, job: int) -> str:
+        """Why ``job`` was picked, asked right after :meth:`pick_next` returned it."""
+        return f"picked by {self.name}"
+
+    def explain_preempt(self, victim: int, job: int) -> str:
+        """Why ``job`` takes ``victim``'s CPU, asked right after the preemption."""
+        return f"{self.pid(job)} preempts {self.pid(victim)}"
+
+    def explain_level(self, job: int, before: int, after: int) -> str:
+        """Why ``job`` moved from level ``before`` to ``after`` (see :meth:`slice_level`)."""
+        return f"{self.pid(job)} moves from L{before} to L{after}"
+
+    def explain_timer(self) -> str:
+        """What the policy's timer did."""
+        return f"{self.name} timer"
+
+    def pid(self, job: int) -> str:
+        """The process name of ``job``, for explanations."""
+        return str(self.jobs.pid[job])
+
+    def pids(self, jobs: Any) -> str:
+        """``P1 P2 P3``: process names in the given order, ``-`` for none."""
+        names = [self.pid(job) for job in jobs]
+        return " ".join(names) if names else "-"
+
 
 def slice_source(policy: Policy) -> tuple[Callable[[int], Time] | None, Time]:
     """How a driver learns slice lengths: ``(time_slice, inf)`` for a policy that computes
@@ -290,6 +357,13 @@ def slice_source(policy: Policy) -> tuple[Callable[[int], Time] | None, Time]:
             )
         return None, value
     return (policy.time_slice if overrides(policy, "time_slice") else None), math.inf
+
+
+def remove_from_heap(heap: list[tuple[Any, ...]], job: int) -> None:
+    """Take ``job`` (the last field of its entry) out of a ready heap, in place (for
+    ``on_removed``: rare, so a linear pass is fine)."""
+    heap[:] = [entry for entry in heap if entry[-1] != job]
+    heapq.heapify(heap)
 
 
 def overrides(policy: Policy, hook: str) -> bool:

@@ -35,6 +35,7 @@ from collections import deque
 import numpy as np
 
 from schedsim.clock import Clock
+from schedsim.formatting import fmt
 from schedsim.options import time_option
 from schedsim.policies.base import JobsView, Policy, Time
 
@@ -66,7 +67,8 @@ class EventLoop(Policy):
         self.this_pass: deque[tuple[int, int]] = deque()  # (kind, job) left to run in this pass
         self.next_pass: deque[tuple[int, int]] = deque()  # scheduled during this pass
         self.expired_timers: list[int] = []  # noticed at the start of the next pass
-        self.running = False
+        self.current = -1  # the coroutine the loop runs (-1: none)
+        self.new_passes = 0  # passes begun by the last pick, for explanations
         if self.yield_every is not None:
             self.time_slice = self.yield_every  # type: ignore[method-assign, assignment]
 
@@ -76,22 +78,31 @@ class EventLoop(Policy):
 
     def on_expired(self, job: int) -> None:
         """``await asyncio.sleep(0)``: ready again in the next pass."""
-        self.running = False
+        self.current = -1
         self.next_pass.append((STEP, job))
 
     def on_burst_end(self, job: int, ran: Time) -> None:
-        """It awaits its I/O sleep (or returns): nothing is scheduled until the timer."""
-        self.running = False
+        """It awaits (its I/O sleep, or a lock) or returns: nothing is scheduled for it."""
+        self.current = -1
+
+    def on_removed(self, job: int) -> None:
+        """A ready daemon coroutine was cancelled with its parent."""
+        for queue in (self.this_pass, self.next_pass):
+            for entry in [entry for entry in queue if entry[1] == job]:
+                queue.remove(entry)
+        if job in self.expired_timers:
+            self.expired_timers.remove(job)
 
     def pick_next(self) -> int | None:
-        if self.running:
+        if self.current >= 0 and self.jobs.is_running(self.current):
             return None  # the loop's one thread is busy
+        self.new_passes = 0
         while True:
             if not self.this_pass:
                 self._begin_pass()
             kind, job = self.this_pass.popleft()
             if kind == STEP:
-                self.running = True
+                self.current = job
                 return job
             self.next_pass.append((STEP, job))  # a timer's callback schedules the step
 
@@ -102,6 +113,31 @@ class EventLoop(Policy):
         self.this_pass.extend((CALLBACK, job) for job in self.expired_timers)
         self.next_pass = deque()
         self.expired_timers = []
+        self.new_passes += 1
 
     def longest_slice(self) -> Time:
         return self.yield_every if self.yield_every is not None else super().longest_slice()
+
+    # -- explanations ------------------------------------------------------------------------
+    def explain_ready(self) -> str:
+        def entries(queue: deque[tuple[int, int]]) -> str:
+            return " ".join(
+                self.pid(job) + ("(timer)" if kind == CALLBACK else "") for kind, job in queue
+            )
+
+        return (
+            f"this pass: {entries(self.this_pass) or '-'} | next pass: "
+            f"{entries(self.next_pass) or '-'} | timers: {self.pids(self.expired_timers)}"
+        )
+
+    def explain_pick(self, job: int) -> str:
+        until = (
+            "its next await"
+            if self.yield_every is None
+            else (f"its next await (at most {fmt(self.yield_every)})")
+        )
+        if self.new_passes > 1:
+            return f"its timer's callback ran in a pass of its own; it runs until {until}"
+        if self.new_passes == 1:
+            return f"first in a new pass of the loop; it runs until {until}"
+        return f"next in this pass of the loop; it runs until {until}"

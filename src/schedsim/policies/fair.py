@@ -42,8 +42,9 @@ import numpy as np
 
 from schedsim.clock import Clock
 from schedsim.errors import WorkloadError
+from schedsim.formatting import fmt
 from schedsim.options import time_option
-from schedsim.policies.base import JobsView, Policy, Time
+from schedsim.policies.base import JobsView, Policy, Time, remove_from_heap
 from schedsim.policies.stride import exact_quotient, lowest_virtual_time
 
 NICE_0_WEIGHT = 1024
@@ -132,6 +133,13 @@ class Fair(Policy):
         self.on_cpu[job] = self.jobs.remaining[job]
         return job
 
+    def on_removed(self, job: int) -> None:
+        remove_from_heap(self.heap, job)
+        self.total_weight -= self.weight[job]
+
+    def on_burst_extended(self, job: int, added: Time) -> None:
+        self.on_cpu[job] += added
+
     def time_slice(self, job: int) -> Time:
         share = exact_quotient(self.target_latency * self.weight[job], self.total_weight)
         granted = share if share > self.min_granularity else self.min_granularity
@@ -148,6 +156,24 @@ class Fair(Policy):
         self.vruntime[job] += self._virtual(job, ran)
         self._min_vruntime(also=self.vruntime[job])  # the floor counts the leaving job
         self.total_weight -= self.weight[job]
+
+    # -- explanations ------------------------------------------------------------------------
+    def explain_ready(self) -> str:
+        shown = ", ".join(f"{self.pid(job)} {fmt(value)}" for value, job in sorted(self.heap))
+        return f"vruntimes: {shown or '-'} (min_vruntime {fmt(self.min_vruntime)})"
+
+    def explain_pick(self, job: int) -> str:
+        mine = self.vruntime[job]
+        share = (
+            f"; slice max({fmt(self.min_granularity)}, {fmt(self.target_latency)} × "
+            f"{self.weight[job]} / {self.total_weight}) = {fmt(self.granted[job])}"
+        )
+        if not self.heap:
+            return f"the only runnable job (vruntime {fmt(mine)}){share}"
+        other_value, other = self.heap[0]
+        if mine < other_value:
+            return f"lowest vruntime, {fmt(mine)} < {fmt(other_value)} ({self.pid(other)}){share}"
+        return f"lowest vruntime {fmt(mine)}, tied with {self.pid(other)}: file order{share}"
 
     # -- virtual time ------------------------------------------------------------------------
     def _virtual(self, job: int, ran: Time) -> Time:

@@ -47,8 +47,12 @@ from collections import deque
 import numpy as np
 
 from schedsim.clock import Clock
+from schedsim.formatting import fmt
 from schedsim.options import time_option
 from schedsim.policies.base import JobsView, Policy, Time
+
+# How a pick went: the GIL was free, its holder keeps it, a drop request forced a switch.
+FREE, KEEPS, FORCED = 0, 1, 2
 
 DEFAULT_SWITCH_INTERVAL = 0.5  # CPython's 5 ms (sys.getswitchinterval()) in 10 ms units
 # A float deadline reached within this fraction of the interval counts as reached: slices
@@ -79,8 +83,9 @@ class GIL(Policy):
         self.waiting: deque[int] = deque()  # threads waiting for the GIL, longest first
         self.waiting_since: dict[int, Time] = {}
         self.holder = -1  # the thread holding the GIL; -1: the GIL is free
-        self.holder_running = False  # False while an expired holder waits for pick_next
+        self.holder_back = False  # its slice ended: it is ready, still holding the GIL
         self.acquired: Time = 0  # when the holder took the GIL
+        self.last_pick = FREE  # how the last pick went, for explanations
 
     def on_ready(self, job: int) -> None:
         self.waiting.append(job)
@@ -88,15 +93,22 @@ class GIL(Policy):
 
     def pick_next(self) -> int | None:
         holder = self.holder
-        if holder >= 0 and self.holder_running:
-            return None  # the GIL is taken: the free CPUs stay idle
+        if holder >= 0:
+            if self.jobs.is_running(holder):
+                return None  # the GIL is taken: the free CPUs stay idle
+            if not self.holder_back:
+                holder = self.holder = -1  # it left without ending a burst (a daemon ended)
         now = self.clock.now
         if holder >= 0:  # its slice ended: it keeps the GIL unless a drop is due
+            self.holder_back = False
             tolerance = DEADLINE_TOLERANCE * self.switch_interval
             if not self.waiting or now < self._drop_deadline() - tolerance:
-                self.holder_running = True
+                self.last_pick = KEEPS
                 return holder
             self.on_ready(holder)  # forced switch: the old holder queues up again
+            self.last_pick = FORCED
+        else:
+            self.last_pick = FREE
         return self._hand_over(now)
 
     def _hand_over(self, now: Time) -> int:
@@ -104,7 +116,6 @@ class GIL(Policy):
         job = self.waiting.popleft()
         del self.waiting_since[job]
         self.holder = job
-        self.holder_running = True
         self.acquired = now
         return job
 
@@ -121,12 +132,45 @@ class GIL(Policy):
         return self._drop_deadline() - self.clock.now
 
     def on_expired(self, job: int) -> None:
-        self.holder_running = False
+        self.holder_back = True
 
     def on_burst_end(self, job: int, ran: Time) -> None:
-        """Blocking for I/O, or exiting, releases the GIL."""
+        """Blocking (for I/O, or on a lock), or exiting, releases the GIL."""
         self.holder = -1
-        self.holder_running = False
+        self.holder_back = False
+
+    def on_removed(self, job: int) -> None:
+        """A ready daemon thread ended with its parent."""
+        if job == self.holder:
+            self.holder = -1
+            self.holder_back = False
+        else:
+            self.waiting.remove(job)
+            del self.waiting_since[job]
 
     def longest_slice(self) -> Time:
         return self.switch_interval
+
+    # -- explanations ------------------------------------------------------------------------
+    def explain_ready(self) -> str:
+        waiting = " ".join(
+            f"{self.pid(job)} (since {fmt(self.waiting_since[job])})" for job in self.waiting
+        )
+        holder = self.pid(self.holder) if self.holder >= 0 else "nobody"
+        return f"GIL held by {holder}; waiting: {waiting or '-'}"
+
+    def explain_pick(self, job: int) -> str:
+        interval = fmt(self.switch_interval)
+        if self.last_pick == KEEPS:
+            if not self.waiting:
+                return "keeps the GIL: nobody waits"
+            return (
+                f"keeps the GIL: {self.pid(self.waiting[0])} asks it to drop it only at "
+                f"{fmt(self._drop_deadline())}"
+            )
+        if self.last_pick == FORCED:
+            return (
+                f"{self.pid(self.waiting[-1])} held the GIL while {self.pid(job)} waited "
+                f"{interval}: forced switch; {self.pid(job)} waited longest"
+            )
+        return "takes the free GIL" + (" (waited longest)" if self.waiting else "")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from schedsim.clock import Clock
+from schedsim.formatting import fmt
 from schedsim.policies.base import JobsView, Policy, Time
 
 
@@ -39,6 +40,29 @@ class HRRN(Policy):
     def on_ready(self, job: int) -> None:
         self.ready_since[job] = self.clock.now
 
+    def on_removed(self, job: int) -> None:
+        del self.ready_since[job]
+
+    def explain_ready(self) -> str:
+        """Every ready job's ratio now (kept for the picks of this instant, which do not
+        change them)."""
+        now = self.clock.now
+        remaining = self.jobs.remaining
+        self.explained = {
+            job: (now - since, remaining[job]) for job, since in self._waiting_since().items()
+        }
+        ordered = sorted(self.explained.items(), key=lambda item: _ratio_key(*item[1]))
+        shown = ", ".join(f"{self.pid(job)} {_ratio(*pair)}" for job, pair in ordered)
+        return f"response ratios: {shown or '-'}"
+
+    def _waiting_since(self) -> dict[int, Time]:
+        """Each ready job and the time it became ready."""
+        return self.ready_since
+
+    def explain_pick(self, job: int) -> str:
+        waiting, burst = getattr(self, "explained", {}).get(job, (0, 1))
+        return f"highest response ratio (waiting + burst) / burst = {_ratio(waiting, burst)}"
+
     def pick_next(self) -> int:
         now = self.clock.now
         remaining = self.jobs.remaining
@@ -60,3 +84,14 @@ class HRRN(Policy):
                 best_job, best_waiting, best_burst, best_since = job, waiting, burst, since
         del self.ready_since[best_job]
         return best_job
+
+
+def _ratio(waiting: Time, burst: Time) -> str:
+    """``(4 + 3) / 3 = 2.333`` for an explanation."""
+    if burst <= 0:  # a script that starts with steps: no CPU before them
+        return f"({fmt(waiting)} + 0) / 0: steps first"
+    return f"({fmt(waiting)} + {fmt(burst)}) / {fmt(burst)} = {fmt((waiting + burst) / burst)}"
+
+
+def _ratio_key(waiting: Time, burst: Time) -> float:
+    return -float("inf") if burst <= 0 else -(waiting + burst) / burst

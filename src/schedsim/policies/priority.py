@@ -40,7 +40,7 @@ import numpy as np
 
 from schedsim.clock import Clock
 from schedsim.options import Option, parse_flag, parse_time
-from schedsim.policies.base import JobsView, Policy, Time
+from schedsim.policies.base import JobsView, Policy, Time, remove_from_heap
 
 
 class Priority(Policy):
@@ -109,6 +109,41 @@ class Priority(Policy):
         self.running_priority[job] = priority
         return job
 
+    def on_priority(self, job: int, priority: int) -> None:
+        """A lock protocol changed ``job``'s effective priority (inherited, a ceiling, or
+        its own back): a waiting job is re-filed, keeping the time it became ready; a running
+        job competes with the new priority from now on."""
+        before = self.priority[job]
+        self.priority[job] = priority
+        if self.jobs.is_running(job):
+            self.running_priority[job] = priority
+            return
+        if self.aging is None:
+            for index, (_, since, entry) in enumerate(self.heap):
+                if entry == job:
+                    self.heap[index] = (priority, since, job)
+                    heapq.heapify(self.heap)
+                    return
+            return
+        waiting = self.classes.get(before, [])
+        for index, (since, entry) in enumerate(waiting):
+            if entry == job:
+                del waiting[index]
+                heapq.heapify(waiting)
+                if not waiting:
+                    del self.classes[before]
+                heapq.heappush(self.classes.setdefault(priority, []), (since, job))
+                return
+
+    def on_removed(self, job: int) -> None:
+        if self.aging is None:
+            remove_from_heap(self.heap, job)
+            return
+        priority = self.priority[job]
+        remove_from_heap(self.classes[priority], job)
+        if not self.classes[priority]:
+            del self.classes[priority]
+
     def preempt(self, running: Sequence[int]) -> int | None:
         if self.aging is None:
             if not self.heap:
@@ -146,6 +181,44 @@ class Priority(Policy):
         """An aging step: nothing to rearrange (priorities are computed when compared); the
         driver now asks :meth:`preempt`, which sees the improved priority."""
         return False
+
+    # -- explanations ------------------------------------------------------------------------
+    def _waiting(self) -> list[tuple[int, Time, int]]:
+        """``(effective priority, ready since, job)`` of every ready job, best first."""
+        if self.aging is None:
+            return sorted(self.heap)
+        now = self.clock.now
+        return sorted(
+            (max(priority - aging_steps(since, now, self.aging), self.top), since, job)
+            for priority, waiting in self.classes.items()
+            for since, job in waiting
+        )
+
+    def explain_ready(self) -> str:
+        shown = ", ".join(f"{self.pid(job)} {priority}" for priority, _, job in self._waiting())
+        return f"by priority: {shown or '-'}"
+
+    def explain_pick(self, job: int) -> str:
+        won = self.running_priority[job]
+        aged = ""
+        if won != self.priority[job]:
+            aged = f" (aged from {self.priority[job]})"
+        waiting = self._waiting()
+        if not waiting:
+            return f"the only ready job (priority {won}{aged})"
+        other_priority, _, other = waiting[0]
+        if won < other_priority:
+            return f"best priority, {won}{aged} < {other_priority} ({self.pid(other)})"
+        return f"best priority {won}{aged}, tied with {self.pid(other)}: ready earlier"
+
+    def explain_preempt(self, victim: int, job: int) -> str:
+        return (
+            f"{self.pid(job)} has priority {self.running_priority[job]}, better than "
+            f"{self.pid(victim)}'s {self.running_priority[victim]}"
+        )
+
+    def explain_timer(self) -> str:
+        return f"aging: a waiting job's priority improves by one every {self.aging}"
 
     # -- aging -------------------------------------------------------------------------------
     def _best_aged(self) -> tuple[int, Time, int]:

@@ -30,9 +30,10 @@ from schedsim.options import (
 )
 from schedsim.policies import make_policy, policy_class
 from schedsim.sweep.task import cached_workload
+from schedsim.sync import LOCK_PROTOCOLS
 from schedsim.workload import Workload
 
-ENGINE_PARAMETERS = ("cpus", "context_switch", "ties")
+ENGINE_PARAMETERS = ("cpus", "context_switch", "ties", "locks")
 
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
 
@@ -183,6 +184,7 @@ def plan_sweep(
     cpus: int = 1,
     context_switch: int | float = 0,
     ties: str = "arrivals-first",
+    locks: str = "none",
     max_slices: int | None = None,
 ) -> list[SweepPoint]:
     """The grid: for each workload, the product of the ``vary`` values (first key outermost)
@@ -199,7 +201,9 @@ def plan_sweep(
     fixed = {key: value for key, value in (options or {}).items() if value is not None}
     declared = {option.name: option for option in cls.options}
     parameters = _varied_parameters(vary or {}, cls.name, declared, fixed)
-    engine = {"cpus": cpus, "context_switch": context_switch, "ties": ties}
+    engine: dict[str, Any] = {"cpus": cpus, "context_switch": context_switch, "ties": ties}
+    if locks != LOCK_PROTOCOLS[0]:  # only workloads that synchronise use it
+        engine["locks"] = locks
     seed_values = _checked_settings(parameters, engine, max_slices, seeds)
     count = len(workloads) * len(seed_values) * math.prod(len(values) for _, values in parameters)
     if count > MAX_SWEEP_POINTS:
@@ -287,6 +291,7 @@ def _checked_settings(
             1 if "cpus" in varied_engine else engine["cpus"],
             0 if "context_switch" in varied_engine else engine["context_switch"],
             TIES[0] if "ties" in varied_engine else engine["ties"],
+            locks=engine.get("locks", LOCK_PROTOCOLS[0]),
         )
     except OptionError as error:
         problems.append(str(error))
@@ -350,6 +355,12 @@ def _parse_ties(text: str) -> str:
     return value
 
 
+def _parse_locks(text: str) -> str:
+    if text not in LOCK_PROTOCOLS:
+        raise OptionError(f"expected one of {', '.join(LOCK_PROTOCOLS)}, got {text!r}")
+    return text
+
+
 def _parse_cpus(text: str | int) -> int:
     if isinstance(text, bool | float):
         raise OptionError(f"expected a whole number, got {text!r}")
@@ -360,6 +371,7 @@ _ENGINE_PARSERS: dict[str, Callable[[Any], Any]] = {
     "cpus": _parse_cpus,
     "context_switch": parse_nonnegative_time,
     "ties": _parse_ties,
+    "locks": _parse_locks,
 }
 
 
