@@ -317,7 +317,7 @@ class _Timelines:
         for job, arrival in enumerate(self.arrivals):
             if job == holder or arrival > at or not self.starts[job]:
                 continue
-            if self.starts[job][-1] <= at:
+            if self.starts[job][-1] < at:
                 continue  # no tenure to come: it finished
             io = bisect.bisect_right(self.io_starts[job], at)
             if io and self.io_ends[job][io - 1] > at:
