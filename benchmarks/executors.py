@@ -10,8 +10,9 @@ Checks, on an idle machine (unit 10 ms by default):
    process of the bundled CPU-only workloads plus a mixed CPU/I-O workload
    (``interactive_batch.yaml``), on one CPU: threads against ``gil`` <= 10%, asyncio
    against ``asyncio`` <= 3%.
-3. **Where the GIL model departs from CPython**: pooled over every threads run, how long a
-   holder kept the GIL before a forced switch (the model: exactly the switch interval once
+3. **Where the GIL model departs from CPython**: pooled over the threads runs on one core
+   (the accuracy runs) and on two (the four jobs), how long a holder kept the GIL before a
+   forced switch (the model: exactly the switch interval once
    a thread waits), how long a handoff took, and — after a forced switch with two or more
    threads waiting — how often the thread that got the GIL was the longest-waiting one (the
    model's choice) or the newest waiter.
@@ -144,7 +145,10 @@ def accuracy(unit: str, retry: int) -> list[dict[str, Any]]:
 
 
 def _has_io(path: Path) -> bool:
-    return bool(load_workload(path).has_io)
+    """Whether the workload does I/O — or synchronises (scripts), which threads and
+    coroutines do not run: left out as well."""
+    workload = load_workload(path)
+    return bool(workload.has_io) or workload.program is not None
 
 
 def per_executor(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -284,20 +288,22 @@ def report(record: dict[str, Any]) -> str:
                 f"{'PASS' if row['passes'] else 'FAIL'} |"
             )
         lines.append("")
-    gil = record["gil"]
-    if gil:
+    for cores, gil in record["gil"].items():
+        if not gil:
+            continue
         forced = gil["forced"]
+        contended = max(1, forced["contended"])
         lines += [
-            "The GIL, pooled over every threads run:",
+            f"The GIL, threads on {cores} (pooled over the runs):",
             "- held before a forced switch: median "
             f"{gil['held_before_forced_switch_ms_median_of_runs']} ms (switch interval "
             f"{gil['switch_interval_ms']} ms; the model: exactly the interval)",
             f"- handoff: median {gil['handoff_us_median_of_runs']} µs; work unit (resolution) "
             f"{gil['work_unit_us']} µs",
             f"- after {forced['contended']} forced switches with 2+ threads waiting: the "
-            f"longest-waiting thread got the GIL {forced['longest_waiting']} times "
-            f"({forced['longest_waiting'] / max(1, forced['contended']):.0%}), the newest waiter "
-            f"{forced['newest_waiting']} times",
+            f"longest-waiting thread (the model's choice) got the GIL {forced['longest_waiting']}"
+            f" times ({forced['longest_waiting'] / contended:.0%}), the newest waiter "
+            f"{forced['newest_waiting']} times ({forced['newest_waiting'] / contended:.0%})",
             "",
         ]
     threaded = record["free_threaded"]
@@ -326,9 +332,8 @@ def main() -> int:
     print(f"schedsim {__version__}: load average {load_before:.2f} at the start", file=sys.stderr)
     four = four_equal_jobs(arguments.unit, arguments.retry)
     entries = [] if arguments.skip_accuracy else accuracy(arguments.unit, arguments.retry)
-    gils = [entry["gil"] for entry in entries if entry.get("gil")]
-    if four.get("gil"):
-        gils.append(four["gil"])
+    one_core = [entry["gil"] for entry in entries if entry.get("gil")]
+    two_cores = [four["gil"]] if four.get("gil") else []
     load_after = os.getloadavg()[0]
     record: dict[str, Any] = {
         "schedsim": __version__,
@@ -339,7 +344,10 @@ def main() -> int:
         "python": platform.python_version(),
         "four_equal": four,
         "accuracy": per_executor(entries) if entries else [],
-        "gil": gil_departures(gils) if gils else None,
+        "gil": {
+            "one core": gil_departures(one_core) if one_core else None,
+            "two cores": gil_departures(two_cores) if two_cores else None,
+        },
         "free_threaded": free_threaded(),
         "runs": entries,
     }

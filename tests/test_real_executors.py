@@ -310,3 +310,17 @@ def test_a_free_threaded_interpreter_is_refused_for_threads(monkeypatch):
     monkeypatch.setattr(sys, "_is_gil_enabled", lambda: False, raising=False)
     with pytest.raises(OptionError, match="runs without one \\(a free-threaded build\\)"):
         measure(workload(("A", 0, [1])), executor="threads")
+
+
+def test_processes_that_synchronise_are_not_run_as_threads(tmp_path):
+    path = tmp_path / "locks.yaml"
+    path.write_text(
+        "resources: {locks: [bus]}\nprocesses:\n"
+        "  - {pid: A, run: [{cpu: 1}, {lock: bus}, {cpu: 1}, {unlock: bus}]}\n"
+    )
+    outcome = CliRunner().invoke(main, ["measure", str(path), "--executor", "threads"])
+    assert outcome.exit_code == 2
+    assert outcome.output == (
+        f"Error: --executor threads: {path}: processes that synchronise (run: scripts) are "
+        "not run as threads or coroutines; simulate them with 'schedsim run'\n"
+    )

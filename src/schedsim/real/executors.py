@@ -168,6 +168,12 @@ def run_hosted(
     if executor.body is None:
         raise OptionError(f"--executor {executor.name} is not run in a hosting process")
     check_run_options(cpus, 0, ties, seed)
+    if workload.program is not None:
+        raise OptionError(
+            f"--executor {executor.name}: {workload.source or workload.name}: processes that "
+            "synchronise (run: scripts) are not run as threads or coroutines; simulate them "
+            "with 'schedsim run'"
+        )
     check_processes(len(workload), max_processes)
     policy, description, host_settings = hosted_model(executor, unit_seconds, options)
     simulated = simulate(workload, policy, cpus=cpus, context_switch=0, ties=ties, seed=seed)

@@ -111,10 +111,13 @@ def host_main(plan: HostPlan, body: Body, connection: Connection) -> None:
 
 
 def core_reader() -> Callable[[], int]:
-    """A function returning the core the calling thread runs on (-1 where unknown)."""
+    """A function returning the core the calling thread runs on (-1 where unknown).
+
+    Called through ``ctypes.PyDLL``, which keeps the GIL: a ``CDLL`` call releases it, and a
+    thread recording that it took the GIL would hand it straight to a waiting thread."""
     if LINUX:
         try:
-            getcpu = ctypes.CDLL(None).sched_getcpu
+            getcpu = ctypes.PyDLL(None).sched_getcpu
             getcpu.restype = ctypes.c_int
             getcpu.argtypes = []
             return getcpu
