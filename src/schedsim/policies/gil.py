@@ -21,12 +21,15 @@ model follows the rules of CPython's ``Python/ceval_gil.h`` (3.2 onwards):
 
 Who takes the GIL after a release is the operating system's choice in reality (whichever
 waiter its condition variable wakes); the model says first come, first served.
-``benchmarks/executors.py`` measures how often CPython agrees (see the README).
+``benchmarks/executors.py`` measures how often CPython agrees: on one core almost always;
+on two, the thread that has just lost the GIL — the first to ask for it back — mostly gets
+it again, and threads ping-pong in pairs (see the README).
 
-Two things the model leaves out: a waiter's timed waits keep their own phase, so a drop
+What else the model leaves out: a waiter's timed waits keep their own phase, so a drop
 request can come up to one more interval later than rule 4 says when the GIL changed
-hands during a wait; and every handoff costs the time it takes the OS to wake the next
-thread (tens of microseconds).
+hands during a wait; on a single core the requesting thread must first be given the core
+by the OS (about 1.4 ms later on Linux 6.18); and every handoff costs the time it takes
+the OS to wake the next thread (tens of microseconds).
 
 How the model is driven: the holder's slice ends exactly when rule 4 makes it drop the GIL.
 When nobody waits, the slice is one ``switch_interval`` and the holder simply carries on
