@@ -236,7 +236,8 @@ def test_an_error_in_the_host_is_reported_and_the_host_ends():
         r"RuntimeError: the work went wrong",
     ):
         run.run()
-    assert [process.exitcode for process in run.processes] == [3]  # it exited, and was reaped
+    # it exited (code 3 after reporting) or was killed first by the reaping: gone either way
+    assert [process.exitcode in (3, -signal.SIGKILL) for process in run.processes] == [True]
 
 
 LONG = [("P1", 0, [100]), ("P2", 0, [100]), ("P3", 0, [100])]  # 300 units: 1.5 s at 5 ms

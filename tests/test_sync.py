@@ -292,6 +292,28 @@ def test_two_locks_taken_in_opposite_orders_deadlock() -> None:
     assert result.summary["deadlocked"] == 2
 
 
+def test_an_event_nobody_will_set_again_deadlocks_a_join() -> None:
+    """FCFS, one CPU.  Main runs 0-2, sets go and joins W; E (arrived at 0) is dispatched
+    at 2, passes go, clears it and waits on it again; W (arrived at 1) then waits on go,
+    which nobody will set: Main waits for W, W and E for go — stuck at 2, with no queue in
+    the workload (the wait-for graph must not look for one)."""
+    document = {
+        "resources": {"events": ["go"]},
+        "processes": [
+            {"pid": "Main", "run": [{"cpu": 2}, {"set": "go"}, {"join": "W"}, {"cpu": 1}]},
+            {"pid": "E", "run": [{"wait": "go"}, {"clear": "go"}, {"wait": "go"}]},
+            {"pid": "W", "arrival": 1, "run": [{"wait": "go"}, {"cpu": 2}]},
+        ],
+    }
+    result = simulate(scripted(document), "fcfs")
+    assert result.deadlock is not None
+    assert result.deadlock["time"] == 2
+    assert result.deadlock["message"] == (
+        "deadlock at t=2: Main waits for W to finish; W waits for go"
+    )
+    assert result.summary["deadlocked"] == 3
+
+
 def test_dining_philosophers_deadlock_in_a_cycle_of_five() -> None:
     """workloads/philosophers.yaml: each philosopher locks its left fork at 0 and thinks
     (I/O) to 1; then each waits for its right fork, held by the next: P1 -> P2 -> ... -> P5

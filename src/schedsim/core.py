@@ -512,6 +512,11 @@ class Scheduler:
         if self.slice_level is not None:
             self.cpu_level[cpu] = self.slice_level(job)
 
+    def step_end(self, cpu: int) -> Time:
+        """When, in the schedule, the job on ``cpu`` ends its burst if it runs that far in
+        its slice (a real run's driver needs it when a worker reports the end first)."""
+        return self.cpu_start[cpu] + min(self.remaining[self.cpu_job[cpu]], self.cpu_slice[cpu])
+
     def _set_slice_end(self, cpu: int, job: int, start: Time, granted: Time) -> None:
         """When ``cpu``'s slice ends: with the burst, if the slice covers it (see
         :func:`covers`), else when the slice runs out."""

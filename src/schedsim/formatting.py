@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from schedsim.digits import digit_count
+
 
 def fmt(value: Any) -> str:
     """Integers as integers, other numbers with up to 3 decimals (trailing zeros dropped)."""
@@ -15,6 +17,8 @@ def fmt(value: Any) -> str:
     if isinstance(value, float) and value != value:  # NaN: a time that never came
         return "-"
     if isinstance(value, int):
+        if value.bit_length() > 10_000:  # Python refuses to write out 4,300+ digits
+            return f"(a whole number of {digit_count(value):,} digits)"
         return str(value)
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e15:

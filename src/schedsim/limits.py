@@ -53,11 +53,15 @@ MAX_BULK_BYTES = 512 * 1024 * 1024
 MAX_BULK_PROCESSES = 10_000_000
 
 # -- charts -----------------------------------------------------------------------------------
-# Drawing costs about 1 ms per row and 25 us (and 1 kB of memory) per slice, so these keep
-# any chart -- image or text -- under about 15 seconds and half a gigabyte; a chart past them
-# would be unreadable anyway.  Override: none (--gantt-by cpu draws one row per CPU).
+# Drawing a PNG costs about 1 ms per row and 10-20 us (and 1 kB of memory) per slice or I/O
+# period (hatching is dropped past a few thousand of them: Agg hatches shape by shape, at
+# half a millisecond each), so these keep any chart -- image or text -- under about 15
+# seconds and half a gigabyte; a chart past them would be unreadable anyway.  SVG and PDF
+# write every shape out (about 90 us and 160 bytes each), hence their lower cap.
+# Override: none (--gantt-by cpu draws one row per CPU).
 MAX_CHART_ROWS = 2_000
-MAX_CHART_SLICES = 500_000
+MAX_CHART_SLICES = 500_000  # slices and I/O periods
+MAX_VECTOR_CHART_SHAPES = 100_000  # shapes in an SVG or PDF chart
 MAX_TEXT_CHART_WIDTH = 10_000  # columns: a text chart is held in memory as lines this long
 # An HTML report draws every slice as an SVG element in the reader's browser, which stays
 # responsive up to a few tens of thousands of them (the page is then a few MB).

@@ -143,7 +143,8 @@ class Result:
         ]
 
     def timeline_records(self) -> list[dict[str, Any]]:
-        """Slices ordered by dispatch time then CPU."""
+        """Slices ordered by dispatch time then CPU; ``level`` only where the policy has
+        queue levels (MLFQ)."""
         if self.timeline is None:
             return []
         ordered = self.timeline.sorted_by_start().arrays()
@@ -156,7 +157,7 @@ class Result:
                 "dispatched": convert(dispatched),
                 "start": convert(start),
                 "end": convert(end),
-                "level": int(level),
+                **({"level": int(level)} if level >= 0 else {}),  # levels: MLFQ only
                 "reason": REASON_NAMES[reason],
             }
             for cpu, job, dispatched, start, end, level, reason in zip(
@@ -165,17 +166,28 @@ class Result:
         ]
 
     # -- the result file (schedsim.result_file) --------------------------------------------------
-    def to_dict(self, *, include_timeline: bool = True) -> dict[str, Any]:
-        """The JSON form as plain data."""
-        return result_file.result_document(self, include_timeline=include_timeline)
+    def to_dict(
+        self, *, include_timeline: bool = True, include_jobs: bool = True
+    ) -> dict[str, Any]:
+        """The JSON form as plain data (``include_jobs=False``: the summary document,
+        without per-process records or timeline)."""
+        return result_file.result_document(
+            self, include_timeline=include_timeline, include_jobs=include_jobs
+        )
 
-    def to_json(self, *, include_timeline: bool = True) -> str:
+    def to_json(self, *, include_timeline: bool = True, include_jobs: bool = True) -> str:
         """The JSON form (see :func:`schedsim.result_file.json_chunks` for its layout)."""
-        return "".join(self.json_chunks(include_timeline=include_timeline))
+        return "".join(
+            self.json_chunks(include_timeline=include_timeline, include_jobs=include_jobs)
+        )
 
-    def json_chunks(self, *, include_timeline: bool = True) -> Iterator[str]:
+    def json_chunks(
+        self, *, include_timeline: bool = True, include_jobs: bool = True
+    ) -> Iterator[str]:
         """The JSON form in pieces, for writing a million records without holding them."""
-        return result_file.json_chunks(self, include_timeline=include_timeline)
+        return result_file.json_chunks(
+            self, include_timeline=include_timeline, include_jobs=include_jobs
+        )
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "<result>") -> Result:

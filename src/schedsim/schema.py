@@ -29,6 +29,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from schedsim.digits import HugeInteger, digit_count
 from schedsim.limits import INT64_MAX, INT64_MIN, MAX_TIME
 from schedsim.workload import DEFAULT_NICE, DEFAULT_PRIORITY, DEFAULT_TICKETS
 
@@ -37,11 +38,15 @@ NICE_MIN, NICE_MAX = -20, 19
 
 def _check_pid(value: object) -> str:
     """A pid is a non-empty string; an integer is accepted and becomes its decimal string."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    if isinstance(value, bool) or not isinstance(value, str | int | HugeInteger):
         raise PydanticCustomError("pid_type", "must be a string or an integer")
+    if isinstance(value, HugeInteger) or (isinstance(value, int) and digit_count(value) > 100):
+        raise PydanticCustomError("pid_long", "an integer pid may have at most 100 digits")
     text = str(value)
     if not text.strip():
         raise PydanticCustomError("pid_empty", "must not be empty")
+    if not is_text(text):
+        raise PydanticCustomError("pid_text", "must be valid Unicode text (no lone surrogate)")
     return text
 
 
@@ -153,6 +158,16 @@ def workload_json_schema() -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------
 # Messages
 # ---------------------------------------------------------------------------------------
+def is_text(value: str) -> bool:
+    """Whether ``value`` can be written out as UTF-8: no lone surrogate (JSON's
+    ``"\\ud800"``, which no output file or terminal can hold)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def plain(text: str, limit: int = 40) -> str:
     """``text`` for an error message: unprintable characters (line breaks, controls) escaped
     so a message stays on its line, and cut to ``limit`` characters."""
@@ -174,9 +189,12 @@ def describe(value: object) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"string {shown!r}"
+    if isinstance(value, HugeInteger):
+        return value.describe()
     if isinstance(value, int):
-        text = str(value) if abs(value) < 10**30 else f"an integer of {len(str(value))} digits"
-        return text
+        if abs(value) < 10**30:
+            return str(value)
+        return f"an integer of {digit_count(value):,} digits"
     if isinstance(value, float):
         return "nan" if math.isnan(value) else repr(value)
     if isinstance(value, list | tuple):
@@ -195,7 +213,7 @@ def closest(word: str, choices: Sequence[str]) -> str | None:
 
 def unknown_key_message(key: object, allowed: Sequence[str], kind: str = "key") -> str:
     """``unknown key 'brust' (did you mean 'burst'?); allowed keys: pid, ...``."""
-    text = f"unknown {kind} {str(key)!r}"
+    text = f"unknown {kind} {plain(str(key), 60)!r}"
     suggestion = closest(str(key), allowed) if isinstance(key, str) else None
     if suggestion:
         text += f" (did you mean {suggestion!r}?)"
@@ -209,6 +227,8 @@ def _message(error: Any, field: str) -> str:
     got = f", got {describe(value)}"
     if kind == "missing":
         return "field required"
+    if isinstance(value, HugeInteger) and field != "pid":
+        return f"out of range, got {describe(value)}"
     if kind == "float_type":
         return f"must be a number{got}"
     if kind == "int_type":
@@ -236,7 +256,7 @@ def _message(error: Any, field: str) -> str:
         return f"must be a list of numbers, e.g. [5, 3, 2]{got}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"must be a mapping with keys pid, arrival, burst or bursts, ...{got}"
-    if kind in ("pid_type", "pid_empty"):
+    if kind in ("pid_type", "pid_empty", "pid_long", "pid_text"):
         return f"{error['msg']}{got}"
     if kind == "bursts_even":
         return str(error["msg"])

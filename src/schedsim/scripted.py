@@ -35,7 +35,7 @@ A workload with scripts runs the Python loop; the compiled loop declines it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from schedsim.core import (
@@ -114,6 +114,8 @@ class ScriptedScheduler(Scheduler):
             if parent >= 0:
                 self.daemons[parent].append(job)
         self.deadlock: Deadlock | None = None
+        # A driver that runs real processes hears when one is ended (it stops the process).
+        self.job_ended: Callable[[int], None] | None = None
         self.on_priority = run.hook("on_priority")
         self.on_removed = self.policy.on_removed
 
@@ -213,6 +215,10 @@ class ScriptedScheduler(Scheduler):
         self.running_since[job] = t
         self._set_slice_end(cpu, job, t, left)
 
+    def step_end(self, cpu: int) -> Time:
+        """When the job on ``cpu`` reaches its next step (the end of its ``cpu`` step)."""
+        return self.cpu_start[cpu] + min(self.piece_left[self.cpu_job[cpu]], self.cpu_slice[cpu])
+
     def _set_slice_end(self, cpu: int, job: int, start: Time, granted: Time) -> None:
         """The CPU's next event: the end of the job's current ``cpu`` step if the slice
         covers it (:func:`~schedsim.core.covers`), else the end of the slice."""
@@ -295,6 +301,8 @@ class ScriptedScheduler(Scheduler):
         status = self.status[job]
         if self.observer is not None:
             self.observer.ended(job, t)
+        if self.job_ended is not None:
+            self.job_ended(job)
         if status == RUNNING:
             cpu = self.last_cpu[job]
             ran = max(0, t - self.cpu_start[cpu])
@@ -333,7 +341,8 @@ class ScriptedScheduler(Scheduler):
         waits for a resource (none ready or running), no timer can change that — a
         deadlock, recorded, and the run ends; otherwise as the core decides."""
         blocked = [job for job, status in enumerate(self.status) if status == BLOCKED_SYNC]
-        if not blocked or self.ready or any(job >= 0 for job in self.cpu_job):
+        busy = self.ready or any(job >= 0 for job in self.cpu_job)
+        if not blocked or busy or any(status in (NEW, BLOCKED_IO) for status in self.status):
             return super().stalled(t, timer_at)
         alive = [status not in (DONE, ENDED) for status in self.status]
         self.deadlock = find_deadlock(self.sync, blocked, alive, self.pids, t)
@@ -350,8 +359,8 @@ class ScriptedScheduler(Scheduler):
         end = getattr(self, "end_time", None)
         extra = {
             **extra,
-            "cpu_time": [self._cpu_done(job) for job in range(self.n)],
-            "io_time": [self._io_done(job) for job in range(self.n)],
+            "cpu_time": [self.cpu_done(job) for job in range(self.n)],
+            "io_time": [self.io_done(job) for job in range(self.n)],
             "blocked_time": self._blocked_time(end),
             "ended": [status == ENDED for status in self.status],
             "sync": self.sync,
@@ -360,7 +369,8 @@ class ScriptedScheduler(Scheduler):
             extra["deadlock"] = self.deadlock
         return super().trace(timeline, extra)
 
-    def _cpu_done(self, job: int) -> Time:
+    def cpu_done(self, job: int) -> Time:
+        """The CPU ``job`` has run of its script so far."""
         script = self.scripts[job]
         pc = self.pc[job]
         done: Time = 0
@@ -371,7 +381,8 @@ class ScriptedScheduler(Scheduler):
             done = done + (script[pc].value - self.piece_left[job])
         return done
 
-    def _io_done(self, job: int) -> Time:
+    def io_done(self, job: int) -> Time:
+        """The I/O ``job`` has done of its script so far."""
         steps = [step.value for step in self.scripts[job][: self.pc[job]] if step.kind == IO]
         if job in self.io_cut:  # ended during its last I/O
             steps[-1] = self.io_cut[job]

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from schedsim.formatting import fmt
 from schedsim.program import (
     ACQUIRE,
     CLEAR,
@@ -353,10 +354,11 @@ class SyncState:
                     if kind == wait.kind and i == index
                 }
             )
-        wanted = {
-            "events": (SET,),
-            "queues": (GET,) if any(j == job for j, _ in self.queue_putters[index]) else (PUT,),
-        }[wait.kind]
+        if wait.kind == "events":
+            wanted: tuple[int, ...] = (SET,)
+        else:  # a queue: a blocked putter waits for a get, a getter for a put
+            putting = any(j == job for j, _ in self.queue_putters[index])
+            wanted = (GET,) if putting else (PUT,)
         return [
             other
             for other, live in enumerate(alive)
@@ -400,7 +402,7 @@ class Deadlock:
         for member in self.members:
             holds = f"holds {', '.join(member.holds)} and " if member.holds else ""
             parts.append(f"{member.pid} {holds}waits for {member.waits_for}")
-        text = f"deadlock at t={self.time}: " + "; ".join(parts)
+        text = f"deadlock at t={fmt(self.time)}: " + "; ".join(parts)
         if self.kind == "waiting":
             text += " (nobody left can give it)" if len(self.members) == 1 else " (nobody left can)"
         if self.ended:

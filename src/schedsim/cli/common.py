@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from typing import Any
 
 import click
 
+from schedsim.atomic import Outputs
 from schedsim.engine import TIES, check_run_options
 from schedsim.errors import OptionError
 from schedsim.limits import MAX_CPUS, MAX_TIME
@@ -22,6 +24,48 @@ from schedsim.sync import LOCK_PROTOCOLS
 from schedsim.workload import Time
 
 F = Callable[..., Any]
+
+
+class Choice(click.Choice):
+    """click's choice of fixed words, whose error suggests the closest word."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            words = [str(choice) for choice in self.choices]
+            close = difflib.get_close_matches(str(value).lower(), words, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            self.fail(f"{shown(value)} is not one of {', '.join(words)}{hint}", param, ctx)
+
+
+class _Number(click.ParamType):
+    """click's int and float, quoting a bad value short: a pasted megabyte of digits must
+    not become a megabyte of error message."""
+
+    def __init__(self, kind: type[int] | type[float]) -> None:
+        self.kind = kind
+        self.name = "integer" if kind is int else "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, self.kind) and not isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        try:
+            if self.kind is int and len(text) > 1_000:
+                raise ValueError
+            return self.kind(text)
+        except (ValueError, OverflowError):
+            self.fail(
+                f"expected {'a whole number' if self.kind is int else 'a number'}, "
+                f"got {shown(value)}",
+                param,
+                ctx,
+            )
+
+
+INTEGER = _Number(int)
+FLOAT = _Number(float)
 
 
 def declared_options() -> dict[str, tuple[Option, list[tuple[str, list[str]]]]]:
@@ -78,7 +122,7 @@ def engine_options(function: F) -> F:
         ),
         click.option(
             "--ties",
-            type=click.Choice(TIES),
+            type=Choice(TIES),
             default="arrivals-first",
             show_default=True,
             help="order at equal times: arrivals-first or requeue-first (see README)",
@@ -92,7 +136,7 @@ def engine_options(function: F) -> F:
         ),
         click.option(
             "--locks",
-            type=click.Choice(LOCK_PROTOCOLS),
+            type=Choice(LOCK_PROTOCOLS),
             default="none",
             show_default=True,
             help="lock protocol for processes that synchronise: none, inherit (priority "
@@ -207,15 +251,16 @@ def split_policy_options(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {name: kwargs.pop(name) for name in list(declared_options()) if name in kwargs}
 
 
-def format_option(*choices: str) -> Callable[[F], F]:
-    """``--format`` for a command's standard output (the first choice is the default)."""
+def format_option(*choices: str, help: str = "what to print") -> Callable[[F], F]:
+    """``--format`` for a command's standard output (the first choice is the default);
+    ``help`` says what each choice holds."""
     return click.option(
         "--format",
         "output_format",
-        type=click.Choice(list(choices)),
+        type=Choice(list(choices)),
         default=choices[0],
         show_default=True,
-        help="what to print on standard output",
+        help=help,
     )
 
 
@@ -243,39 +288,13 @@ def trace_unit_option(function: F) -> F:
     )(function)
 
 
-def check_trace_file(trace_file: str | None, inputs: list[str]) -> None:
-    """Refuse a bad ``--trace`` name before any work: it must be a writable ``.json``."""
+def check_trace_file(trace_file: str | None, outputs: Outputs) -> None:
+    """Refuse a bad ``--trace`` name before any work: it must be a writable ``.json`` (and
+    not an input, nor another output's file)."""
     if trace_file is None:
         return
     from pathlib import Path
 
-    from schedsim.atomic import check_writable
-
     if Path(trace_file).suffix.lower() != ".json":
         raise OptionError(f"--trace {trace_file}: a trace is JSON; name it FILE.json")
-    check_writable(trace_file, inputs=inputs)
-
-
-def choose(flag: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise OptionError(f"{flag}: choose one of {', '.join(choices)}, got {value!r}")
-
-
-def whole_number(flag: str, text: str, *, minimum: int | None = 1) -> int:
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise OptionError(f"{flag}: expected a whole number, got {text!r}") from None
-    if minimum is not None and value < minimum:
-        raise OptionError(f"{flag}: must be >= {minimum}, got {text!r}")
-    return value
-
-
-def positive_seconds(flag: str, text: str) -> float:
-    try:
-        value = float(text.strip())
-    except ValueError:
-        raise OptionError(f"{flag}: expected a number of seconds, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise OptionError(f"{flag}: must be a finite number > 0, got {text!r}")
-    return value
+    outputs.check(trace_file)

@@ -8,15 +8,9 @@ from typing import Any
 import click
 
 from schedsim.api import load_workload
-from schedsim.atomic import check_writable
-from schedsim.cli.common import (
-    choose,
-    policy_options,
-    positive_seconds,
-    split_policy_options,
-    whole_number,
-)
-from schedsim.cli.measure import FORMATS
+from schedsim.atomic import Outputs
+from schedsim.cli.common import policy_options, split_policy_options
+from schedsim.cli.measure import FORMATS, _choice, _integer, _positive
 from schedsim.errors import OptionError
 from schedsim.real.executor_comparison import (
     compare_executors,
@@ -119,10 +113,10 @@ def compare_executors_command(
       schedsim compare-executors workloads/classic.yaml -p rr --quantum 4 --yield-every 4
     """
     options = {k: v for k, v in split_policy_options(kwargs).items() if v is not None}
-    choose("--mode", mode, MODES)
-    choose("--format", output_format, FORMATS)
+    _choice("--mode", mode, MODES)
+    _choice("--format", output_format, FORMATS)
     if mode == "kernel":
-        choose("--kernel-policy", kernel_policy, KERNEL_POLICIES)
+        _choice("--kernel-policy", kernel_policy, KERNEL_POLICIES)
         if policy_name is not None:
             raise OptionError(
                 "--policy applies to --mode dispatch; in kernel mode Linux decides "
@@ -135,16 +129,16 @@ def compare_executors_command(
             raise OptionError(
                 f"--plot {plot_file}: name the image with one of {', '.join(IMAGE_FORMATS)}"
             )
-        check_writable(plot_file)
+        Outputs(inputs=[workload_file]).check(plot_file)
     comparison = compare_executors(
         load_workload(workload_file),
         policy=policy_name,
-        cpus=whole_number("--cpus", cpus),
+        cpus=_integer("--cpus", cpus),
         unit=unit,
         mode=mode,
         kernel_policy=kernel_policy,
-        max_seconds=positive_seconds("--max-seconds", max_seconds),
-        max_processes=whole_number("--max-processes", max_processes),
+        max_seconds=_positive("--max-seconds", max_seconds),
+        max_processes=_integer("--max-processes", max_processes),
         **options,
     )
     if plot_file is not None:

@@ -7,9 +7,16 @@ from pathlib import Path
 
 import click
 
-from schedsim.atomic import check_writable
+from schedsim.atomic import Outputs
+from schedsim.cli.common import FLOAT, INTEGER
 from schedsim.errors import OptionError
-from schedsim.generate import PRESETS, generate_workload, summary, target_load
+from schedsim.generate import (
+    DEFAULT_BURSTS,
+    PRESETS,
+    generate_workload,
+    summary,
+    target_load,
+)
 from schedsim.limits import MAX_GENERATED_PROCESSES
 from schedsim.loaders import SUPPORTED_EXTENSIONS, save_workload, workload_to_yaml
 
@@ -18,9 +25,10 @@ from distributions, with one seed (same options and seed, byte-identical file).
 
 \b
 Examples:
-  schedsim generate --processes 200 --arrivals poisson:rate=0.8 \\
+  schedsim generate --processes 200 --arrivals poisson:rate=0.08 \\
       --bursts lognormal:mean=8,sigma=1 --io 'fraction=0.3,bursts=exponential:mean=5' \\
       --priorities uniform:0..7 --seed 42 -o workloads/generated.yaml
+  schedsim generate --processes 100000 --load 0.9 -o big.csv
   schedsim generate --preset interactive-batch --load 0.9 --cpus 2 -o mixed.csv
   schedsim generate -n 6 --arrivals batch --bursts uniform:1..10 --integer
 
@@ -32,7 +40,8 @@ Distributions (DIST):
 
 \b
 Arrivals: batch (all at 0), poisson:rate=R, or a DIST of gaps between arrivals; the first
-process arrives at 0.  --load L picks the Poisson rate that keeps L x --cpus CPUs busy.
+process arrives at 0.  --load L picks the Poisson rate that keeps L x --cpus CPUs busy,
+and scales the gaps so that the bursts drawn offer exactly that load.
 Times are rounded to 4 decimals; --integer rounds them up to whole numbers instead.
 The summary line goes to standard error; without -o the YAML goes to standard output.
 """
@@ -56,7 +65,7 @@ def _presets_help() -> str:
 @click.option(
     "--processes",
     "-n",
-    type=int,
+    type=INTEGER,
     default=None,
     help="how many processes, P1..Pn (default 100, or the preset's; "
     f"at most {MAX_GENERATED_PROCESSES:,})",
@@ -69,19 +78,24 @@ def _presets_help() -> str:
 )
 @click.option(
     "--load",
-    type=float,
+    type=FLOAT,
     default=None,
     metavar="L",
     help="instead of a rate: Poisson arrivals offering load L per CPU (e.g. 0.8)",
 )
 @click.option(
     "--cpus",
-    type=int,
+    type=INTEGER,
     default=1,
     show_default=True,
     help="CPUs the --load is meant for (and the summary uses)",
 )
-@click.option("--bursts", metavar="DIST", default=None, help="CPU burst lengths")
+@click.option(
+    "--bursts",
+    metavar="DIST",
+    default=None,
+    help=f"CPU burst lengths (default {DEFAULT_BURSTS}, or the preset's)",
+)
 @click.option(
     "--io",
     metavar="SPEC",
@@ -94,7 +108,7 @@ def _presets_help() -> str:
 @click.option("--tickets", metavar="DIST", default=None, help="lottery tickets, whole numbers >= 1")
 @click.option("--nice", metavar="DIST", default=None, help="nice values, whole numbers -20..19")
 @click.option("--preset", metavar="NAME", default=None, help="start from a preset (see below)")
-@click.option("--seed", type=int, default=0, show_default=True, help="random seed (>= 0)")
+@click.option("--seed", type=INTEGER, default=0, show_default=True, help="random seed (>= 0)")
 @click.option(
     "--integer", is_flag=True, help="round times up to whole numbers (bursts >= 1), as in textbooks"
 )
@@ -127,7 +141,7 @@ def generate(
             raise OptionError(
                 f"--output {output}: unknown format; use one of {', '.join(SUPPORTED_EXTENSIONS)}"
             )
-        check_writable(output)
+        Outputs().check(output)
     workload = generate_workload(
         processes=processes,
         arrivals=arrivals,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -9,24 +10,26 @@ import click
 from click.core import ParameterSource
 
 from schedsim.api import load_workload
-from schedsim.atomic import check_writable, write_atomic
+from schedsim.atomic import Outputs
 from schedsim.cli.common import (
     build_policy,
     check_trace_file,
-    choose,
     policy_options,
-    positive_seconds,
     split_policy_options,
     trace_option,
-    whole_number,
 )
 from schedsim.engine import TIES
-from schedsim.errors import OptionError
-from schedsim.real.compare import render_comparison, save_comparison_gantt
+from schedsim.errors import EXIT_DEADLOCK, OptionError
+from schedsim.real.compare import (
+    disturbance_warnings,
+    render_comparison,
+    save_comparison_gantt,
+)
 from schedsim.real.executors import EXECUTORS, HOSTED, refuse_processes_options
 from schedsim.real.kernel import KERNEL_POLICIES
 from schedsim.real.measure import MODES, PREEMPTIONS, default_preemption, measure
 from schedsim.real.plan import DEFAULT_MAX_PROCESSES, DEFAULT_MAX_SECONDS, DEFAULT_UNIT
+from schedsim.sync import LOCK_PROTOCOLS
 
 FORMATS = ("table", "json")
 
@@ -50,6 +53,14 @@ FORMATS = ("table", "json")
 )
 @policy_options
 @click.option("--cpus", default="1", metavar="N", show_default=True, help="CPUs = real cores used")
+@click.option(
+    "--locks",
+    type=click.Choice(LOCK_PROTOCOLS),
+    default="none",
+    show_default=True,
+    help="lock protocol for processes that synchronise (as in 'schedsim run'); the workers "
+    "use real multiprocessing locks, semaphores, events and queues",
+)
 @click.option(
     "--unit",
     default=DEFAULT_UNIT,
@@ -94,14 +105,17 @@ FORMATS = ("table", "json")
     default="table",
     metavar="table|json",
     show_default=True,
-    help="what to print on standard output",
+    help="what to print.  table: each process simulated vs measured, and a summary.  json: "
+    "the measured result that --output saves (the result format of 'schedsim run', with "
+    "the comparison in 'extra.comparison' and 'extra.disturbed'); warnings go to standard "
+    "error in both",
 )
 @click.option(
     "--output",
     "-o",
     default=None,
     metavar="FILE.json",
-    help="save the measured result (the format of 'schedsim run'; for gantt and compare)",
+    help="save the measured result, as --format json prints it (for gantt and compare)",
 )
 @click.option(
     "--gantt",
@@ -151,6 +165,7 @@ def measure_command(
     max_processes: str,
     trace_file: str | None,
     report_file: str | None,
+    locks: str,
     **kwargs: Any,
 ) -> None:
     """Run FILE for real — burning real CPU and sleeping through real I/O — and compare per
@@ -177,14 +192,14 @@ def measure_command(
       schedsim measure workloads/classic.yaml --executor asyncio --yield-every 2
     """
     given_options = {k: v for k, v in split_policy_options(kwargs).items() if v is not None}
-    choose("--executor", executor, tuple(EXECUTORS))
-    choose("--format", output_format, FORMATS)
-    choose("--ties", ties, TIES)
+    _choice("--executor", executor, tuple(EXECUTORS))
+    _choice("--format", output_format, FORMATS)
+    _choice("--ties", ties, TIES)
     hosted = executor in HOSTED
     if hosted:
         refuse_processes_options(executor, _processes_only_flags())
     elif mode == "kernel":
-        choose("--kernel-policy", kernel_policy, KERNEL_POLICIES)
+        _choice("--kernel-policy", kernel_policy, KERNEL_POLICIES)
         for flag, value in (("--policy", policy_name), ("--preemption", preemption)):
             if value is not None:
                 raise OptionError(
@@ -195,12 +210,13 @@ def measure_command(
             flags = ", ".join("--" + name.replace("_", "-") for name in given_options)
             raise OptionError(f"{flags}: policy options apply to --mode dispatch only")
     else:
-        choose("--mode", mode, MODES)
-        choose("--preemption", preemption or default_preemption(), PREEMPTIONS)
+        _choice("--mode", mode, MODES)
+        _choice("--preemption", preemption or default_preemption(), PREEMPTIONS)
+    outputs = Outputs(inputs=[workload_file])
     if output is not None:
         if Path(output).suffix.lower() != ".json":
             raise OptionError(f"--output {output}: the measured result is saved as .json")
-        check_writable(output)
+        outputs.check(output)
     if gantt_file is not None:
         from schedsim.gantt import FORMATS as IMAGE_FORMATS
 
@@ -208,12 +224,12 @@ def measure_command(
             raise OptionError(
                 f"--gantt {gantt_file}: name the image with one of {', '.join(IMAGE_FORMATS)}"
             )
-        check_writable(gantt_file)
-    check_trace_file(trace_file, [workload_file])
+        outputs.check(gantt_file)
+    check_trace_file(trace_file, outputs)
     if report_file is not None:
         if Path(report_file).suffix.lower() not in (".html", ".htm"):
             raise OptionError(f"--report {report_file}: a report is a web page; name it FILE.html")
-        check_writable(report_file, inputs=[workload_file])
+        outputs.check(report_file)
     policy = (
         build_policy(policy_name or "fcfs", given_options)
         if mode == "dispatch" and not hosted
@@ -224,42 +240,47 @@ def measure_command(
         workload,
         policy,
         executor=executor,
-        cpus=whole_number("--cpus", cpus),
+        cpus=_integer("--cpus", cpus),
         unit=unit,
         mode=mode,
         kernel_policy=kernel_policy,
         preemption=preemption,
         ties=ties,
-        seed=whole_number("--seed", seed, minimum=None),
-        max_seconds=positive_seconds("--max-seconds", max_seconds),
-        max_processes=whole_number("--max-processes", max_processes),
+        seed=_integer("--seed", seed, minimum=None),
+        max_seconds=_positive("--max-seconds", max_seconds),
+        max_processes=_integer("--max-processes", max_processes),
+        locks=locks,
         **(given_options if hosted else {}),
     )
-    timeline = None
-    if trace_file is not None:
-        from schedsim.trace_events import run_label, trace_json, unit_of
+    document = measurement.measured.to_json()  # the saved file and --format json alike
+    with outputs:  # every file, or none
+        if output is not None:
+            outputs.write(output, document)
+        if report_file is not None:
+            from schedsim.html_report import measurement_report
 
-        runs = [measurement.simulated, measurement.measured]
-        timeline = trace_json(
-            [(run_label(run), run) for run in runs], unit_seconds=unit_of(measurement.measured)
-        )
-    page = None
-    if report_file is not None:
-        from schedsim.html_report import measurement_report
+            page = measurement_report(measurement.simulated, measurement.measured, workload)
+            outputs.write(report_file, page)
+        if trace_file is not None:
+            from schedsim.trace_events import run_label, trace_json, unit_of
 
-        page = measurement_report(measurement.simulated, measurement.measured, workload)
-    if output is not None:
-        write_atomic(output, measurement.measured.to_json())
-    if report_file is not None and page is not None:
-        write_atomic(report_file, page)
-    if trace_file is not None and timeline is not None:
-        write_atomic(trace_file, timeline)
-    if gantt_file is not None:
-        save_comparison_gantt(measurement.comparison, gantt_file)
+            runs = [measurement.simulated, measurement.measured]
+            timeline = trace_json(
+                [(run_label(run), run) for run in runs], unit_seconds=unit_of(measurement.measured)
+            )
+            outputs.write(trace_file, timeline)
+        if gantt_file is not None:
+            save_comparison_gantt(measurement.comparison, gantt_file, outputs=outputs)
     if output_format == "json":
-        click.echo(measurement.comparison.to_json(), nl=False)
+        click.echo(document, nl=False)
     else:
         click.echo(render_comparison(measurement.comparison), nl=False)
+    for warning in disturbance_warnings(measurement.measured):
+        click.echo(warning, err=True)
+    deadlock = measurement.measured.deadlock
+    if deadlock is not None:  # the workers really blocked: they were ended; exit 3 says so
+        click.echo(f"Deadlock (measured): {deadlock['message']}", err=True)
+        raise SystemExit(EXIT_DEADLOCK)
 
 
 def _processes_only_flags() -> list[str]:
@@ -272,6 +293,34 @@ def _processes_only_flags() -> list[str]:
             ("--mode", "mode"),
             ("--kernel-policy", "kernel_policy"),
             ("--preemption", "preemption"),
+            ("--locks", "locks"),
         )
         if context.get_parameter_source(name) is ParameterSource.COMMANDLINE
     ]
+
+
+def _choice(flag: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        close = difflib.get_close_matches(value.lower(), choices, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise OptionError(f"{flag}: choose one of {', '.join(choices)}, got {value!r}{hint}")
+
+
+def _integer(flag: str, text: str, *, minimum: int | None = 1) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise OptionError(f"{flag}: expected a whole number, got {text!r}") from None
+    if minimum is not None and value < minimum:
+        raise OptionError(f"{flag}: must be >= {minimum}, got {text!r}")
+    return value
+
+
+def _positive(flag: str, text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise OptionError(f"{flag}: expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise OptionError(f"{flag}: must be a finite number > 0, got {text!r}")
+    return value

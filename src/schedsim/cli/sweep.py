@@ -13,8 +13,9 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from schedsim.atomic import check_writable, write_atomic
+from schedsim.atomic import Outputs
 from schedsim.cli.common import (
+    INTEGER,
     engine_options,
     engine_settings,
     format_option,
@@ -69,14 +70,14 @@ from schedsim.sweep import (
 @engine_options
 @click.option(
     "--max-slices",
-    type=int,
+    type=INTEGER,
     default=None,
     help="refuse or stop a run past this many slices (default 200 million)",
 )
 @click.option(
     "--jobs",
     "-j",
-    type=int,
+    type=INTEGER,
     default=None,
     help="worker processes (default: one per CPU); 1 runs in this process",
 )
@@ -88,7 +89,16 @@ from schedsim.sweep import (
     help="run on the Dask scheduler at ADDRESS (tcp://host:8786; workers must see the "
     "workload files at the same path), or 'local' for a Dask cluster on this machine",
 )
-@format_option("table", "csv", "json")
+@format_option(
+    "table",
+    "csv",
+    "json",
+    help="what to print.  table: a title line, one row per run (or per point, mean ± sd over "
+    "the seeds) with the varied values and the metrics of 'compare'.  csv: a header line and "
+    "the same rows (aggregated: a _mean and an _sd column per metric).  json: the version, "
+    "policy, fixed options and settings, parameters, seeds, every run's full summary and, "
+    "aggregated, each point's mean and sd",
+)
 @click.option(
     "--output",
     "-o",
@@ -156,7 +166,8 @@ def sweep(
     settings = engine_settings(**kwargs)
     chosen_metric = _metric(metric_name)
     executor = _executor(dask_address, jobs)
-    _check_outputs(output, plot, varied=bool(vary))
+    outputs = Outputs(inputs=workload_files)
+    _check_outputs(outputs, output, plot, varied=bool(vary))
     points = plan_sweep(
         workload_files,
         policy_name,
@@ -172,11 +183,12 @@ def sweep(
     with progress_bar(len(points)) as advance:
         results = run_sweep(points, executor=executor, jobs=jobs, progress=advance)
     aggregated = aggregate if aggregate is not None else len({p.seed for p in points}) > 1
-    if plot is not None:
-        save_sweep_plot(results, plot, metric_key=chosen_metric)
-    if output is not None:
-        saved = sweep_json if output.lower().endswith(".json") else sweep_csv
-        write_atomic(output, saved(results, aggregated=aggregated))
+    with outputs:  # both files, or neither
+        if plot is not None:
+            save_sweep_plot(results, plot, metric_key=chosen_metric, outputs=outputs)
+        if output is not None:
+            saved = sweep_json if output.lower().endswith(".json") else sweep_csv
+            outputs.write(output, saved(results, aggregated=aggregated))
     if output_format == "json":
         click.echo(sweep_json(results, aggregated=aggregated), nl=False)
     elif output_format == "csv":
@@ -217,17 +229,17 @@ def _executor(dask_address: str | None, jobs: int | None) -> str:
     return address
 
 
-def _check_outputs(output: str | None, plot: str | None, *, varied: bool) -> None:
+def _check_outputs(outputs: Outputs, output: str | None, plot: str | None, *, varied: bool) -> None:
     """Fail before the sweep runs if a requested file could not be written or drawn."""
     if output is not None:
-        check_writable(output)
+        outputs.check(output)
         if Path(output).suffix.lower() not in (".json", ".csv"):
             raise OptionError(f"--output {output}: use a .json or .csv file name")
     if plot is not None:
         if not varied:
             raise OptionError("--plot needs at least one --vary parameter to put on the x axis")
         image_format(plot)
-        check_writable(plot)
+        outputs.check(plot)
 
 
 @contextlib.contextmanager
@@ -236,7 +248,7 @@ def progress_bar(total: int) -> Iterator[Progress | None]:
 
     The bar refreshes from the finished-point callback (no refresh thread), at most ten
     times a second, so the local pool can still fork a single-threaded process."""
-    if not sys.stderr.isatty():
+    if sys.stderr is None or not sys.stderr.isatty():  # closed, or not a terminal
         yield None
         return
     from rich.console import Console

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from schedsim.digits import HugeInteger, whole_number
 from schedsim.errors import WorkloadError
 from schedsim.limits import BURSTS_PER_PROCESS, MAX_DEPTH, MAX_KEYS, NODES_PER_PROCESS
 from schedsim.loaders.common import ATTRIBUTES, BULK_ADVICE, Limits, build_workload
@@ -18,6 +19,7 @@ from schedsim.schema import (
     FILE_KEYS,
     PROCESS_KEYS,
     describe,
+    is_text,
     process_label,
     unknown_key_message,
     validate_processes,
@@ -60,11 +62,14 @@ def _plain_scalar(value: str) -> Any:
     if value and value[0] not in _RESOLVED_STARTS:
         return value
     if value.isascii() and value.isdigit() and (value[0] != "0" or len(value) == 1):
-        return int(value)
+        return whole_number(value)
     tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
     if tag in _TEXT_TAGS:
         return value
-    return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, value))
+    try:
+        return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, value))
+    except ValueError:  # an integer too long to convert (+1111..., 1_111..., 1:1111...)
+        return HugeInteger(value)
 
 
 def _at(label: str, mark: Any) -> str:
@@ -259,7 +264,7 @@ def parse_json(text: str, label: str, limits: Limits) -> Any:
     if separators > limits.values:
         raise _too_many_values(label, limits)
     try:
-        return json.loads(text, object_pairs_hook=_json_object)
+        return json.loads(text, object_pairs_hook=_json_object, parse_int=whole_number)
     except json.JSONDecodeError as error:
         raise WorkloadError(
             f"{label}: line {error.lineno}, column {error.colno}: JSON syntax error: {error.msg}"
@@ -284,6 +289,15 @@ def from_document(document: Any, label: str, stem: str, limits: Limits) -> Workl
     if isinstance(document, list):
         processes = document
     elif isinstance(document, dict):
+        if (
+            "processes" not in document
+            and "policy" in document
+            and ("jobs" in document or "summary" in document)
+        ):
+            raise WorkloadError(
+                f"{label}: this is a saved result (of schedsim run or measure), not a workload; "
+                f"'schedsim gantt {label}' draws it, 'schedsim compare {label}' tabulates it"
+            )
         for key in document:
             if key not in FILE_KEYS:
                 problems.append(f"{label}: {unknown_key_message(key, FILE_KEYS)}")
@@ -291,7 +305,7 @@ def from_document(document: Any, label: str, stem: str, limits: Limits) -> Workl
             given = document["name"]
             if isinstance(given, int) and not isinstance(given, bool):
                 name = str(given)
-            elif isinstance(given, str) and given.strip():
+            elif isinstance(given, str) and given.strip() and is_text(given):
                 name = given
             else:
                 problems.append(f"{label}: name: must be a non-empty string, got {describe(given)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from schedsim.errors import OptionError
@@ -27,11 +28,15 @@ REGISTRY: dict[str, type[Policy]] = {cls.name: cls for cls in _CLASSES}
 
 
 def policy_class(name: str) -> type[Policy]:
+    """The policy class registered as ``name`` (any case); an unknown name gets the closest
+    known one suggested."""
     try:
         return REGISTRY[name.strip().lower()]
     except KeyError:
         known = ", ".join(REGISTRY)
-        raise OptionError(f"unknown policy {name!r}; choose one of: {known}") from None
+        close = difflib.get_close_matches(name.strip().lower(), list(REGISTRY), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise OptionError(f"unknown policy {name!r}; {hint}choose one of: {known}") from None
 
 
 def make_policy(name: str, **options: Any) -> Policy:

@@ -205,6 +205,8 @@ class Policy:
     # event loop) says 1: its other CPUs stay idle while jobs wait, and the checks that a
     # schedule wastes no CPU (tests, reports) must know it.
     max_running: ClassVar[int | None] = None
+    # Whether the policy draws from ``rng``: only then can the seed change its schedule.
+    randomised: ClassVar[bool] = False
 
     jobs: JobsView
     clock: Clock

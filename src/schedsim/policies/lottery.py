@@ -42,6 +42,7 @@ class Lottery(Policy):
 
     name = "lottery"
     title = "lottery scheduling: random draw weighted by tickets, one quantum per win"
+    randomised = True
     options = (
         time_option("quantum", DEFAULT_QUANTUM, "length of a time slice (default 1)"),
         Option(

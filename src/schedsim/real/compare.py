@@ -18,14 +18,19 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from schedsim.report import fmt
+from schedsim import __version__
+from schedsim.gantt import plain_text
+from schedsim.report import fmt, shortened
 from schedsim.result import Result
+
+if TYPE_CHECKING:
+    from schedsim.atomic import Outputs
 
 METRICS = ("turnaround", "waiting", "response")
 
@@ -39,8 +44,25 @@ class MeasuredComparison:
     simulated: Result
     measured: Result
 
+    def findings(self) -> dict[str, Any]:
+        """What the comparison found, as JSON data for the measured result's ``extra``: the
+        simulation it was compared with, the per-process rows and the summary."""
+        return _finite(
+            {
+                "simulated": {
+                    "policy": self.simulated.policy,
+                    "options": self.simulated.options,
+                    "summary": self.simulated.summary,
+                },
+                "processes": self.rows,
+                "summary": self.summary,
+            }
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "schedsim": __version__,
+            "kind": "comparison",
             "workload": self.measured.workload,
             "policy": self.simulated.policy,
             "options": self.simulated.options,
@@ -51,7 +73,7 @@ class MeasuredComparison:
         }
 
     def to_json(self) -> str:
-        return json.dumps(json_safe(self.to_dict()), indent=2) + "\n"
+        return json.dumps(_finite(self.to_dict()), indent=2) + "\n"
 
 
 def compare_measured(
@@ -76,9 +98,10 @@ def compare_measured(
                 "difference": round(difference, 4),
                 "relative": None if ratio is None else round(ratio, 5),
             }
-            absolute[metric].append(abs(difference))
-            if ratio is not None:
-                relative[metric].append(abs(ratio))
+            if math.isfinite(difference):  # (a process left in a deadlock has none)
+                absolute[metric].append(abs(difference))
+                if ratio is not None:
+                    relative[metric].append(abs(ratio))
         rows.append(row)
     errors = relative["turnaround"]
     worst_index = int(np.argmax(errors)) if errors else None
@@ -116,26 +139,91 @@ def compare_measured(
     }
     if counterpart is not None:
         summary["compared_with"] = counterpart
+    if simulated.resources is not None and measured.resources is not None:
+        summary["synchronisation"] = synchronisation_summary(simulated, measured)
     return MeasuredComparison(rows=rows, summary=summary, simulated=simulated, measured=measured)
 
 
 def order_matches(simulated_finish: np.ndarray, measured_finish: np.ndarray) -> bool:
-    """Whether the measured finishing order agrees with every strict simulated order."""
+    """Whether the measured finishing order agrees with every strict simulated order (the
+    same processes must be left unfinished, by a deadlock, in both)."""
+    finished = np.isfinite(simulated_finish)
+    if not np.array_equal(finished, np.isfinite(measured_finish)):
+        return False
+    simulated_finish, measured_finish = simulated_finish[finished], measured_finish[finished]
     order = np.lexsort((measured_finish, simulated_finish))
     measured = measured_finish[order]
     return bool(np.all(measured[:-1] <= measured[1:]))
 
 
+def synchronisation_summary(simulated: Result, measured: Result) -> dict[str, Any]:
+    """Processes that synchronise: each resource's total wait, simulated and measured; how
+    far the measured holds of each lock and semaphore moved from the simulated ones (each
+    process's n-th hold of a resource against its n-th simulated hold, at acquisition and
+    release); and each run's deadlock, if any."""
+    assert simulated.resources is not None and measured.resources is not None
+    waits = {
+        f"{entry['kind']} {entry['resource']}": {"simulated": entry["total_wait"]}
+        for entry in simulated.resources["summary"]
+    }
+    for entry in measured.resources["summary"]:
+        waits.setdefault(f"{entry['kind']} {entry['resource']}", {})["measured"] = _round(
+            entry["total_wait"]
+        )
+    return {
+        "total_wait": waits,
+        "hold_shift": hold_shift(simulated.resources["holds"], measured.resources["holds"]),
+        "deadlock": {
+            "simulated": (simulated.deadlock or {}).get("message"),
+            "measured": (measured.deadlock or {}).get("message"),
+        },
+    }
+
+
+def hold_shift(simulated: list[dict[str, Any]], measured: list[dict[str, Any]]) -> Any:
+    """The largest distance (time units) between a measured hold's acquisition or release
+    and the simulated one it corresponds to; None if the holds do not correspond (a
+    different number of them); 0 when there are none."""
+
+    def grouped(holds: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for hold in holds:
+            out.setdefault((hold["resource"], hold["pid"]), []).append(hold)
+        return out
+
+    expected, got = grouped(simulated), grouped(measured)
+    if {key: len(v) for key, v in expected.items()} != {key: len(v) for key, v in got.items()}:
+        return None
+    largest = 0.0
+    for key, holds in expected.items():
+        for wanted, seen in zip(holds, got[key], strict=True):
+            for field in ("acquired", "released"):
+                if wanted[field] is not None and seen[field] is not None:
+                    largest = max(largest, abs(float(seen[field]) - float(wanted[field])))
+    return _round(largest)
+
+
 def render_comparison(comparison: MeasuredComparison, *, width: int | None = None) -> str:
     """The comparison as plain-text tables."""
-    console = Console(width=width or 100, record=True, force_terminal=False, color_system=None)
+    console = Console(
+        width=width or 100,
+        record=True,
+        force_terminal=False,
+        color_system=None,
+        markup=False,  # a pid or name such as "[/x]" is text, not rich markup
+        emoji=False,
+        highlight=False,
+    )
     simulated, measured = comparison.simulated, comparison.measured
     summary = comparison.summary
     settings = measured.settings
     with console.capture() as capture:
         console.print(
-            f"{measured.workload}: {_describe_run(simulated, measured)}, "
-            f"unit {settings.get('unit', '?')}"
+            shortened(
+                f"{measured.workload}: {_describe_run(simulated, measured)}, "
+                f"unit {settings.get('unit', '?')}",
+                200,
+            )
         )
         if summary.get("compared_with"):
             console.print(f"compared with the simulation of {summary['compared_with']}")
@@ -145,9 +233,43 @@ def render_comparison(comparison: MeasuredComparison, *, width: int | None = Non
         if isinstance(gil, dict):
             for line in gil_lines(gil):
                 console.print(line)
-        for problem in summary["disturbances"]:
-            console.print(f"Warning: measurements were disturbed: {problem}")
     return capture.get()
+
+
+def gil_lines(gil: dict[str, Any]) -> list[str]:
+    """What CPython's GIL did in a threads run, in words (see :mod:`schedsim.real.threads`)."""
+    lines = []
+    held = gil.get("held_before_forced_switch_ms") or {}
+    handoff = gil.get("handoff_us") or {}
+    forced = gil.get("forced") or {}
+    if held.get("median") is not None:
+        lines.append(
+            f"GIL: a holder kept it {held['median']:g} ms (median) before a forced switch; "
+            f"switch interval {gil.get('switch_interval_ms', 0):g} ms"
+        )
+    if forced.get("contended"):
+        lines.append(
+            f"GIL: after {forced['contended']} forced switches with 2+ threads waiting, the "
+            f"longest-waiting thread (the model's choice) got it {forced['longest_waiting']} "
+            f"times, the newest waiter {forced['newest_waiting']} times"
+        )
+    if handoff.get("median") is not None:
+        lines.append(
+            f"GIL: handoffs took {handoff['median']:g} µs (median; p90 {handoff['p90']:g} µs); "
+            f"switch times are known to within one work unit "
+            f"({gil.get('work_unit_us') or 0:g} µs)"
+        )
+    return lines
+
+
+def disturbance_warnings(result: Result) -> list[str]:
+    """One ``Warning:`` line per thing that disturbed a measured run (none for a clean or a
+    simulated run): commands print them on standard error whatever the format."""
+    return [
+        f"Warning: measurements were disturbed: {problem}"
+        for problem in result.extra.get("disturbances", []) or []
+        if isinstance(problem, str)
+    ] or (["Warning: measurements were disturbed"] if result.extra.get("disturbed") else [])
 
 
 HOSTED_RUNS = {
@@ -187,7 +309,7 @@ def _process_table(comparison: MeasuredComparison) -> Table:
                 fmt(values["simulated"]),
                 fmt(values["measured"]),
                 _signed(values["difference"]),
-                percent(values["relative"]),
+                _percent(values["relative"]),
             )
     return table
 
@@ -199,9 +321,9 @@ def _summary_table(comparison: MeasuredComparison) -> Table:
     table.add_column("simulated", justify="right")
     table.add_column("measured", justify="right")
     error = summary["turnaround_error"]
-    table.add_row("turnaround error, mean", "", percent(error["mean"], signed=False))
-    table.add_row("turnaround error, median", "", percent(error["median"], signed=False))
-    worst = percent(error["worst"], signed=False)
+    table.add_row("turnaround error, mean", "", _percent(error["mean"], signed=False))
+    table.add_row("turnaround error, median", "", _percent(error["median"], signed=False))
+    worst = _percent(error["worst"], signed=False)
     table.add_row("turnaround error, worst", "", f"{worst} ({error['worst_pid']})")
     for metric in METRICS:
         difference = summary["mean_absolute_difference"][metric]
@@ -230,33 +352,28 @@ def _summary_table(comparison: MeasuredComparison) -> Table:
             "",
             f"p50 {latency['p50']:.3f} ms, p99 {latency['p99']:.3f} ms",
         )
+    sync = summary.get("synchronisation")
+    if sync:
+        for resource, wait in sync["total_wait"].items():
+            table.add_row(
+                f"blocked on {resource}",
+                fmt(wait.get("simulated")),
+                fmt(wait.get("measured")),
+            )
+        shift = sync["hold_shift"]
+        table.add_row("holds, largest shift", "", "holds differ" if shift is None else fmt(shift))
+        for run in ("simulated", "measured"):
+            if sync["deadlock"][run]:
+                table.add_row(f"deadlock ({run})", "", sync["deadlock"][run])
+    problems = len(summary.get("disturbances") or [])
+    table.add_row(
+        "measurements",
+        "",
+        f"DISTURBED ({problems} warning{'s' if problems != 1 else ''})"
+        if summary.get("disturbed")
+        else "undisturbed",
+    )
     return table
-
-
-def gil_lines(gil: dict[str, Any]) -> list[str]:
-    """What CPython's GIL did in a threads run, in words (see :mod:`schedsim.real.threads`)."""
-    lines = []
-    held = gil.get("held_before_forced_switch_ms") or {}
-    handoff = gil.get("handoff_us") or {}
-    forced = gil.get("forced") or {}
-    if held.get("median") is not None:
-        lines.append(
-            f"GIL: a holder kept it {held['median']:g} ms (median) before a forced switch; "
-            f"switch interval {gil.get('switch_interval_ms', 0):g} ms"
-        )
-    if forced.get("contended"):
-        lines.append(
-            f"GIL: after {forced['contended']} forced switches with 2+ threads waiting, the "
-            f"longest-waiting thread (the model's choice) got it {forced['longest_waiting']} "
-            f"times, the newest waiter {forced['newest_waiting']} times"
-        )
-    if handoff.get("median") is not None:
-        lines.append(
-            f"GIL: handoffs took {handoff['median']:g} µs (median; p90 {handoff['p90']:g} µs); "
-            f"switch times are known to within one work unit "
-            f"({gil.get('work_unit_us') or 0:g} µs)"
-        )
-    return lines
 
 
 def _order(pids: list[str], finish: np.ndarray) -> list[str]:
@@ -283,7 +400,7 @@ def _signed(value: float) -> str:
     return text if text.startswith("-") or text == "0" else f"+{text}"
 
 
-def percent(value: float | None, *, signed: bool = True) -> str:
+def _percent(value: float | None, *, signed: bool = True) -> str:
     if value is None:
         return "—"
     text = f"{100 * value:.1f}%"
@@ -296,19 +413,22 @@ def _join(value: Any) -> str:
     return str(value)
 
 
-def json_safe(value: Any) -> Any:
+def _finite(value: Any) -> Any:
     """Replace non-finite floats by None so the JSON stays standard."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {key: json_safe(item) for key, item in value.items()}
+        return {key: _finite(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [json_safe(item) for item in value]
+        return [_finite(item) for item in value]
     return value
 
 
+@plain_text
 def comparison_gantt(comparison: MeasuredComparison, *, by: str | None = None) -> Any:
-    """One figure: the simulated schedule above the measured one, on a shared time axis."""
+    """One figure: the simulated schedule above the measured one, on a shared time axis in
+    the measured unit, row for row (both panels have the same rows, the idle row too), and
+    the measurement's warnings in red when it was disturbed."""
     from schedsim import gantt
 
     simulated, measured = comparison.simulated, comparison.measured
@@ -321,7 +441,7 @@ def comparison_gantt(comparison: MeasuredComparison, *, by: str | None = None) -
     order = comparison.summary["completion_order"]
     headline = (
         f"{measured.workload}: simulated vs measured — turnaround error mean "
-        f"{percent(error['mean'], signed=False)}, worst {percent(error['worst'], signed=False)}"
+        f"{_percent(error['mean'], signed=False)}, worst {_percent(error['worst'], signed=False)}"
         f"; completion order {'matches' if order['matches'] else 'differs'}"
     )
     return stacked_gantt([simulated, measured], titles, headline, by=by)
@@ -330,8 +450,11 @@ def comparison_gantt(comparison: MeasuredComparison, *, by: str | None = None) -
 def stacked_gantt(
     results: list[Result], titles: list[str], headline: str, *, by: str | None = None
 ) -> Any:
-    """One figure: the schedules of ``results`` (runs of the same processes) one above the
-    other, on a shared time axis, each under its title."""
+    """One figure: the schedules of ``results`` (runs of the same processes; the last one
+    measured) one above the other, on a shared time axis in the last one's unit, row for
+    row, each under its title, with the warnings of every disturbed run in red."""
+    import math
+
     from matplotlib.figure import Figure
 
     from schedsim import gantt
@@ -339,40 +462,58 @@ def stacked_gantt(
     first = results[0]
     view = gantt.check_view(by, first)
     schedules = [gantt.Schedule.of(result) for result in results]
+    for schedule in schedules[:-1]:
+        schedule.unit = schedules[-1].unit  # a simulation counts the same time units
     ranges = [schedule.time_range for schedule in schedules]
     shared = (min(low for low, _ in ranges), max(high for _, high in ranges))
-    rows = len(first.pids) + 1 if view == "process" else max(s.cpus for s in schedules)
-    count = len(results)
+    idle_row = any(len(schedule.idle_profile()[0]) for schedule in schedules)
+    count = len(schedules)
+    cpus = max(schedule.cpus for schedule in schedules)
+    rows = len(first.pids) + int(idle_row) if view == "process" else cpus
+    gantt.check_chart_size(count * rows, sum(schedule.shapes for schedule in schedules))
     axes_height = min(gantt.MAX_AXES_HEIGHT / count, max(1.0, gantt.ROW_HEIGHT * rows))
     width = gantt.FIGURE_WIDTH
-    left = gantt.LEFT + 0.075 * max(len(pid) for pid in [*first.pids, "idle", "CPU 0"])
-    gap, top, bottom = 0.6, gantt.TOP, gantt.BOTTOM
+    labels = [*schedules[0].pids, "idle", "CPU 0"]
+    left = gantt.LEFT + 0.075 * max(len(label) for label in labels)
+    axes_width = width - left - gantt.RIGHT
+    figure = Figure(figsize=(width, count * axes_height + 3), dpi=gantt.DPI)
+    handles: dict[str, Any] = {}
+    notes: list[str] = []
+    panels: list[Any] = []
+    for schedule, title in zip(schedules, titles, strict=True):
+        axes = figure.add_axes((0, 0, 1, 1))
+        key = gantt.draw_gantt(
+            axes,
+            schedule,
+            view,
+            axes_width=axes_width,
+            axes_height=axes_height,
+            time_range=shared,
+            idle_row=idle_row,
+        )
+        for handle in key.handles:
+            handles.setdefault(handle.get_label(), handle)
+        notes += [note for note in key.notes if note not in notes]
+        axes.set_title(gantt.chart_text(title, 160), fontsize=9, loc="left")
+        panels.append(axes)
+    warnings = [warning for result in results for warning in gantt.disturbance_note(result)]
+    legend = list(handles.values())
+    columns = gantt.legend_columns(legend, width)
+    gap, top = 0.6, gantt.TOP + gantt.NOTE_HEIGHT * (len(notes) + len(warnings))
+    bottom = gantt.BOTTOM + 0.1 + gantt.LEGEND_ROW * (math.ceil(len(legend) / columns))
     height = top + count * axes_height + (count - 1) * gap + bottom
-    figure = Figure(figsize=(width, height), dpi=gantt.DPI)
-    handles: list[Any] = []
-    for position, (schedule, title) in enumerate(zip(schedules, titles, strict=True)):
+    figure.set_size_inches(width, height)
+    for position, axes in enumerate(panels):
         lower = bottom + (count - 1 - position) * (axes_height + gap)
-        axes = figure.add_axes(
-            (
-                left / width,
-                lower / height,
-                (width - left - gantt.RIGHT) / width,
-                axes_height / height,
-            )
-        )
-        drawn = gantt.draw_gantt(
-            axes, schedule, view, axes_width=width - left - gantt.RIGHT, time_range=shared
-        )
-        axes.set_title(title, fontsize=9, loc="left")
-        if len(drawn) > len(handles):
-            handles = drawn
-    figure.suptitle(headline, fontsize=10.5, y=1 - 0.2 / height)
-    if handles:
+        axes.set_position((left / width, lower / height, axes_width / width, axes_height / height))
+    figure.suptitle(headline, fontsize=11, y=1 - 0.25 / height)
+    gantt.place_notes(figure, notes, warnings, below=0.55, height=height)
+    if legend:
         figure.legend(
-            handles=handles,
-            loc="center",
-            bbox_to_anchor=(0.5, 0.45 / height),
-            ncol=min(len(handles), 8),
+            handles=legend,
+            loc="upper center",
+            bbox_to_anchor=(0.5, (bottom - 0.55) / height),
+            ncol=columns,
             fontsize=8,
             frameon=False,
         )
@@ -380,11 +521,21 @@ def stacked_gantt(
 
 
 def save_comparison_gantt(
-    comparison: MeasuredComparison, path: str, *, by: str | None = None
+    comparison: MeasuredComparison,
+    path: str,
+    *,
+    by: str | None = None,
+    outputs: Outputs | None = None,
 ) -> None:
-    """Draw :func:`comparison_gantt` and write it to ``path`` (png, svg or pdf), atomically."""
+    """Draw :func:`comparison_gantt` and write it to ``path`` (png, svg or pdf), atomically;
+    with ``outputs``, as one of a command's outputs, written when they all are."""
     from schedsim import gantt
-    from schedsim.atomic import write_atomic
+    from schedsim.atomic import Outputs
 
     gantt.image_format(path)
-    write_atomic(path, gantt.figure_bytes(comparison_gantt(comparison, by=by), path))
+    figure = gantt.figure_bytes(comparison_gantt(comparison, by=by), path)
+    if outputs is not None:
+        outputs.write(path, figure)
+    else:
+        with Outputs() as alone:
+            alone.write(path, figure)

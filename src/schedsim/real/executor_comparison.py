@@ -17,7 +17,7 @@ from rich.table import Table
 
 from schedsim.errors import OptionError
 from schedsim.policies import Policy, policy_class
-from schedsim.real.compare import HOSTED_RUNS, gil_lines, json_safe, percent, stacked_gantt
+from schedsim.real.compare import HOSTED_RUNS, _finite, _percent, gil_lines, stacked_gantt
 from schedsim.real.executors import EXECUTORS
 from schedsim.real.measure import Measurement, measure
 from schedsim.report import fmt
@@ -59,7 +59,7 @@ class ExecutorComparison:
 
     def to_json(self) -> str:
         data = {"workload": self.workload, "settings": self.settings, "executors": self.rows()}
-        return json.dumps(json_safe(data), indent=2) + "\n"
+        return json.dumps(_finite(data), indent=2) + "\n"
 
 
 def compare_executors(
@@ -170,10 +170,10 @@ def render_executor_comparison(comparison: ExecutorComparison, *, width: int = 1
                 f"{_short(row[key]['measured'])} ({_short(row[key]['model'])})"
                 for key in ("makespan", "mean_turnaround")
             ),
-            f"{percent(row['cpu_utilisation']['measured'], signed=False)} "
-            f"({percent(row['cpu_utilisation']['model'], signed=False)})",
-            percent(error["median"], signed=False),
-            percent(error["worst"], signed=False),
+            f"{_percent(row['cpu_utilisation']['measured'], signed=False)} "
+            f"({_percent(row['cpu_utilisation']['model'], signed=False)})",
+            _percent(error["median"], signed=False),
+            _percent(error["worst"], signed=False),
             "matches" if row["completion_order_matches"] else "differs",
         )
     with console.capture() as capture:
@@ -223,7 +223,9 @@ def executor_comparison_figure(comparison: ExecutorComparison) -> Any:
 def save_executor_comparison_plot(comparison: ExecutorComparison, path: str) -> None:
     """Draw :func:`executor_comparison_figure` to ``path`` (png, svg or pdf), atomically."""
     from schedsim import gantt
-    from schedsim.atomic import write_atomic
+    from schedsim.atomic import Outputs
 
     gantt.image_format(path)
-    write_atomic(path, gantt.figure_bytes(executor_comparison_figure(comparison), path))
+    figure = gantt.figure_bytes(executor_comparison_figure(comparison), path)
+    with Outputs() as outputs:
+        outputs.write(path, figure)

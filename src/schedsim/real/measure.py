@@ -63,6 +63,7 @@ def measure(
     preemption: str | None = None,
     ties: str = "arrivals-first",
     seed: int = 0,
+    locks: str = "none",
     max_seconds: float = DEFAULT_MAX_SECONDS,
     max_processes: int = DEFAULT_MAX_PROCESSES,
     **options: Any,
@@ -81,7 +82,7 @@ def measure(
     unit_seconds = _unit_seconds(unit)
     executor_named(executor)
     if executor != "processes":
-        _check_hosted(executor, policy, mode, kernel_policy, preemption)
+        _check_hosted(executor, policy, mode, kernel_policy, preemption, locks)
         if not max_seconds > 0:
             raise OptionError(f"--max-seconds: must be > 0, got {max_seconds!r}")
         simulated, measured, comparison = run_hosted(
@@ -100,7 +101,7 @@ def measure(
         policy = "fcfs"
     if mode not in MODES:
         raise OptionError(f"--mode: choose one of {', '.join(MODES)}, got {mode!r}")
-    check_run_options(cpus, 0, ties)
+    check_run_options(cpus, 0, ties, locks=locks)
     if not max_seconds > 0:
         raise OptionError(f"--max-seconds: must be > 0, got {max_seconds!r}")
     if max_processes < 1:
@@ -126,11 +127,13 @@ def measure(
                 f"--kernel-policy: choose one of {', '.join(KERNEL_POLICIES)}, "
                 f"got {kernel_policy!r}"
             )
-        simulated_policy, description = counterpart(kernel_policy, unit_seconds)
+        simulated_policy, description = counterpart(
+            kernel_policy, unit_seconds, workload.program is not None
+        )
     simulated = simulate(
-        workload, simulated_policy, cpus=cpus, context_switch=0, ties=ties, seed=seed
+        workload, simulated_policy, cpus=cpus, context_switch=0, ties=ties, seed=seed, locks=locks
     )
-    end = float(simulated.jobs["finish"].max()) if len(workload) else 0.0
+    end = float(simulated.summary["makespan"]) + float(workload.arrival.min(initial=0))
     estimate = end * unit_seconds + STARTUP_ALLOWANCE_SECONDS * len(workload)
     check_duration(estimate, max_seconds, end, unit_seconds)
     cores = plan_cores(cpus)
@@ -143,6 +146,8 @@ def measure(
         "unit": format_unit(unit_seconds),
         "unit_seconds": unit_seconds,
     }
+    if workload.program is not None:
+        settings["locks"] = locks
     if mode == "dispatch":
         assert isinstance(policy, Policy) and preemption is not None
         check_slices(int(simulated.summary["slices"]), end * unit_seconds)
@@ -156,6 +161,7 @@ def measure(
             ties=ties,
             seed=seed,
             expected_seconds=estimate,
+            locks=locks,
         ).run()
         settings["preemption"] = preemption
         name, policy_options = policy.name, policy.settings
@@ -167,6 +173,7 @@ def measure(
             unit_seconds=unit_seconds,
             cores=cores,
             expected_seconds=estimate,
+            locks=locks,
         ).run()
         settings["kernel_policy"] = kernel_policy
         name, policy_options = f"sched_{kernel_policy}", {}
@@ -179,11 +186,19 @@ def measure(
         measured.extra["disturbances"] = found
         measured.extra["disturbed"] = bool(found)
     comparison = compare_measured(simulated, measured, counterpart=description)
+    # The measured result carries its comparison, so the saved file and `--format json` are
+    # one document: a result like any other, plus what the measurement found.
+    measured.extra["comparison"] = comparison.findings()
     return Measurement(simulated=simulated, measured=measured, comparison=comparison)
 
 
 def _check_hosted(
-    executor: str, policy: Any, mode: str, kernel_policy: str, preemption: str | None
+    executor: str,
+    policy: Any,
+    mode: str,
+    kernel_policy: str,
+    preemption: str | None,
+    locks: str,
 ) -> None:
     """Threads and coroutines are not dispatched: what only processes take is an error."""
     given = [
@@ -193,6 +208,7 @@ def _check_hosted(
             ("--mode", mode, "dispatch"),
             ("--kernel-policy", kernel_policy, "other"),
             ("--preemption", preemption, None),
+            ("--locks", locks, "none"),
         )
         if value != default
     ]

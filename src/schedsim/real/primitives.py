@@ -7,11 +7,13 @@ The parent creates, before it starts the workers (so that every worker inherits 
                          ``BoundedSemaphore``: a script may release a semaphore it never
                          acquired, the way one process signals another)
 ``Event``                one per declared event
-bounded queue            one per declared queue: a ``multiprocessing.SimpleQueue`` with a
-                         ``BoundedSemaphore`` of its capacity — what ``multiprocessing.Queue``
-                         is made of, without its feeder thread, which writes an item to the
-                         pipe some time after ``put()`` returned, so that two producers'
-                         items could reach a consumer in either order
+bounded queue            one per declared queue, made of what ``multiprocessing.Queue`` is
+                         made of — a ``Pipe``, a lock for each end, a ``BoundedSemaphore`` of
+                         its capacity — but without its feeder thread, which writes an item
+                         to the pipe some time after ``put()`` returned (two producers' items
+                         could then reach a consumer in either order), and waiting for an
+                         item before taking the reading lock (a process ended while it waits
+                         holds no lock)
 ``Event`` per process    set by the process's worker when its script is done (and by the
                          parent when it ends a daemon): what ``join`` waits on, since a worker
                          cannot ``join()`` a sibling ``Process`` object, only its parent can
@@ -25,9 +27,11 @@ returns.  Which worker may call what, and when, is the dispatcher's business
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 from typing import Any
 
 from schedsim.program import (
@@ -47,25 +51,28 @@ from schedsim.program import (
 
 
 class BoundedQueue:
-    """A queue of at most ``capacity`` items, built as ``multiprocessing.Queue`` is (a pipe
-    and a ``BoundedSemaphore`` counting free places) but writing each item to the pipe inside
-    ``put()`` itself."""
+    """A queue of at most ``capacity`` items between processes (see the module docstring)."""
 
     def __init__(self, context: Any, capacity: int) -> None:
-        self.items = context.SimpleQueue()
+        self.reader, self.writer = context.Pipe(duplex=False)
+        self.read_lock = context.Lock()
+        self.write_lock = context.Lock()
         self.places = context.BoundedSemaphore(capacity)
 
     def put(self, item: Any, block: bool = True) -> bool:
         if not self.places.acquire(block):
             return False
-        self.items.put(item)
+        with self.write_lock:
+            self.writer.send(item)
         return True
 
     def get(self, block: bool = True) -> Any:
         """The next item; None when ``block`` is False and there is none yet."""
-        if not block and self.items.empty():
+        if not (block or self.reader.poll()):
             return None
-        item = self.items.get()
+        wait([self.reader])
+        with self.read_lock:
+            item = self.reader.recv()
         self.places.release()
         return item
 
@@ -81,10 +88,26 @@ class Primitives:
     done: list[Any] = field(default_factory=list)  # per process: its script is done
 
 
-def make_primitives(context: Any, program: Program) -> Primitives:
+def set_within(event: Any, seconds: float) -> bool:
+    """Set ``event`` from the parent, waiting at most ``seconds``; False if it did not return.
+
+    ``Event.set`` takes the lock of the event's condition and then waits, without a timeout,
+    for every process asleep in ``wait`` to acknowledge its wake-up: a worker killed while
+    holding that lock, or while asleep there, would block the caller for ever.  The parent
+    must never wait on a worker's death, so the set runs in a daemon thread and the parent
+    waits for it only so long."""
+    setter = threading.Thread(target=event.set, name="schedsim-event-set", daemon=True)
+    setter.start()
+    setter.join(seconds)
+    return not setter.is_alive()
+
+
+def make_primitives(context: Any, program: Program, locks: list[Any] | None = None) -> Primitives:
+    """The run's primitives; ``locks``: other lock objects to use (priority-protocol mutexes,
+    :mod:`schedsim.real.pi_lock`) in place of ``multiprocessing.Lock``."""
     resources = program.resources
     return Primitives(
-        locks=[context.Lock() for _ in resources.locks],
+        locks=locks if locks is not None else [context.Lock() for _ in resources.locks],
         semaphores=[context.Semaphore(value) for _, value in resources.semaphores],
         events=[context.Event() for _ in resources.events],
         queues=[BoundedQueue(context, capacity) for _, capacity in resources.queues],

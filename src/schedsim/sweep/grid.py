@@ -26,16 +26,16 @@ from schedsim.options import (
     parse_int,
     parse_nonnegative_time,
     parse_positive_int,
-    parse_time_list,
 )
-from schedsim.policies import make_policy, policy_class
+from schedsim.options import shown as quoted
+from schedsim.policies import REGISTRY, make_policy, policy_class
 from schedsim.sweep.task import cached_workload
 from schedsim.sync import LOCK_PROTOCOLS
 from schedsim.workload import Workload
 
 ENGINE_PARAMETERS = ("cpus", "context_switch", "ties", "locks")
 
-_RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
+_RANGE = re.compile(r"^\s*(-?[0-9]{1,18})\s*\.\.\s*(-?[0-9]{1,18})\s*$")
 
 
 @dataclass(frozen=True)
@@ -124,8 +124,10 @@ def option_name(text: str) -> str:
 
 
 def expand_values(text: str, where: str) -> list[str]:
-    """Split a comma list and expand whole-number ranges ``A..B`` (inclusive)."""
-    items = [item.strip() for item in text.split(",")]
+    """Split a comma list and expand whole-number ranges ``A..B`` (inclusive).  A list
+    value is written ``1/2/4`` or in brackets, ``[1,2,4]``: commas inside brackets do not
+    separate values."""
+    items = [item.strip() for item in _split_outside_brackets(text)]
     if not text.strip():
         raise OptionError(f"{where}: no values; give a comma-separated list or a range A..B")
     if any(item == "" for item in items):
@@ -137,7 +139,10 @@ def expand_values(text: str, where: str) -> list[str]:
             continue
         match = _RANGE.match(item)
         if match is None:
-            raise OptionError(f"{where}: a range takes whole numbers, A..B, got {item!r}")
+            raise OptionError(
+                f"{where}: a range takes whole numbers of at most 18 digits, A..B, got "
+                f"{quoted(item)}"
+            )
         low, high = int(match.group(1)), int(match.group(2))
         if low > high:
             raise OptionError(f"{where}: range {item!r} is empty; write it low..high")
@@ -145,6 +150,22 @@ def expand_values(text: str, where: str) -> list[str]:
             raise LimitError(f"{where}: range {item!r} has more than {MAX_SWEEP_POINTS:,} values")
         values.extend(str(number) for number in range(low, high + 1))
     return values
+
+
+def _split_outside_brackets(text: str) -> list[str]:
+    """``[1,2,4],[2,4,8],3`` -> ``['[1,2,4]', '[2,4,8]', '3']``."""
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for character in text:
+        if character == "," and depth == 0:
+            items.append("".join(current))
+            current = []
+            continue
+        depth += {"[": 1, "]": -1}.get(character, 0)
+        current.append(character)
+    items.append("".join(current))
+    return items
 
 
 def parse_seeds(seeds: str | int | Sequence[int | str]) -> tuple[int, ...]:
@@ -159,6 +180,7 @@ def parse_seeds(seeds: str | int | Sequence[int | str]) -> tuple[int, ...]:
     if not items:
         raise OptionError("--seeds: no seeds; give a list or a range such as 0..9")
     parsed: list[int] = []
+    seen: set[int] = set()
     for item in items:
         if isinstance(item, bool):
             raise OptionError(f"--seeds: expected a whole number, got {item!r}")
@@ -168,8 +190,9 @@ def parse_seeds(seeds: str | int | Sequence[int | str]) -> tuple[int, ...]:
             raise OptionError(f"--seeds: {error}") from None
         if value < 0:
             raise OptionError(f"--seeds: a seed must be >= 0, got {item!r}")
-        if value in parsed:
+        if value in seen:
             raise OptionError(f"--seeds: seed {value} is given twice")
+        seen.add(value)
         parsed.append(value)
     return tuple(parsed)
 
@@ -205,6 +228,13 @@ def plan_sweep(
     if locks != LOCK_PROTOCOLS[0]:  # only workloads that synchronise use it
         engine["locks"] = locks
     seed_values = _checked_settings(parameters, engine, max_slices, seeds)
+    if len(seed_values) > 1 and not cls.randomised:
+        randomised = [name for name, other in REGISTRY.items() if other.randomised]
+        raise OptionError(
+            f"--seeds: {cls.name} draws no random numbers, so every seed gives the same "
+            f"schedule ({len(seed_values)} identical runs per point); give one seed, or sweep "
+            f"a randomised policy ({', '.join(randomised)})"
+        )
     count = len(workloads) * len(seed_values) * math.prod(len(values) for _, values in parameters)
     if count > MAX_SWEEP_POINTS:
         raise LimitError(
@@ -330,19 +360,18 @@ def _parameter_values(
     if not texts:
         raise OptionError(f"{where}: no values; give a comma-separated list or a range A..B")
     values: list[Any] = []
+    seen: set[Any] = set()
     problems: list[str] = []
     for text in texts:
-        given = text
-        if isinstance(text, str) and "/" in text and parse is parse_time_list:
-            given = text.replace("/", ",")  # MLFQ's per-level list: 1/2/4
         try:
-            value = parse(given)
+            value = parse(text)
         except OptionError as error:
             problems.append(f"{where}: {error}")
             continue
-        if value in values:
+        if value in seen:  # a set: a range of 100,000 values is checked in linear time
             problems.append(f"{where}: value {label(value)!r} is given twice")
             continue
+        seen.add(value)
         values.append(value)
     _raise_all(problems)
     return values
