@@ -147,3 +147,5 @@ def compare_executors_command(
         click.echo(comparison.to_json(), nl=False)
     else:
         click.echo(render_executor_comparison(comparison), nl=False)
+    for warning in comparison.warnings():
+        click.echo(warning, err=True)

@@ -17,7 +17,14 @@ from rich.table import Table
 
 from schedsim.errors import OptionError
 from schedsim.policies import Policy, policy_class
-from schedsim.real.compare import HOSTED_RUNS, _finite, _percent, gil_lines, stacked_gantt
+from schedsim.real.compare import (
+    HOSTED_RUNS,
+    _finite,
+    _percent,
+    disturbance_warnings,
+    gil_lines,
+    stacked_gantt,
+)
 from schedsim.real.executors import EXECUTORS
 from schedsim.real.measure import Measurement, measure
 from schedsim.report import fmt
@@ -56,6 +63,14 @@ class ExecutorComparison:
                 }
             )
         return rows
+
+    def warnings(self) -> list[str]:
+        """One ``Warning:`` line per thing that disturbed a run, naming its executor."""
+        return [
+            warning.replace("Warning: ", f"Warning: {name}: ", 1)
+            for name, run in self.runs.items()
+            for warning in disturbance_warnings(run.measured)
+        ]
 
     def to_json(self) -> str:
         data = {"workload": self.workload, "settings": self.settings, "executors": self.rows()}
@@ -148,7 +163,7 @@ def _pair(simulated: Any, measured: Any, key: str) -> dict[str, Any]:
 
 def render_executor_comparison(comparison: ExecutorComparison, *, width: int = 100) -> str:
     """The comparison as a plain-text table (model values in brackets), the models below it,
-    then what CPython's GIL did."""
+    then what CPython's GIL did.  (Warnings of disturbed runs: :meth:`warnings`.)"""
     console = Console(width=width, record=True, force_terminal=False, color_system=None)
     settings = comparison.settings
     cpus = settings.get("cpus", 1)
@@ -185,8 +200,6 @@ def render_executor_comparison(comparison: ExecutorComparison, *, width: int = 1
             if "gil" in row:
                 for line in gil_lines(row["gil"]):
                     console.print(line)
-            for problem in row["disturbances"]:
-                console.print(f"Warning: {row['executor']}: measurements were disturbed: {problem}")
     return capture.get()
 
 
