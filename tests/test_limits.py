@@ -493,6 +493,8 @@ QUANTUM_LIKE = {
     "lottery": {"quantum": 1e-9},
     "stride": {"quantum": 1e-9},
     "fair": {"target_latency": 1e-9, "min_granularity": 1e-9},
+    "gil": {"switch_interval": 1e-9},
+    "asyncio": {"yield_every": 1e-9},
 }
 
 

@@ -46,6 +46,7 @@ BIG_PROCESSES = "500"  # instead of the README's million, for big.csv
 # in tests/test_real_*.py), a kernel trace recorded with perf, a student's own answers, or
 # placeholders.
 SKIP = ("HOST", " FILE", "...", "[", "schedsim measure", "RESULT.json", "NAME", "…", "trace.txt")
+SKIP += ("schedsim compare-executors",)
 SKIP += ("answers.yaml",)
 OUTPUT_FLAGS = ("-o", "--output", "--gantt", "--plot", "--trace", "--report")
 SIGNATURES = {".png": b"\x89PNG\r\n\x1a\n", ".svg": b"<?xml", ".pdf": b"%PDF-"}

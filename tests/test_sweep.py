@@ -558,7 +558,7 @@ def test_cli_plot_writes_a_png(classic, tmp_path):
         (["--plot", "out.png"],
          "Error: --plot needs at least one --vary parameter to put on the x axis"),
         (["--policy", "nope"], "Error: unknown policy 'nope'; choose one of: fcfs, sjf, srtf, "
-         "rr, mlfq, priority, hrrn, lottery, stride, fair, edf, rm, dm, llf"),
+         "rr, mlfq, priority, hrrn, lottery, stride, fair, gil, asyncio, edf, rm, dm, llf"),
     ],
 )  # fmt: skip
 def test_cli_bad_input_is_one_error_line(classic, arguments, message):

@@ -40,6 +40,7 @@ COMMANDS = {
     "compare": "schedsim.cli.compare:compare",
     "sweep": "schedsim.cli.sweep:sweep",
     "measure": "schedsim.cli.measure:measure_command",
+    "compare-executors": "schedsim.cli.compare_executors:compare_executors_command",
     "validate": "schedsim.cli.validate:validate",
     "exercise": "schedsim.cli.exercise:exercise",
     "report": "schedsim.cli.report:report",

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from schedsim.api import load_workload
 from schedsim.atomic import Outputs
@@ -25,6 +26,7 @@ from schedsim.real.compare import (
     render_comparison,
     save_comparison_gantt,
 )
+from schedsim.real.executors import EXECUTORS, HOSTED, refuse_processes_options
 from schedsim.real.measure import KERNEL_CLASSES, MODES, PREEMPTIONS, default_preemption, measure
 from schedsim.real.plan import DEFAULT_MAX_PROCESSES, DEFAULT_MAX_SECONDS, DEFAULT_UNIT
 from schedsim.sync import LOCK_PROTOCOLS
@@ -35,11 +37,19 @@ FORMATS = ("table", "json")
 @click.command("measure")
 @click.argument("workload_file", metavar="FILE", type=click.Path(dir_okay=False))
 @click.option(
+    "--executor",
+    default="processes",
+    metavar="processes|threads|asyncio",
+    show_default=True,
+    help="each process runs as a worker process, a thread of one process (the GIL decides), "
+    "or a coroutine on one event loop",
+)
+@click.option(
     "--policy",
     "-p",
     "policy_name",
     default=None,
-    help="scheduling policy the dispatcher runs (dispatch mode; default fcfs)",
+    help="scheduling policy the dispatcher runs (processes, dispatch mode; default fcfs)",
 )
 @policy_options
 @click.option("--cpus", default="1", metavar="N", show_default=True, help="CPUs = real cores used")
@@ -154,6 +164,7 @@ FORMATS = ("table", "json")
 )
 def measure_command(
     workload_file: str,
+    executor: str,
     policy_name: str | None,
     cpus: str,
     unit: str,
@@ -174,12 +185,17 @@ def measure_command(
     on_miss: str,
     **kwargs: Any,
 ) -> None:
-    """Run FILE on real worker processes — one per process, burning real CPU and sleeping
-    through real I/O — and compare per process with the simulation of the same policy.
+    """Run FILE for real — burning real CPU and sleeping through real I/O — and compare per
+    process with the simulation of its model.
 
-    In dispatch mode (the default) schedsim's own policy decides who runs, against the
-    wall clock, preempting with SIGSTOP/SIGCONT; in kernel mode Linux decides and the run is
-    compared with the closest textbook policy.  Workers never outlive the command, even if
+    With --executor processes (the default) each process is a worker process: in dispatch
+    mode (the default) schedsim's own policy decides who runs, against the wall clock,
+    preempting with SIGSTOP/SIGCONT; in kernel mode Linux decides and the run is compared
+    with the closest textbook policy.  With --executor threads each process is a thread of
+    one worker process, CPython's GIL decides, and the run is compared with the gil policy
+    (--switch-interval, in time units, applies to both; default CPython's 5 ms).  With
+    --executor asyncio each process is a coroutine on one event loop, compared with the
+    asyncio policy (--yield-every applies to both).  Nothing outlives the command, even if
     it is killed; Ctrl-C stops everything and exits with code 130.
 
     \b
@@ -189,14 +205,19 @@ def measure_command(
       schedsim measure workloads/classic.yaml --mode kernel --kernel-policy fifo
       schedsim measure workloads/classic.yaml --policy rr --trace both.trace.json
       schedsim measure workloads/classic.yaml --policy rr --report measured.html
+      schedsim measure workloads/four_equal.yaml --executor threads --cpus 2
+      schedsim measure workloads/classic.yaml --executor asyncio --yield-every 2
       schedsim measure workloads/silberschatz_edf.yaml --mode kernel --kernel-policy deadline
     """
     given_options = {k: v for k, v in split_policy_options(kwargs).items() if v is not None}
-    _choice("--mode", mode, MODES)
+    _choice("--executor", executor, tuple(EXECUTORS))
     _choice("--format", output_format, FORMATS)
     _choice("--ties", ties, TIES)
     _choice("--on-miss", on_miss, ON_MISS)
-    if mode == "kernel":
+    hosted = executor in HOSTED
+    if hosted:
+        refuse_processes_options(executor, _processes_only_flags())
+    elif mode == "kernel":
         _choice("--kernel-policy", kernel_policy, KERNEL_CLASSES)
         for flag, value in (("--policy", policy_name), ("--preemption", preemption)):
             if value is not None:
@@ -208,6 +229,7 @@ def measure_command(
             flags = ", ".join("--" + name.replace("_", "-") for name in given_options)
             raise OptionError(f"{flags}: policy options apply to --mode dispatch only")
     else:
+        _choice("--mode", mode, MODES)
         _choice("--preemption", preemption or default_preemption(), PREEMPTIONS)
     outputs = Outputs(inputs=[workload_file])
     if output is not None:
@@ -227,7 +249,11 @@ def measure_command(
         if Path(report_file).suffix.lower() not in (".html", ".htm"):
             raise OptionError(f"--report {report_file}: a report is a web page; name it FILE.html")
         outputs.check(report_file)
-    policy = build_policy(policy_name or "fcfs", given_options) if mode == "dispatch" else None
+    policy = (
+        build_policy(policy_name or "fcfs", given_options)
+        if mode == "dispatch" and not hosted
+        else None
+    )
     horizon = check_until(until) if until is not None else None
     workload = (
         load_workload(workload_file)
@@ -236,7 +262,8 @@ def measure_command(
     )
     measurement = measure(
         workload,
-        policy if policy is not None else "fcfs",
+        policy,
+        executor=executor,
         cpus=_integer("--cpus", cpus),
         unit=unit,
         mode=mode,
@@ -248,6 +275,7 @@ def measure_command(
         max_processes=_integer("--max-processes", max_processes),
         locks=locks,
         on_miss=on_miss,
+        **(given_options if hosted else {}),
     )
     document = measurement.measured.to_json()  # the saved file and --format json alike
     with outputs:  # every file, or none
@@ -278,6 +306,22 @@ def measure_command(
     if deadlock is not None:  # the workers really blocked: they were ended; exit 3 says so
         click.echo(f"Deadlock (measured): {deadlock['message']}", err=True)
         raise SystemExit(EXIT_DEADLOCK)
+
+
+def _processes_only_flags() -> list[str]:
+    """The options only processes take that were given on the command line."""
+    context = click.get_current_context()
+    return [
+        flag
+        for flag, name in (
+            ("--policy", "policy_name"),
+            ("--mode", "mode"),
+            ("--kernel-policy", "kernel_policy"),
+            ("--preemption", "preemption"),
+            ("--locks", "locks"),
+        )
+        if context.get_parameter_source(name) is ParameterSource.COMMANDLINE
+    ]
 
 
 def _choice(flag: str, value: str, choices: tuple[str, ...]) -> None:

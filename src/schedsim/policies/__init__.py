@@ -7,10 +7,12 @@ from typing import Any
 
 from schedsim.errors import OptionError
 from schedsim.policies.base import JobsView, Policy
+from schedsim.policies.coroutines import EventLoop
 from schedsim.policies.edf import EDF
 from schedsim.policies.fair import Fair
 from schedsim.policies.fcfs import FCFS
 from schedsim.policies.fixed_priority import DeadlineMonotonic, RateMonotonic
+from schedsim.policies.gil import GIL
 from schedsim.policies.hrrn import HRRN
 from schedsim.policies.llf import LLF
 from schedsim.policies.lottery import Lottery
@@ -21,25 +23,12 @@ from schedsim.policies.sjf import SJF
 from schedsim.policies.srtf import SRTF
 from schedsim.policies.stride import Stride
 
-REGISTRY: dict[str, type[Policy]] = {
-    cls.name: cls
-    for cls in (
-        FCFS,
-        SJF,
-        SRTF,
-        RoundRobin,
-        MLFQ,
-        Priority,
-        HRRN,
-        Lottery,
-        Stride,
-        Fair,
-        EDF,
-        RateMonotonic,
-        DeadlineMonotonic,
-        LLF,
-    )
-}
+_CLASSES: tuple[type[Policy], ...] = (
+    *(FCFS, SJF, SRTF, RoundRobin, MLFQ, Priority, HRRN, Lottery, Stride, Fair),
+    *(GIL, EventLoop),  # models of Python runtimes: the GIL, an asyncio event loop
+    *(EDF, RateMonotonic, DeadlineMonotonic, LLF),  # real-time: deadlines and periods
+)
+REGISTRY: dict[str, type[Policy]] = {cls.name: cls for cls in _CLASSES}
 
 
 def policy_class(name: str) -> type[Policy]:

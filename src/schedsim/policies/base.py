@@ -206,6 +206,11 @@ class Policy:
     title: ClassVar[str] = ""
     options: ClassVar[tuple[Option, ...]] = ()
     preemptive: ClassVar[bool] = False
+    # How many jobs the policy lets run at once, whatever the number of CPUs (None: one per
+    # CPU).  A model of a lock that one thread holds at a time (CPython's GIL, an asyncio
+    # event loop) says 1: its other CPUs stay idle while jobs wait, and the checks that a
+    # schedule wastes no CPU (tests, reports) must know it.
+    max_running: ClassVar[int | None] = None
     # Whether the policy draws from ``rng``: only then can the seed change its schedule.
     randomised: ClassVar[bool] = False
 

@@ -281,7 +281,37 @@ def render_comparison(comparison: MeasuredComparison, *, width: int | None = Non
         else:
             console.print(_process_table(comparison))
         console.print(_summary_table(comparison))
+        gil = measured.extra.get("gil")
+        if isinstance(gil, dict):
+            for line in gil_lines(gil):
+                console.print(line)
     return capture.get()
+
+
+def gil_lines(gil: dict[str, Any]) -> list[str]:
+    """What CPython's GIL did in a threads run, in words (see :mod:`schedsim.real.threads`)."""
+    lines = []
+    held = gil.get("held_before_forced_switch_ms") or {}
+    handoff = gil.get("handoff_us") or {}
+    forced = gil.get("forced") or {}
+    if held.get("median") is not None:
+        lines.append(
+            f"GIL: a holder kept it {held['median']:g} ms (median) before a forced switch; "
+            f"switch interval {gil.get('switch_interval_ms', 0):g} ms"
+        )
+    if forced.get("contended"):
+        lines.append(
+            f"GIL: after {forced['contended']} forced switches with 2+ threads waiting, the "
+            f"longest-waiting thread (the model's choice) got it {forced['longest_waiting']} "
+            f"times, the newest waiter {forced['newest_waiting']} times"
+        )
+    if handoff.get("median") is not None:
+        lines.append(
+            f"GIL: handoffs took {handoff['median']:g} µs (median; p90 {handoff['p90']:g} µs); "
+            f"switch times are known to within one work unit "
+            f"({gil.get('work_unit_us') or 0:g} µs)"
+        )
+    return lines
 
 
 def disturbance_warnings(result: Result) -> list[str]:
@@ -294,9 +324,17 @@ def disturbance_warnings(result: Result) -> list[str]:
     ] or (["Warning: measurements were disturbed"] if result.extra.get("disturbed") else [])
 
 
+HOSTED_RUNS = {
+    "threads": "threads of one worker process (CPython's GIL decides)",
+    "asyncio": "coroutines on one asyncio event loop (the loop decides)",
+}
+
+
 def _describe_run(simulated: Result, measured: Result) -> str:
     settings = measured.settings
-    if settings.get("mode") == "kernel":
+    if settings.get("executor") in HOSTED_RUNS:
+        how = HOSTED_RUNS[settings["executor"]]
+    elif settings.get("mode") == "kernel":
         how = f"kernel mode ({measured.policy})"
     else:
         options = ", ".join(
@@ -485,41 +523,60 @@ def comparison_gantt(comparison: MeasuredComparison, *, by: str | None = None) -
     """One figure: the simulated schedule above the measured one, on a shared time axis in
     the measured unit, row for row (both panels have the same rows, the idle row too), and
     the measurement's warnings in red when it was disturbed."""
+    from schedsim import gantt
+
+    simulated, measured = comparison.simulated, comparison.measured
+    titles = [
+        f"simulated: {gantt.describe(simulated)}",
+        f"measured: {_describe_run(simulated, measured)}, unit "
+        f"{measured.settings.get('unit', '?')}",
+    ]
+    error = comparison.summary["turnaround_error"]
+    order = comparison.summary["completion_order"]
+    headline = (
+        f"{measured.workload}: simulated vs measured — turnaround error mean "
+        f"{_percent(error['mean'], signed=False)}, worst {_percent(error['worst'], signed=False)}"
+        f"; completion order {'matches' if order['matches'] else 'differs'}"
+    )
+    return stacked_gantt([simulated, measured], titles, headline, by=by)
+
+
+def stacked_gantt(
+    results: list[Result], titles: list[str], headline: str, *, by: str | None = None
+) -> Any:
+    """One figure: the schedules of ``results`` (runs of the same processes; the last one
+    measured) one above the other, on a shared time axis in the last one's unit, row for
+    row, each under its title, with the warnings of every disturbed run in red."""
     import math
 
     from matplotlib.figure import Figure
 
     from schedsim import gantt
 
-    simulated, measured = comparison.simulated, comparison.measured
-    view = gantt.check_view(by, simulated)
-    schedules = [gantt.Schedule.of(simulated), gantt.Schedule.of(measured)]
-    schedules[0].unit = schedules[1].unit  # the simulation counts the same time units
+    first = results[0]
+    view = gantt.check_view(by, first)
+    schedules = [gantt.Schedule.of(result) for result in results]
+    for schedule in schedules[:-1]:
+        schedule.unit = schedules[-1].unit  # a simulation counts the same time units
     ranges = [
         schedule.deadline_range if view == "task" else schedule.time_range for schedule in schedules
     ]
     shared = (min(low for low, _ in ranges), max(high for _, high in ranges))
     idle_row = any(len(schedule.idle_profile()[0]) for schedule in schedules)
+    count = len(schedules)
+    cpus = max(schedule.cpus for schedule in schedules)
     if view == "cpu":
-        rows = schedules[0].cpus
+        rows = cpus
     else:
-        named = len(schedules[0].tasks) if view == "task" else len(simulated.pids)
+        named = len(schedules[0].tasks) if view == "task" else len(first.pids)
         rows = named + int(idle_row)
-    gantt.check_chart_size(2 * rows, sum(schedule.shapes for schedule in schedules))
-    axes_height = min(gantt.MAX_AXES_HEIGHT / 2, max(1.0, gantt.ROW_HEIGHT * rows))
+    gantt.check_chart_size(count * rows, sum(schedule.shapes for schedule in schedules))
+    axes_height = min(gantt.MAX_AXES_HEIGHT / count, max(1.0, gantt.ROW_HEIGHT * rows))
     width = gantt.FIGURE_WIDTH
     labels = [*schedules[0].pids, "idle", "CPU 0"]
     left = gantt.LEFT + 0.075 * max(len(label) for label in labels)
     axes_width = width - left - gantt.RIGHT
-    figure = Figure(figsize=(width, 2 * axes_height + 3), dpi=gantt.DPI)
-    titles = (
-        gantt.chart_text(f"simulated: {gantt.describe(simulated)}", 160),
-        gantt.chart_text(
-            f"measured: {_describe_run(simulated, measured)}, unit "
-            f"{measured.settings.get('unit', '?')}",
-            160,
-        ),
-    )
+    figure = Figure(figsize=(width, count * axes_height + 3), dpi=gantt.DPI)
     handles: dict[str, Any] = {}
     notes: list[str] = []
     panels: list[Any] = []
@@ -537,27 +594,19 @@ def comparison_gantt(comparison: MeasuredComparison, *, by: str | None = None) -
         for handle in key.handles:
             handles.setdefault(handle.get_label(), handle)
         notes += [note for note in key.notes if note not in notes]
-        axes.set_title(title, fontsize=9, loc="left")
+        axes.set_title(gantt.chart_text(title, 160), fontsize=9, loc="left")
         panels.append(axes)
-    warnings = gantt.disturbance_note(measured)
+    warnings = [warning for result in results for warning in gantt.disturbance_note(result)]
     legend = list(handles.values())
     columns = gantt.legend_columns(legend, width)
     gap, top = 0.6, gantt.TOP + gantt.NOTE_HEIGHT * (len(notes) + len(warnings))
     bottom = gantt.BOTTOM + 0.1 + gantt.LEGEND_ROW * (math.ceil(len(legend) / columns))
-    height = top + 2 * axes_height + gap + bottom
+    height = top + count * axes_height + (count - 1) * gap + bottom
     figure.set_size_inches(width, height)
     for position, axes in enumerate(panels):
-        lower = bottom + (1 - position) * (axes_height + gap)
+        lower = bottom + (count - 1 - position) * (axes_height + gap)
         axes.set_position((left / width, lower / height, axes_width / width, axes_height / height))
-    error = comparison.summary["turnaround_error"]
-    order = comparison.summary["completion_order"]
-    figure.suptitle(
-        f"{measured.workload}: simulated vs measured — turnaround error mean "
-        f"{_percent(error['mean'], signed=False)}, worst {_percent(error['worst'], signed=False)}"
-        f"; completion order {'matches' if order['matches'] else 'differs'}",
-        fontsize=11,
-        y=1 - 0.25 / height,
-    )
+    figure.suptitle(headline, fontsize=11, y=1 - 0.25 / height)
     gantt.place_notes(figure, notes, warnings, below=0.55, height=height)
     if legend:
         figure.legend(

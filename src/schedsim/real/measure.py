@@ -20,6 +20,7 @@ from schedsim.policies import Policy, make_policy
 from schedsim.real.compare import MeasuredComparison, compare_measured
 from schedsim.real.deadline import DeadlineRun, check_cpus, plan_tasks
 from schedsim.real.dispatcher import Dispatcher
+from schedsim.real.executors import executor_named, refuse_processes_options, run_hosted
 from schedsim.real.kernel import KERNEL_POLICIES, KernelRun, counterpart
 from schedsim.real.plan import (
     DEFAULT_MAX_PROCESSES,
@@ -54,8 +55,9 @@ class Measurement:
 
 def measure(
     workload: Workload,
-    policy: str | Policy = "fcfs",
+    policy: str | Policy | None = None,
     *,
+    executor: str = "processes",
     cpus: int = 1,
     unit: str | float = DEFAULT_UNIT,
     mode: str = "dispatch",
@@ -69,17 +71,41 @@ def measure(
     on_miss: str = "continue",
     **options: Any,
 ) -> Measurement:
-    """Run ``workload`` on real worker processes and compare with its simulation.
+    """Run ``workload`` for real and compare with its simulation.
 
-    ``mode="dispatch"``: ``policy`` (a name plus options, or a Policy instance) decides, as
-    in the simulator; ``mode="kernel"``: Linux decides (``kernel_policy``), and the
-    simulation is of the closest textbook policy.  ``unit``: real duration of one time unit
-    (``"10ms"``, or seconds as a number).  ``kernel_policy="deadline"`` runs periodic tasks
-    under SCHED_DEADLINE and compares them with ``edf`` on ``cpus`` CPUs; there ``on_miss``
-    may be ``continue`` or ``abort-job``, elsewhere only ``continue``.  Refused up front:
-    more than ``max_processes`` processes, or an estimated real duration above
-    ``max_seconds``."""
+    ``executor="processes"`` (one worker process per process): with ``mode="dispatch"``,
+    ``policy`` (a name plus options, or a Policy instance; default fcfs) decides, as in the
+    simulator; with ``mode="kernel"`` Linux decides (``kernel_policy``), and the simulation
+    is of the closest textbook policy.  ``executor="threads"`` or ``"asyncio"``: the
+    processes are threads, or coroutines, of one worker process, compared with the ``gil``
+    or ``asyncio`` model; ``options`` go to the model and the real run alike (see
+    :mod:`schedsim.real.executors`).  ``unit``: real duration of one time unit (``"10ms"``,
+    or seconds as a number).  ``kernel_policy="deadline"`` runs periodic tasks under
+    SCHED_DEADLINE and compares them with ``edf`` on ``cpus`` CPUs; there ``on_miss`` may be
+    ``continue`` or ``abort-job``, elsewhere only ``continue``.  Refused up front: more
+    than ``max_processes`` processes, or an estimated real duration above ``max_seconds``."""
     unit_seconds = _unit_seconds(unit)
+    executor_named(executor)
+    if executor != "processes":
+        _check_hosted(executor, policy, mode, kernel_policy, preemption, locks)
+        if on_miss != "continue":
+            raise OptionError(f"--on-miss {on_miss}: --executor {executor} measures continue only")
+        if not max_seconds > 0:
+            raise OptionError(f"--max-seconds: must be > 0, got {max_seconds!r}")
+        simulated, measured, comparison = run_hosted(
+            workload,
+            executor,
+            cpus=cpus,
+            unit_seconds=unit_seconds,
+            ties=ties,
+            seed=seed,
+            max_seconds=max_seconds,
+            max_processes=max_processes,
+            options=options,
+        )
+        return Measurement(simulated=simulated, measured=measured, comparison=comparison)
+    if policy is None:
+        policy = "fcfs"
     if mode not in MODES:
         raise OptionError(f"--mode: choose one of {', '.join(MODES)}, got {mode!r}")
     check_run_options(cpus, 0, ties, locks=locks, on_miss=on_miss)
@@ -221,6 +247,29 @@ def deadline_counterpart(cpus: int) -> tuple[Policy, str]:
         f"edf on {cpus} CPU{plural}: SCHED_DEADLINE runs the earliest absolute deadline "
         f"first, {how}",
     )
+
+
+def _check_hosted(
+    executor: str,
+    policy: Any,
+    mode: str,
+    kernel_policy: str,
+    preemption: str | None,
+    locks: str,
+) -> None:
+    """Threads and coroutines are not dispatched: what only processes take is an error."""
+    given = [
+        flag
+        for flag, value, default in (
+            ("--policy", policy, None),
+            ("--mode", mode, "dispatch"),
+            ("--kernel-policy", kernel_policy, "other"),
+            ("--preemption", preemption, None),
+            ("--locks", locks, "none"),
+        )
+        if value != default
+    ]
+    refuse_processes_options(executor, given)
 
 
 def utilisation_disturbances(simulated: Result, measured: Result) -> list[str]:
