@@ -119,7 +119,7 @@ def test_run_gantt_by_choices_come_from_click(classic):
     result = invoke("run", classic, "--gantt-by", "gpu", "--ascii")
     assert (
         result.exit_code == 2
-        and "'gpu' is not one of process, cpu; did you mean 'cpu'?" in result.output
+        and "'gpu' is not one of process, cpu, task; did you mean 'cpu'?" in result.output
     )
 
 

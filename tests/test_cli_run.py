@@ -280,7 +280,7 @@ def test_a_command_loads_only_what_it_needs():
         (
             ["run", CLASSIC, "--policy", "rrr"],
             "Error: unknown policy 'rrr'; did you mean 'rr'? choose one of: fcfs, sjf, srtf, "
-            "rr, mlfq, priority, hrrn, lottery, stride, fair, gil, asyncio",
+            "rr, mlfq, priority, hrrn, lottery, stride, fair, gil, asyncio, edf, rm, dm, llf",
         ),
         (
             ["rnu", CLASSIC],
@@ -294,7 +294,7 @@ def test_a_command_loads_only_what_it_needs():
         ),
         (
             ["run", CLASSIC, "--gantt-by", "processes"],
-            "Error: Invalid value for '--gantt-by': 'processes' is not one of process, cpu; "
+            "Error: Invalid value for '--gantt-by': 'processes' is not one of process, cpu, task; "
             "did you mean 'process'? (see 'schedsim run --help')",
         ),
         (["run"], "Error: Missing argument 'FILE'. (see 'schedsim run --help')"),

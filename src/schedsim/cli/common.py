@@ -205,14 +205,10 @@ def engine_settings(
     if problems:
         raise OptionError("\n       ".join(problems))
     check_run_options(count, cost, ties, locks=locks, on_miss=on_miss)
-    return {
-        "cpus": count,
-        "context_switch": cost,
-        "ties": ties,
-        "seed": number,
-        "locks": locks,
-        "on_miss": on_miss,
-    }
+    settings = {"cpus": count, "context_switch": cost, "ties": ties, "seed": number, "locks": locks}
+    if on_miss != "continue":  # (only commands that take --on-miss pass it on)
+        settings["on_miss"] = on_miss
+    return settings
 
 
 def parse_switch_cost(text: str) -> Time:

@@ -182,7 +182,7 @@ def sweep(
         context_switch=settings["context_switch"],
         ties=settings["ties"],
         locks=settings["locks"],
-        on_miss=settings["on_miss"],
+        on_miss=settings.get("on_miss", "continue"),
         until=check_until(until) if until is not None else None,
         max_slices=max_slices,
     )

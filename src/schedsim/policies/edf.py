@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from schedsim.clock import Clock
+from schedsim.formatting import fmt
 from schedsim.policies.base import JobsView, Policy, Time, remove_from_heap
 
 
@@ -65,3 +66,35 @@ class EDF(Policy):
 
     def on_removed(self, job: int) -> None:
         remove_from_heap(self.heap, job)
+
+    # -- explanations (schedsim run --explain) ---------------------------------------------------
+    def explain_ready(self) -> str:
+        shown = ", ".join(
+            f"{self.pid(job)} {_due(deadline)}" for deadline, _, job in sorted(self.heap)
+        )
+        return f"by deadline: {shown or '-'}"
+
+    def explain_pick(self, job: int) -> str:
+        if not self.heap:
+            return f"the only ready job (due {_due(self.deadline[job])})"
+        other = min(self.heap)
+        if self.deadline[job] < other[0]:
+            return (
+                f"earliest deadline, {_due(self.deadline[job])} < {_due(other[0])} "
+                f"({self.pid(other[2])})"
+            )
+        return (
+            f"earliest deadline {_due(self.deadline[job])}, tied with {self.pid(other[2])}: "
+            "released earlier"
+        )
+
+    def explain_preempt(self, victim: int, job: int) -> str:
+        return (
+            f"{self.pid(job)} is due at {_due(self.deadline[job])}, before {self.pid(victim)}'s "
+            f"{_due(self.deadline[victim])}"
+        )
+
+
+def _due(deadline: Time) -> str:
+    """A deadline as explanations show it (``none`` for a job without one)."""
+    return "none" if deadline == math.inf else fmt(deadline)

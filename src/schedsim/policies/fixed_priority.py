@@ -89,6 +89,28 @@ class FixedPriority(Policy):
     def on_removed(self, job: int) -> None:
         remove_from_heap(self.heap, job)
 
+    # -- explanations (schedsim run --explain) ---------------------------------------------------
+    basis = "rank"  # what ranks the tasks, for explanations
+
+    def explain_ready(self) -> str:
+        shown = ", ".join(f"{self.pid(job)} {rank}" for rank, _, job in sorted(self.heap))
+        return f"by {self.basis} rank (0 first): {shown or '-'}"
+
+    def explain_pick(self, job: int) -> str:
+        won = self.running_priority[job]
+        if not self.heap:
+            return f"the only ready job ({self.basis} rank {won})"
+        rank, _, other = min(self.heap)
+        if won < rank:
+            return f"best {self.basis} rank, {won} < {rank} ({self.pid(other)})"
+        return f"best {self.basis} rank {won}, tied with {self.pid(other)}: released earlier"
+
+    def explain_preempt(self, victim: int, job: int) -> str:
+        return (
+            f"{self.pid(job)} has {self.basis} rank {self.running_priority[job]}, better than "
+            f"{self.pid(victim)}'s {self.running_priority[victim]}"
+        )
+
 
 def _task_index(jobs: JobsView) -> list[int]:
     found = getattr(jobs, "task", None)
@@ -100,6 +122,7 @@ class RateMonotonic(FixedPriority):
 
     name = "rm"
     title = "rate monotonic: shorter period first, fixed priorities, preemptive"
+    basis = "period"
 
     def rank_keys(self, jobs: JobsView) -> list[tuple[Time, int]]:
         tasks = _task_index(jobs)
@@ -114,6 +137,7 @@ class DeadlineMonotonic(FixedPriority):
 
     name = "dm"
     title = "deadline monotonic: shorter relative deadline first, fixed priorities, preemptive"
+    basis = "deadline"
 
     def rank_keys(self, jobs: JobsView) -> list[tuple[Time, int]]:
         tasks = _task_index(jobs)

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from schedsim.clock import Clock
+from schedsim.formatting import fmt
 from schedsim.options import Option, parse_time
 from schedsim.policies.base import JobsView, Policy, Time
 from schedsim.policies.edf import deadlines_of
@@ -95,6 +96,32 @@ class LLF(Policy):
 
     def on_removed(self, job: int) -> None:
         self.ready.remove(job)
+
+    # -- explanations (schedsim run --explain) ---------------------------------------------------
+    def explain_ready(self) -> str:
+        ordered = sorted(self.ready, key=lambda job: (self.laxity(job), job))
+        shown = ", ".join(f"{self.pid(job)} {_slack(self.laxity(job))}" for job in ordered)
+        return f"by laxity: {shown or '-'}"
+
+    def explain_pick(self, job: int) -> str:
+        mine = self.laxity(job)
+        if not self.ready:
+            return f"the only ready job (laxity {_slack(mine)})"
+        other = min(self.ready, key=lambda entry: (self.laxity(entry), entry))
+        theirs = self.laxity(other)
+        if mine < theirs:
+            return f"least laxity, {_slack(mine)} < {_slack(theirs)} ({self.pid(other)})"
+        return f"least laxity {_slack(mine)}, tied with {self.pid(other)}"
+
+    def explain_preempt(self, victim: int, job: int) -> str:
+        return (
+            f"{self.pid(job)} has laxity {_slack(self.laxity(job))}, less than "
+            f"{self.pid(victim)}'s {_slack(self.laxity(victim))}"
+        )
+
+
+def _slack(laxity: Time) -> str:
+    return "none" if laxity == math.inf else fmt(laxity)
 
     def longest_slice(self) -> Time:
         return self.recheck if self.recheck is not None else math.inf
