@@ -170,7 +170,7 @@ def test_compare_executors_json_gives_each_executors_figures(tmp_path):
         main, ["compare-executors", str(path), "--unit", "2ms", "--format", "json"]
     )
     assert outcome.exit_code == 0, outcome.output
-    data = json.loads(outcome.output)
+    data = json.loads(outcome.stdout)  # (a disturbed run also warns, on standard error)
     rows = {row["executor"]: row for row in data["executors"]}
     assert list(rows) == ["processes", "threads", "asyncio"]
     assert [rows[name]["model"] for name in rows] == ["fcfs", "gil", "asyncio"]
