@@ -11,12 +11,18 @@ default) to a temporary directory, once, then measures:
   best of ``--repeat`` wall-clock times (bar: under 3.5 s at 10^6 rows);
 * **peak memory** of that child: its ``ru_maxrss`` from ``os.wait4``, taken by a small
   launcher interpreter so that this script's own peak is not carried into it (bar: under
-  500 MB at 10^6 rows).
+  500 MB at 10^6 rows);
+* **against SimPy** (``--simpy``): the same file through the SimPy model of the same policy
+  (``simpy_models.py``; the file read with schedsim's own loader, which only helps SimPy),
+  timed in a child process, next to the ``schedsim run`` command's wall-clock time: rr with
+  quantum 1 on the ``--size`` file (bar: schedsim at least 4.5x faster at 10^6 rows), and
+  MLFQ with quanta 1,2,4 on a ``--mlfq-size`` file (10^5 by default; bar: at least 7.5x).
 
 Usage:
     python benchmarks/end_to_end.py
     python benchmarks/end_to_end.py --size 1e5 --repeat 1
     python benchmarks/end_to_end.py --keep /tmp/big.csv      # keep the CSV for later use
+    python benchmarks/end_to_end.py --simpy                  # and the SimPy comparison
 
 Results go to benchmarks/results/end-to-end-<date>.json (git-ignored).  The exit status is 1
 when a step fails (for example, the loader cannot read the file), 0 otherwise: the bars are
@@ -43,6 +49,21 @@ PARSE_BAR = 0.6  # seconds per 10^6 rows
 END_TO_END_BAR = 3.5  # seconds at 10^6 rows
 MEMORY_BAR = 500 * 2**20  # bytes at 10^6 rows
 POLICY_ARGUMENTS = ["--policy", "rr", "--quantum", "1", "--summary-only"]
+MLFQ_ARGUMENTS = ["--policy", "mlfq", "--levels", "3", "--quantum", "1,2,4", "--summary-only"]
+SIMPY_BARS = {"rr": 4.5, "mlfq": 7.5}  # schedsim end to end vs the SimPy model, at least
+SIMPY_CHILD = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from simpy_models import build, workload_columns
+from schedsim.loaders import load_workload
+policy, path, report = sys.argv[2], sys.argv[3], sys.argv[4]
+options = {"quantum": 1} if policy == "rr" else {"quanta": (1, 2, 4)}
+start = time.perf_counter()
+arrival, burst = workload_columns(load_workload(path))
+finish = build(policy, arrival, burst, **options).run()
+elapsed = time.perf_counter() - start
+json.dump({"seconds": elapsed, "mean_finish": sum(finish) / len(finish)}, open(report, "w"))
+"""
 
 
 def write_csv(workload: Any, path: Path) -> str:
@@ -110,8 +131,38 @@ with open(report, "w") as out:
 """
 
 
-def time_cli(path: Path, repeat: int) -> dict[str, Any]:
-    command = [*schedsim_command(), "run", str(path), *POLICY_ARGUMENTS]
+def time_simpy(policy: str, path: Path) -> dict[str, Any]:
+    """The SimPy model of ``policy`` on the file at ``path``, reading included, in a child."""
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "simpy.json"
+        command = [sys.executable, "-c", SIMPY_CHILD, str(HERE), policy, str(path), str(report)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            return {"error": done.stderr.strip()[-500:]}
+        return dict(json.loads(report.read_text()))
+
+
+def versus_simpy(path: Path, args: argparse.Namespace, cli: dict[str, Any]) -> dict[str, Any]:
+    """schedsim end to end against SimPy: rr on the main file, MLFQ on a smaller one."""
+    out: dict[str, Any] = {}
+    if "error" not in cli:
+        out["rr"] = {"rows": args.size, "schedsim": cli["seconds"], **time_simpy("rr", path)}
+    mlfq_path = path.with_name("mlfq.csv")
+    workload = make_workload(args.mlfq_size, args.seed)
+    write_csv(workload, mlfq_path)
+    del workload
+    mlfq_cli = time_cli(mlfq_path, args.repeat, MLFQ_ARGUMENTS)
+    if "error" not in mlfq_cli:
+        simpy = time_simpy("mlfq", mlfq_path)
+        out["mlfq"] = {"rows": args.mlfq_size, "schedsim": mlfq_cli["seconds"], **simpy}
+    for entry in out.values():
+        if "seconds" in entry:
+            entry["speed_up"] = entry["seconds"] / entry["schedsim"]
+    return out
+
+
+def time_cli(path: Path, repeat: int, policy_arguments: list[str] | None = None) -> dict[str, Any]:
+    command = [*schedsim_command(), "run", str(path), *(policy_arguments or POLICY_ARGUMENTS)]
     seconds: list[float] = []
     peaks: list[int] = []
     output = ""
@@ -187,6 +238,18 @@ def render(results: dict[str, Any]) -> str:
             f"{mark(cli['peak_rss_bytes'] < MEMORY_BAR if at_bar else None)}"
         )
         lines += ["", "Output of the last run:", cli["output"].rstrip()]
+    for policy, entry in results.get("simpy", {}).items():
+        if "error" in entry:
+            lines.append(f"SimPy {policy}:  ERROR {entry['error']}")
+            continue
+        bar = SIMPY_BARS[policy]
+        full_size = entry["rows"] == (BAR_ROWS if policy == "rr" else 100_000)
+        lines.append(
+            f"vs SimPy, {policy} at {entry['rows']:,} rows: schedsim run "
+            f"{entry['schedsim']:.2f} s, SimPy model {entry['seconds']:.2f} s: "
+            f"{entry['speed_up']:.1f}x (bar >= {bar}x)  "
+            f"{mark(entry['speed_up'] >= bar if full_size else None)}"
+        )
     return "\n".join(lines)
 
 
@@ -205,6 +268,10 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--keep", type=Path, default=None, help="write the CSV here and keep it (default: temp)"
     )
     parser.add_argument("--no-save", action="store_true", help="do not write the JSON results")
+    parser.add_argument("--simpy", action="store_true", help="also time the SimPy models")
+    parser.add_argument(
+        "--mlfq-size", type=parse_size, default=100_000, help="rows for MLFQ vs SimPy (1e5)"
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error(f"--repeat must be >= 1, got {args.repeat}")
@@ -233,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
             "parsing": time_parsing(path, args.size, args.repeat),
             "cli": time_cli(path, args.repeat),
         }
+        if args.simpy:
+            print("Timing the SimPy models (about a minute)...", file=sys.stderr, flush=True)
+            results["simpy"] = versus_simpy(path, args, results["cli"])
     print(render(results))
     if not args.no_save:
         print(f"\nResults saved to {save(results, 'end-to-end').relative_to(HERE.parent)}")

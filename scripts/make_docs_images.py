@@ -2,82 +2,61 @@
 
     python scripts/make_docs_images.py
 
-Uses the bundled workloads under workloads/ when they exist, else the same workloads
-written inline, so the images can be rebuilt from a bare checkout of the library.
+Every image in the README is shown under the command that makes it; this script reads those
+commands out of README.md and runs them as written (in a scratch directory that sees the
+bundled workloads), so an image can never show options its command does not.
 """
 
 from __future__ import annotations
 
+import re
+import shlex
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
-
-from schedsim import Workload, load_workload, simulate
-from schedsim.compare import compare_policies, save_comparison_plot
-from schedsim.gantt import save_gantt
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "docs" / "images"
 LIMIT = 100_000  # bytes: committed images stay small
-
-INLINE = {
-    "interactive_batch": [
-        {"pid": "batch1", "arrival": 0, "bursts": [60]},
-        {"pid": "edit", "arrival": 1, "bursts": [2, 8, 2, 8, 2, 8, 2]},
-        {"pid": "shell", "arrival": 2, "bursts": [1, 5, 1, 5, 1, 5, 1, 5, 1]},
-        {"pid": "batch2", "arrival": 3, "bursts": [45]},
-        {"pid": "browser", "arrival": 5, "bursts": [4, 12, 3, 12, 4]},
-    ],
-    "multicpu": [
-        {"pid": "P1", "arrival": 0, "bursts": [12]},
-        {"pid": "P2", "arrival": 0, "bursts": [4, 6, 4]},
-        {"pid": "P3", "arrival": 1, "bursts": [9]},
-        {"pid": "P4", "arrival": 2, "bursts": [3, 2, 3, 2, 3]},
-        {"pid": "P5", "arrival": 3, "bursts": [15]},
-        {"pid": "P6", "arrival": 5, "bursts": [2]},
-        {"pid": "P7", "arrival": 6, "bursts": [5, 10, 5]},
-        {"pid": "P8", "arrival": 8, "bursts": [7]},
-    ],
-    "silberschatz_sjf": [
-        {"pid": "P1", "arrival": 0, "bursts": [6]},
-        {"pid": "P2", "arrival": 0, "bursts": [8]},
-        {"pid": "P3", "arrival": 0, "bursts": [7]},
-        {"pid": "P4", "arrival": 0, "bursts": [3]},
-    ],
-}
+# A ```sh block, then (after blank lines only) an image of docs/images/.
+_IMAGE = re.compile(r"```sh\n([^`]*?)```\n\s*!\[[^\]]*\]\(docs/images/([\w.-]+)\)")
 
 
-def workload(stem: str) -> Workload:
-    path = ROOT / "workloads" / f"{stem}.yaml"
-    if path.exists():
-        return load_workload(path)
-    return Workload.from_processes(INLINE[stem], name=stem.replace("_", "-"))
+def image_commands(readme: str) -> list[tuple[str, str]]:
+    """``(command, image name)`` for each README image: the last command of the shell block
+    just above it, which must write a file of the image's name."""
+    found = []
+    for block, name in _IMAGE.findall(readme):
+        commands = [line.strip() for line in block.splitlines() if line.strip()]
+        command = commands[-1].split(" #")[0].strip()
+        if name not in shlex.split(command):
+            raise SystemExit(f"README: the command above {name} does not write {name}: {command}")
+        found.append((command, name))
+    return found
 
 
 def main() -> int:
     IMAGES.mkdir(parents=True, exist_ok=True)
-    made = {
-        "gantt_mlfq.png": lambda target: save_gantt(
-            simulate(workload("interactive_batch"), "mlfq", quantum="2,4,8", context_switch=0.5),
-            target,
-        ),
-        "gantt_multicpu.png": lambda target: save_gantt(
-            simulate(workload("multicpu"), "rr", quantum=3, cpus=2), target
-        ),
-        "compare.png": lambda target: save_comparison_plot(
-            compare_policies(
-                workload("silberschatz_sjf"), "fcfs,sjf,rr:quantum=2,mlfq:quantum=1/2/4"
-            ),
-            target,
-        ),
-    }
     too_big = []
-    for name, draw in made.items():
-        target = IMAGES / name
-        draw(target)
-        size = target.stat().st_size
-        print(f"{target.relative_to(ROOT)}: {size / 1000:.1f} kB")
-        if size > LIMIT:
-            too_big.append(name)
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        (work / "workloads").symlink_to(ROOT / "workloads")
+        for command, name in image_commands((ROOT / "README.md").read_text(encoding="utf-8")):
+            arguments = shlex.split(command)
+            subprocess.run(
+                [sys.executable, "-m", "schedsim", *arguments[1:]],
+                cwd=work,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            target = IMAGES / name
+            shutil.copyfile(work / name, target)
+            size = target.stat().st_size
+            print(f"{target.relative_to(ROOT)}: {size / 1000:.1f} kB  <- {command}")
+            if size > LIMIT:
+                too_big.append(name)
     if too_big:
         print(f"too big (> {LIMIT / 1000:.0f} kB): {', '.join(too_big)}", file=sys.stderr)
         return 1

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from schedsim import Result, Workload
+from schedsim.policies import REGISTRY
 
 EPSILON = 1e-9
 
@@ -52,7 +53,11 @@ def check_schedule(workload: Workload, result: Result, cpus: int) -> None:
     assert np.all(jobs["waiting"] >= -1e-6)
     assert np.allclose(jobs["turnaround"], jobs["finish"] - jobs["arrival"])
 
-    # Work conservation: whenever a process waits, every CPU is busy (running or switching).
+    # Work conservation: whenever a process waits, every CPU is busy (running or switching) —
+    # every CPU the policy lets run at once: one, for a lock one thread holds at a time.
+    # And never more than that many run at once.
+    limit = REGISTRY[result.policy].max_running if result.policy in REGISTRY else None
+    usable = cpus if limit is None else min(cpus, limit)
     waiting = _waiting_intervals(workload, result, by_job)
     points = sorted(
         {t for a, b in waiting for t in (a, b)}
@@ -62,9 +67,10 @@ def check_schedule(workload: Workload, result: Result, cpus: int) -> None:
         if right - left <= EPSILON:
             continue
         middle = (left + right) / 2
+        busy = sum(any(a <= middle < b for a, b in by_cpu[c]) for c in range(cpus))
+        assert busy <= usable, f"{busy} CPUs busy at {middle}; the policy allows {usable}"
         if any(a < middle < b for a, b in waiting):
-            busy = sum(any(a <= middle < b for a, b in by_cpu[c]) for c in range(cpus))
-            assert busy == cpus, f"CPU idle at {middle} while a process waits"
+            assert busy == usable, f"CPU idle at {middle} while a process waits"
     assert n == len(result.pids)
 
 

@@ -57,6 +57,8 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
         {"levels": 3, "quantum": 2, "boost": 7},
         {"levels": 3, "quantum": 2, "io_resets": True},
     ],
+    "gil": [{}, {"switch_interval": 1}, {"switch_interval": 2}, {"switch_interval": 0.3}],
+    "asyncio": [{}, {"yield_every": 1}, {"yield_every": 2}, {"yield_every": 0.7}],
 }
 
 

@@ -89,12 +89,31 @@ def test_times_start_under_their_bars():
 
 
 def test_crowded_schedules_merge_into_a_bar_that_fits():
+    """400 one-unit slices cannot keep their labels even on 40 lines of 60 columns: short
+    segments merge into ``~`` on one line, and a last line says so."""
     many = workload(*((f"P{i}", 0, 1 + i % 3) for i in range(200)))
     text = ascii_gantt(simulate(many, "rr", quantum=1), width=60)
-    bar, times = text.splitlines()
+    bar, times, note = text.splitlines()
     assert len(bar) <= 60 and len(times) <= 60
     assert "~" in bar  # several processes merged into one segment
     assert times.startswith("0 ") and times.endswith(" 399")
+    assert note == "~ several short slices merged: a wider --width, or an image chart, shows them"
+
+
+def test_a_chart_too_long_for_one_line_wraps_keeping_every_label():
+    """Round robin with quantum 2 on Silberschatz's FCFS example at 40 columns: 16 slices
+    (P1 P2 P3 P1 P2 P3, then P1's ten) need 5 columns each with their labels, and a band
+    holds 7 within 40 columns, so the chart wraps onto the fewest bands, 3, every band
+    starting where the one before ended; nothing is merged (it used to be all ``~``)."""
+    text = ascii_gantt(simulate(SILBERSCHATZ_FCFS, "rr", quantum=2), width=40)
+    bands = [band.splitlines() for band in text.rstrip("\n").split("\n\n")]
+    assert len(bands) == 3 and "~" not in text
+    assert all(len(band) == 2 and max(map(len, band)) <= 40 for band in bands)
+    labels = [label for bar, _ in bands for label in bar.replace("|", " ").split()]
+    assert labels == ["P1", "P2", "P3", "P1", "P2", "P3", *["P1"] * 10]
+    firsts = [times.split()[0] for _, times in bands]
+    lasts = [times.split()[-1] for _, times in bands]
+    assert firsts == ["0", "12", "26"] and lasts == ["12", "26", "30"]
 
 
 def test_default_width_is_the_terminal_width(monkeypatch):
@@ -135,12 +154,28 @@ def small_workloads(draw: st.DrawFn) -> Workload:
     st.integers(20, 160),
 )
 def test_every_chart_fits_and_ends_at_the_last_event(work, policy, cpus, width):
+    """One band, or bands of time one under another (at most 40 lines), each with a bar
+    and a time line per CPU, all within the width; each band starts where the one before
+    ended, the first at 0 and the last at the last event."""
     result = simulate(work, policy, cpus=cpus)
-    lines = ascii_gantt(result, width=width).splitlines()
-    assert len(lines) == 2 * cpus
-    assert all(len(line) <= width for line in lines)
+    text = ascii_gantt(result, width=width)
+    body = text.removesuffix(
+        "~ several short slices merged: a wider --width, or an image chart, shows them\n"
+    )
+    bands = [band.splitlines() for band in body.rstrip("\n").split("\n\n")]
+    assert len(bands) == 1 or (len(text.splitlines()) <= 40 and "~" not in text)
     last = str(max(result.jobs["finish"].tolist()))
-    for bar, times in zip(lines[::2], lines[1::2], strict=True):
-        assert bar.rstrip().endswith("|")
-        assert times.split()[0] == "0" and times.split()[-1] == last
-        assert len(times) == bar.rindex("|") + len(last)  # the last time under the last bar
+    previous_end = "0"
+    for band in bands:
+        assert len(band) == 2 * cpus
+        assert all(len(line) <= width for line in band)
+        ends = set()
+        for bar, times in zip(band[::2], band[1::2], strict=True):
+            assert bar.rstrip().endswith("|")
+            assert times.split()[0] == previous_end
+            final = times.split()[-1]
+            ends.add(final)
+            assert len(times) == bar.rindex("|") + len(final)  # the last time, last bar
+        assert len(ends) == 1
+        previous_end = ends.pop()
+    assert previous_end == last

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from schedsim import __version__, report
-from schedsim.cli import main
+from schedsim.cli import COMMANDS, main
 from schedsim.policies import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +44,6 @@ def test_json_output_has_the_documented_shape_and_textbook_numbers():
             "dispatched": 0,
             "start": 0,
             "end": 24,
-            "level": -1,
             "reason": "finished",
         },
         {
@@ -53,7 +52,6 @@ def test_json_output_has_the_documented_shape_and_textbook_numbers():
             "dispatched": 24,
             "start": 24,
             "end": 27,
-            "level": -1,
             "reason": "finished",
         },
         {
@@ -62,7 +60,6 @@ def test_json_output_has_the_documented_shape_and_textbook_numbers():
             "dispatched": 27,
             "start": 27,
             "end": 30,
-            "level": -1,
             "reason": "finished",
         },
     ]
@@ -71,9 +68,8 @@ def test_json_output_has_the_documented_shape_and_textbook_numbers():
 def test_csv_output_is_one_row_per_process():
     result = invoke("run", CLASSIC, "--policy", "rr", "--quantum", "4", "--format", "csv")
     assert result.exit_code == 0
-    lines = result.output.splitlines()
-    assert lines[0].startswith("# schedsim ")  # provenance comment, then plain CSV
-    rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
+    assert result.output.startswith("pid,arrival,first_run,finish,")  # no comment line
+    rows = list(csv.DictReader(io.StringIO(result.output)))
     assert [row["pid"] for row in rows] == ["P1", "P2", "P3"]
     assert [row["waiting"] for row in rows] == ["6", "4", "7"]
     assert [row["slices"] for row in rows] == ["6", "1", "1"]
@@ -101,8 +97,8 @@ def test_output_file_is_written_in_the_format_of_its_extension(tmp_path):
     assert invoke("run", CLASSIC, "-p", "rr", "--quantum", "4", "-o", str(target)).exit_code == 0
     assert json.loads(target.read_text())["summary"]["avg_waiting"] == pytest.approx(17 / 3)
     jobs = tmp_path / "jobs.csv"
-    assert invoke("run", CLASSIC, "-o", str(jobs), "--summary-only").exit_code == 0
-    assert jobs.read_text().splitlines()[1].startswith("pid,arrival,first_run,finish")
+    assert invoke("run", CLASSIC, "-o", str(jobs)).exit_code == 0
+    assert jobs.read_text().splitlines()[0].startswith("pid,arrival,first_run,finish")
 
 
 def test_saved_records_read_back_exactly_across_chunks(tmp_path, monkeypatch):
@@ -120,8 +116,7 @@ def test_saved_records_read_back_exactly_across_chunks(tmp_path, monkeypatch):
     assert invoke("run", str(work), "-p", "rr", "--quantum", "0.5", "-o", str(saved)).exit_code == 0
     assert invoke("run", str(work), "-p", "rr", "--quantum", "0.5", "-o", str(full)).exit_code == 0
     text = saved.read_bytes().decode()  # as written: no newline translation
-    assert text.startswith("# schedsim ")
-    rows = list(csv.DictReader(io.StringIO(text.split("\n", 1)[1], newline="")))
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
     expected = json.loads(full.read_text())["jobs"]
     assert [row["pid"] for row in rows] == pids
     for row, job in zip(rows, expected, strict=True):
@@ -132,9 +127,15 @@ def test_saved_records_read_back_exactly_across_chunks(tmp_path, monkeypatch):
 @pytest.mark.parametrize("workload", WORKLOADS, ids=lambda path: path.stem)
 @pytest.mark.parametrize("policy", sorted(REGISTRY))
 def test_every_bundled_workload_runs_under_every_policy(workload, policy):
+    """Every bundled workload finishes under every policy on 2 CPUs — except the dining
+    philosophers, whose deadlock is the point: exit 3, every philosopher unfinished."""
     result = invoke("run", str(workload), "--policy", policy, "--format", "json", "--cpus", "2")
+    data = json.loads(result.stdout)
+    if workload.stem == "philosophers":
+        assert result.exit_code == 3, result.output
+        assert all(job["finish"] is None for job in data["jobs"])
+        return
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
     assert all(job["finish"] >= job["arrival"] for job in data["jobs"])
 
 
@@ -167,7 +168,12 @@ def test_every_bundled_workload_runs_under_every_policy(workload, policy):
             "Error: policy 'mlfq': --quantum: must be finite, got 'inf'",
         ),
         (["--cpus", "0"], "Error: --cpus: must be a whole number >= 1, got 0"),
-        (["--context-switch", "-1"], "Error: --context-switch: must be > 0, got '-1'"),
+        (["--context-switch", "-1"], "Error: --context-switch: must be >= 0, got '-1'"),
+        (["--context-switch", "-0.5"], "Error: --context-switch: must be >= 0, got '-0.5'"),
+        (
+            ["--policy", "mlfq", "--boost", "-3"],
+            "Error: policy 'mlfq': --boost: must be >= 0, got '-3'",
+        ),
         (
             ["--output", "/nonexistent/dir/x.json"],
             "Error: /nonexistent/dir/x.json: directory '/nonexistent/dir' does not exist",
@@ -221,7 +227,7 @@ def test_version_and_python_dash_m():
         check=False,
     )
     assert completed.returncode == 0
-    assert completed.stdout.splitlines()[2].startswith("P1,0,0,24,24,0,0,24,0,0,1")
+    assert completed.stdout.splitlines()[1].startswith("P1,0,0,24,24,0,0,24,0,0,1")
 
 
 def test_a_predicting_sjf_reports_its_prediction_error():
@@ -266,3 +272,75 @@ def test_a_command_loads_only_what_it_needs():
 
     assert loaded("--version") == "[]"
     assert loaded("run", CLASSIC, "--summary-only") == "['numpy', 'pydantic', 'schedsim.engine']"
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (
+            ["run", CLASSIC, "--policy", "rrr"],
+            "Error: unknown policy 'rrr'; did you mean 'rr'? choose one of: fcfs, sjf, srtf, "
+            "rr, mlfq, priority, hrrn, lottery, stride, fair, gil, asyncio, edf, rm, dm, llf",
+        ),
+        (
+            ["rnu", CLASSIC],
+            "Error: unknown command 'rnu' (did you mean 'run'?); commands: "
+            f"{', '.join(sorted(COMMANDS))} (see 'schedsim --help')",
+        ),
+        (
+            ["run", CLASSIC, "--format", "jsn"],
+            "Error: Invalid value for '--format': 'jsn' is not one of table, json, csv; did you "
+            "mean 'json'? (see 'schedsim run --help')",
+        ),
+        (
+            ["run", CLASSIC, "--gantt-by", "processes"],
+            "Error: Invalid value for '--gantt-by': 'processes' is not one of process, cpu, task; "
+            "did you mean 'process'? (see 'schedsim run --help')",
+        ),
+        (["run"], "Error: Missing argument 'FILE'. (see 'schedsim run --help')"),
+        (
+            ["run", CLASSIC, "--cpus"],
+            "Error: Option '--cpus' requires an argument. (see 'schedsim run --help')",
+        ),
+        (["--bogus"], "Error: No such option '--bogus'. (see 'schedsim --help')"),
+    ],
+)
+def test_command_line_mistakes_are_one_error_line_with_a_suggestion(arguments, message):
+    """Unknown policies, commands and choices get the closest word suggested, and click's
+    usage errors are the one ``Error:`` line every bad input gets (no usage block)."""
+    result = CliRunner().invoke(main, arguments, prog_name="schedsim")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == message + "\n"
+
+
+def test_mlfq_lists_take_commas_slashes_or_brackets_in_every_command():
+    """``1,2,4``, ``1/2/4`` and ``[1,2,4]`` are the same per-level list in ``run`` flags,
+    ``compare`` specs and ``sweep`` values and flags (in ``--vary`` a bare comma separates
+    values, so there a list takes the slash or the brackets)."""
+    mlfq = str(ROOT / "workloads" / "mlfq.yaml")
+    runs = {
+        written: invoke("run", mlfq, "-p", "mlfq", "--quantum", written, "--format", "json")
+        for written in ("1,2,4", "1/2/4", "[1,2,4]")
+    }
+    assert {result.exit_code for result in runs.values()} == {0}
+    documents = [json.loads(result.output) for result in runs.values()]
+    assert all(document["options"]["quantum"] == [1, 2, 4] for document in documents)
+    assert documents[0] == documents[1] == documents[2]
+
+    specs = "mlfq:quantum=1,2,4,mlfq:quantum=1/2/4,mlfq:quantum=[1,2,4]"
+    compared = invoke("compare", mlfq, "-P", specs, "--format", "json")
+    assert compared.exit_code == 0, compared.output
+    summaries = [policy["summary"] for policy in json.loads(compared.output)["policies"]]
+    assert len(summaries) == 3 and summaries[0] == summaries[1] == summaries[2]
+    assert summaries[0]["avg_turnaround"] == documents[0]["summary"]["avg_turnaround"]
+
+    swept = invoke(
+        "sweep", mlfq, "-p", "mlfq", "--vary", "quantum=1/2/4,[2,4,8]", "--format", "csv"
+    )
+    assert swept.exit_code == 0, swept.output
+    rows = list(csv.DictReader(io.StringIO(swept.output)))
+    assert [row["quantum"] for row in rows] == ["1/2/4", "2/4/8"]
+    assert float(rows[0]["avg_turnaround"]) == documents[0]["summary"]["avg_turnaround"]
+    fixed = invoke("sweep", mlfq, "-p", "mlfq", "--quantum", "1/2/4", "--vary", "boost=0,50")
+    assert fixed.exit_code == 0, fixed.output

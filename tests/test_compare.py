@@ -17,6 +17,7 @@ from matplotlib.colors import to_hex
 from schedsim import OptionError, Workload
 from schedsim.colors import process_colour
 from schedsim.compare import (
+    MEAN_SHADES,
     METRICS,
     compare_policies,
     comparison_figure,
@@ -169,10 +170,10 @@ def test_plot_stacks_one_chart_per_policy_with_shared_colours_and_time():
         assert drawn == sorted(
             (r["start"], process_colour(result.pids.index(r["pid"]))) for r in records
         )
-    assert len(bars.containers) == 3  # one group of bars per policy
+    assert len(bars.containers) == 3  # one set of bars per mean, one bar per policy
     means = [[round(patch.get_height(), 6) for patch in container] for container in bars.containers]
-    assert means[0] == [16.25, 10.25, 10.25]  # fcfs: turnaround, waiting, response
-    assert means[1] == [13, 7, 7]
+    assert [row[0] for row in means] == [16.25, 10.25, 10.25]  # fcfs: turnaround, waiting, ...
+    assert [row[1] for row in means] == [13, 7, 7]  # sjf
 
 
 @pytest.mark.parametrize(
@@ -187,3 +188,39 @@ def test_plot_needs_timelines():
     comparison = compare_policies(OSTEP, "fcfs", timeline=False)
     with pytest.raises(OptionError, match="no timeline"):
         comparison_figure(comparison)
+
+
+def test_plot_layout_reads_as_one_slide():
+    """The bars span the charts' full width (they filled half), in slate shades that no
+    process colour uses (they used viridis), grouped under each policy's name; the process
+    legend sits above the charts (it was at the bottom of the figure, under the bars)."""
+    comparison = compare_policies(SILBERSCHATZ_SJF, "fcfs,sjf,rr:quantum=2")
+    figure = comparison_figure(comparison)
+    charts, bars = figure.axes[:3], figure.axes[3]
+    assert bars.get_position().x0 == pytest.approx(charts[0].get_position().x0)
+    assert bars.get_position().x1 == pytest.approx(charts[0].get_position().x1)
+    colours = {to_hex(patch.get_facecolor()) for patch in bars.patches}
+    assert colours == set(MEAN_SHADES)
+    assert not colours & {process_colour(index) for index in range(20)}
+    assert [label.get_text() for label in bars.get_xticklabels()] == comparison.labels
+    legend = figure.legends[0]
+    assert [text.get_text() for text in legend.get_texts()][:4] == ["P1", "P2", "P3", "P4"]
+    figure.canvas.draw()
+    above = legend.get_window_extent().y0
+    assert above >= charts[0].get_window_extent().y1  # above the first chart
+    assert figure._suptitle.get_fontsize() == 11
+
+
+def test_stacked_charts_keep_the_same_rows():
+    """FCFS runs A (6) first and B's I/O then leaves the CPU idle from 7 to 9; SJF runs B
+    first and overlaps its I/O with A.  Both panels still get the idle row, so rows line up
+    across the stack."""
+    processes = [
+        {"pid": "A", "arrival": 0, "bursts": [6]},
+        {"pid": "B", "arrival": 0, "bursts": [1, 2, 1]},
+    ]
+    comparison = compare_policies(Workload.from_processes(processes), "fcfs,sjf")
+    figure = comparison_figure(comparison, by="process")
+    labels = [[label.get_text() for label in axes.get_yticklabels()] for axes in figure.axes[:2]]
+    assert labels[0] == labels[1] == ["A", "B", "idle"]
+    assert figure.axes[0].get_ylim() == figure.axes[1].get_ylim()

@@ -258,7 +258,8 @@ def test_sampling_never_touches_the_global_random_state() -> None:
         ("normal:mean=1,sd=0", "--bursts 'normal:mean=1,sd=0': sd must be > 0, got 0"),
         (
             "lognormal:mean=2,sigma=-1",
-            "--bursts 'lognormal:mean=2,sigma=-1': sigma must be >= 0, got -1",
+            "--bursts 'lognormal:mean=2,sigma=-1': sigma must be in 0..20 (the spread grows as "
+            "e**(sigma**2)), got -1",
         ),
         (
             "pareto:alpha=0,min=1",

@@ -81,9 +81,7 @@ def check_error_block(stderr: str) -> None:
     lines = stderr.rstrip("\n").split("\n")
     starts = [index for index, line in enumerate(lines) if line.startswith("Error: ")]
     assert len(starts) == 1, stderr
-    before = lines[: starts[0]]
-    if before:  # click's usage error: "Usage: ...", "Try '... --help' for help.", ""
-        assert before[0].startswith("Usage: ") and before[-1] == "", stderr
+    assert starts == [0], stderr  # nothing before it: no usage block either
     after = lines[starts[0] + 1 :]
     assert all(line.startswith("       ") for line in after), stderr
     assert len(stderr) < 20_000, "an error message must stay short"

@@ -26,6 +26,7 @@ from schedsim.generate import (
     parse_io,
     summary,
 )
+from schedsim.loaders import load_workload
 from schedsim.workload import Workload
 
 
@@ -307,10 +308,6 @@ BASE = {"processes": 10, "arrivals": "batch", "bursts": "constant:1", "seed": 0}
             "or --arrivals batch",
         ),
         (
-            {"bursts": None},
-            "--bursts is required: e.g. --bursts exponential:mean=5, or a --preset",
-        ),
-        (
             {"arrivals": "poisson"},
             "--arrivals 'poisson': give a rate (poisson:rate=R) or --load L",
         ),
@@ -548,7 +545,6 @@ def test_cli_stdout_is_the_yaml_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("extension", [".yaml", ".csv", ".json", ".npz"])
 def test_cli_output_loads_back(tmp_path: Path, extension: str) -> None:
-    from schedsim.loaders import load_workload
 
     path = tmp_path / f"w{extension}"
     assert CliRunner().invoke(main, [*COMMAND, "-o", str(path)]).exit_code == 0
@@ -676,3 +672,42 @@ def test_oversized_requests_are_refused_before_sampling(arguments, message):
     result = CliRunner().invoke(main, base + arguments)
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_cli_bursts_default_to_exponential_mean_10(tmp_path: Path) -> None:
+    """The README's ``generate --processes N --load 0.9 -o big.csv`` needs no --bursts: the
+    default is the documented exponential:mean=10, byte for byte."""
+    implicit, explicit = tmp_path / "big.csv", tmp_path / "explicit.csv"
+    result = CliRunner().invoke(
+        main, ["generate", "--processes", "3000", "--load", "0.9", "-o", str(implicit)]
+    )
+    assert result.exit_code == 0, result.output
+    arguments = ["--processes", "3000", "--load", "0.9", "--bursts", "exponential:mean=10"]
+    assert CliRunner().invoke(main, ["generate", *arguments, "-o", str(explicit)]).exit_code == 0
+    assert implicit.read_bytes() == explicit.read_bytes()
+    assert load_workload(implicit).burst_values.mean() == pytest.approx(10, rel=0.06)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "cpus", "load"),
+    [
+        (["--preset", "interactive-batch", "--load", "0.9", "--cpus", "2"], 2, 0.9),
+        (["--preset", "interactive-batch"], 1, 0.8),
+        (["-n", "50", "--load", "0.7", "--bursts", "pareto:alpha=1.5,min=2"], 1, 0.7),
+        (["-n", "300", "--load", "0.5", "--cpus", "4", "--integer"], 4, 0.5),
+    ],
+)
+def test_cli_offered_load_is_the_load_asked_for(
+    tmp_path: Path, arguments: list[str], cpus: int, load: float
+) -> None:
+    """A preset of 200 processes used to report an offered load of 1.079 for a target of
+    0.9 (its bursts happened to sum to 20% over their mean): the arrivals are now scaled to
+    the bursts actually drawn, so the workload offers what was asked."""
+    path = tmp_path / "w.csv"
+    result = CliRunner().invoke(main, ["generate", *arguments, "-o", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.endswith(
+        f"offered load {load:.3f} on {cpus} CPU{'s' if cpus > 1 else ''} (target {load:g})\n"
+    )
+    measured = offered_load(load_workload(path), cpus=cpus)
+    assert measured == pytest.approx(load, rel=2e-3)

@@ -493,6 +493,8 @@ QUANTUM_LIKE = {
     "lottery": {"quantum": 1e-9},
     "stride": {"quantum": 1e-9},
     "fair": {"target_latency": 1e-9, "min_granularity": 1e-9},
+    "gil": {"switch_interval": 1e-9},
+    "asyncio": {"yield_every": 1e-9},
 }
 
 
@@ -528,12 +530,14 @@ def test_every_policy_with_a_slice_option_declares_its_longest_slice() -> None:
 
 
 def test_a_tiny_quantum_through_the_cli_names_the_flag_to_raise(refused: Refusal) -> None:
-    report = refused("run", CLASSIC, "-p", "rr", "--quantum", "1e-9")
-    assert report["stderr"] == (
-        "Error: policy rr(quantum=1e-09) needs at least 3e+10 slices for this workload's 30 "
-        "units of CPU in 3 bursts, above the limit of 20,000,000; use a larger quantum, or "
-        "--max-slices N to allow more\n"
-    )
+    """The table keeps no timeline, so the larger limit applies; JSON keeps one."""
+    for flags, limit in (([], "200,000,000"), (["--format", "json"], "20,000,000")):
+        report = refused("run", CLASSIC, "-p", "rr", "--quantum", "1e-9", *flags)
+        assert report["stderr"] == (
+            "Error: policy rr(quantum=1e-09) needs at least 3e+10 slices for this workload's "
+            f"30 units of CPU in 3 bursts, above the limit of {limit}; use a larger quantum, "
+            "or --max-slices N to allow more\n"
+        )
 
 
 def test_a_huge_number_of_io_bursts_stops_at_the_slice_limit(
@@ -648,13 +652,13 @@ def test_a_chart_with_too_many_rows_is_refused_before_the_run(
     path = tmp_path / "wide.csv"
     path.write_text("pid,arrival,burst\n" + "".join(f"P{i},0,1\n" for i in range(2000)))
     image = tmp_path / "chart.png"
-    report = refused("run", path, "--gantt", image, seconds=1)
+    report = refused("run", path, "--gantt", image, "--gantt-by", "process", seconds=1)
     assert report["stderr"] == (
         "Error: a chart of 2,001 rows (one per process) is over the limit of 2,000; draw one "
         "row per CPU (--gantt-by cpu, --by cpu, --plot-by cpu) or chart a smaller workload\n"
     )
     assert not image.exists()
-    assert invoke("run", path, "--gantt", image, "--gantt-by", "cpu").exit_code == 0
+    assert invoke("run", path, "--gantt", image).exit_code == 0  # by default: a row per CPU
     assert image.read_bytes().startswith(b"\x89PNG")
 
 
@@ -667,14 +671,95 @@ def test_a_chart_with_too_many_slices_is_refused(
         result = invoke("run", CLASSIC, "-p", "rr", "--quantum", "1", *flags)
         assert (result.exit_code, result.stderr) == (
             2,
-            "Error: a chart of 30 slices is over the limit of 20; chart a smaller workload or "
-            "use a larger quantum\n",
+            "Error: a chart of 30 slices and I/O periods is over the limit of 20; chart a "
+            "smaller workload or use a larger quantum\n",
         )
     assert not image.exists()
     plot = invoke("compare", CLASSIC, "--policies", "rr:quantum=2", "--plot", image)
     assert "a chart of 15 slices" not in plot.stderr and plot.exit_code == 0
     plot = invoke("compare", CLASSIC, "--policies", "rr:quantum=1", "--plot", image)
-    assert "a chart of 30 slices is over the limit of 20" in plot.stderr
+    assert "a chart of 30 slices and I/O periods is over the limit of 20" in plot.stderr
+
+
+def test_io_periods_count_against_the_chart_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each I/O period is a shape to draw, like a slice: a workload of few slices and many
+    I/O periods cannot slip past the limit."""
+    workload = ROOT / "workloads" / "interactive_batch.yaml"
+    result = simulate(load_workload(workload), "fcfs")
+    slices, periods = len(result.timeline or []), len(result.io_periods)
+    assert periods > 0
+    monkeypatch.setattr("schedsim.gantt.MAX_CHART_SLICES", slices + periods - 1)
+    image = tmp_path / "chart.png"
+    refused = invoke("run", workload, "--gantt", image)
+    assert refused.stderr == (
+        f"Error: a chart of {slices + periods} slices and I/O periods is over the limit of "
+        f"{slices + periods - 1}; chart a smaller workload or use a larger quantum\n"
+    )
+    assert not image.exists()
+    monkeypatch.setattr("schedsim.gantt.MAX_CHART_SLICES", slices + periods)
+    assert invoke("run", workload, "--gantt", image).exit_code == 0
+
+
+def test_vector_charts_have_a_lower_shape_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SVG and PDF write every shape out (about ten times the cost of rasterising it), so
+    they stop earlier than PNG; the message says which format still works."""
+    monkeypatch.setattr("schedsim.gantt.MAX_VECTOR_CHART_SHAPES", 10)
+    for extension in ("svg", "pdf"):
+        image = tmp_path / f"chart.{extension}"
+        result = invoke("run", CLASSIC, "-p", "rr", "--quantum", "1", "--gantt", image)
+        assert result.exit_code == 2
+        assert result.stderr.startswith(f"Error: a .{extension} chart of ")
+        assert "over the limit of 10 for vector images; draw a .png" in result.stderr
+        assert not image.exists()
+    assert invoke("run", CLASSIC, "-p", "rr", "--gantt", tmp_path / "chart.png").exit_code == 0
+
+
+def test_a_crowded_chart_is_filled_without_hatching(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Agg hatches shape by shape (about half a millisecond each, a minute for 100,000 I/O
+    periods); past HATCH_LIMIT shapes I/O and idle bars get a plain fill."""
+    from schedsim import gantt
+
+    result = simulate(load_workload(ROOT / "workloads" / "interactive_batch.yaml"), "rr")
+    shapes = len(result.timeline or []) + len(result.io_periods)
+
+    def hatches() -> set[str | None]:
+        figure = gantt.gantt_figure(result, by="process")
+        return {
+            collection.get_hatch()
+            for collection in figure.axes[0].collections
+            if str(collection.get_gid()).startswith(("io:", "idle"))
+        }
+
+    monkeypatch.setattr(gantt, "HATCH_LIMIT", shapes)
+    assert "////" in hatches()
+    monkeypatch.setattr(gantt, "HATCH_LIMIT", shapes - 1)
+    assert hatches() == {None}
+
+
+@pytest.mark.benchmark
+def test_the_largest_chart_the_limits_allow_is_drawn_within_seconds(tmp_path: Path) -> None:
+    """250,000 slices and 250,000 I/O periods (the limit, half of each) as a PNG; and the
+    largest SVG.  Each well under 15 seconds on an idle machine."""
+    import time
+
+    from schedsim import Workload
+    from schedsim.gantt import figure_bytes, gantt_figure
+
+    rows = [{"pid": f"P{i}", "arrival": 0, "bursts": [1, 5] * 24_999 + [1]} for i in range(10)]
+    result = simulate(Workload.from_processes(rows), "fcfs", cpus=4)
+    assert len(result.timeline or []) + len(result.io_periods) <= 500_000
+    started = time.perf_counter()
+    figure_bytes(gantt_figure(result, by="process"), tmp_path / "chart.png")
+    assert time.perf_counter() - started < 15
+    rows = [{"pid": f"P{i}", "arrival": 0, "bursts": [4_500]} for i in range(10)]
+    result = simulate(Workload.from_processes(rows), "rr", quantum=1)
+    started = time.perf_counter()
+    figure_bytes(gantt_figure(result, by="cpu"), tmp_path / "chart.svg")
+    assert time.perf_counter() - started < 15
 
 
 def test_a_text_chart_wider_than_ten_thousand_columns_is_refused(tmp_path: Path) -> None:

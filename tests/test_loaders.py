@@ -165,8 +165,8 @@ def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
         (
             "pid: P4\nbrust: 3",
             "process #2 (pid P4): brust: unknown key 'brust' (did you mean 'burst'?); "
-            "allowed keys: pid, arrival, burst, bursts, run, daemon_of, priority, tickets, nice, "
-            "slice",
+            "allowed keys: pid, arrival, burst, bursts, run, daemon_of, period, deadline, wcet, "
+            "phase, jobs, releases, priority, tickets, nice, slice",
         ),
         (
             "pid: P4\nburst: yes",
@@ -218,7 +218,8 @@ def test_non_text_key_is_an_unknown_key(tmp_path: Path) -> None:
     path = write(tmp_path, "x.yaml", "- {pid: A, burst: 1, 1: x}\n")
     assert one_problem(path) == (
         f"{path}: process #1 (pid A): 1: unknown key '1'; "
-        "allowed keys: pid, arrival, burst, bursts, run, daemon_of, priority, tickets, nice, slice"
+        "allowed keys: pid, arrival, burst, bursts, run, daemon_of, period, deadline, wcet, "
+        "phase, jobs, releases, priority, tickets, nice, slice"
     )
 
 
@@ -950,6 +951,12 @@ def test_json_schema_describes_the_file_format() -> None:
         "bursts",
         "run",
         "daemon_of",
+        "period",
+        "deadline",
+        "wcet",
+        "phase",
+        "jobs",
+        "releases",
         "priority",
         "tickets",
         "nice",

@@ -60,7 +60,18 @@ def workload_copy(tmp_path: Path) -> Path:
 
 
 # -- where an output may go --------------------------------------------------------------------
-COMMANDS = ["run --output", "run --gantt", "compare --plot", "gantt -o", "generate -o"]
+COMMANDS = [
+    "run --output",
+    "run --gantt",
+    "compare --plot",
+    "gantt -o",
+    "generate -o",
+    "run --trace",
+    "gantt --trace",
+    "report -o",
+    "import -o",
+]
+TRACE = Path(__file__).resolve().parent / "data" / "traces" / "perf_sched_script.txt"
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +91,14 @@ def command_line(command: str, target: Path, saved_result: Path) -> list[Any]:
         return ["compare", CLASSIC, "-P", "fcfs,rr", "--plot", target.with_suffix(".svg")]
     if command == "gantt -o":
         return ["gantt", saved_result, "-o", target.with_suffix(".pdf")]
+    if command == "run --trace":
+        return ["run", CLASSIC, "--trace", target.with_suffix(".json")]
+    if command == "gantt --trace":
+        return ["gantt", saved_result, "--trace", target.with_suffix(".json")]
+    if command == "report -o":
+        return ["report", CLASSIC, "-P", "fcfs,rr", "-o", target.with_suffix(".html")]
+    if command == "import -o":
+        return ["import", TRACE, "-o", target.with_suffix(".yaml")]
     generate = ["generate", "-n", "3", "--arrivals", "batch", "--bursts", "constant:1"]
     return [*generate, "-o", target.with_suffix(".csv")]
 
@@ -323,3 +342,150 @@ def test_a_run_that_fails_writes_no_output(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "the run exceeded 3 slices" in result.stderr
     assert saved.read_text() == "previous result\n"
     assert names(tmp_path) == ["pair.yaml", "result.json"]
+
+
+# -- several outputs: all or none -----------------------------------------------------------------
+def _limit_error(*args: Any, **kwargs: Any) -> Any:
+    from schedsim.errors import LimitError
+
+    raise LimitError("the second output cannot be made")
+
+
+def test_when_the_second_output_fails_the_first_is_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--output`` streamed first, the chart drawn second: a chart refused after the
+    result's temporary file was complete leaves the result file as it was."""
+    saved, chart = tmp_path / "result.json", tmp_path / "chart.png"
+    saved.write_text("previous result\n")
+    monkeypatch.setattr("schedsim.gantt.figure_bytes", _limit_error)
+    result = invoke("run", CLASSIC, "--output", saved, "--gantt", chart)
+    assert result.stderr == "Error: the second output cannot be made\n"
+    assert saved.read_text() == "previous result\n"
+    assert names(tmp_path) == ["result.json"]
+
+
+def test_a_sweep_writes_its_table_and_plot_together_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table, plot = tmp_path / "sweep.csv", tmp_path / "sweep.png"
+    arguments = ["sweep", CLASSIC, "-p", "rr", "--vary", "quantum=1..3", "--jobs", "1"]
+    monkeypatch.setattr("schedsim.gantt.figure_bytes", _limit_error)
+    result = invoke(*arguments, "--plot", plot, "--output", table)
+    assert result.exit_code == 2 and names(tmp_path) == []
+    monkeypatch.undo()
+    assert invoke(*arguments, "--plot", plot, "--output", table).exit_code == 0
+    assert names(tmp_path) == ["sweep.csv", "sweep.png"]
+
+
+def test_the_outputs_mechanism_renames_all_or_removes_all(tmp_path: Path) -> None:
+    from schedsim.atomic import Outputs
+
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    with pytest.raises(RuntimeError), Outputs() as outputs:
+        outputs.write(first, "one")
+        with outputs.stream(second) as handle:
+            handle.write("two")
+        raise RuntimeError("a later step fails")
+    assert names(tmp_path) == []
+    with Outputs() as outputs:
+        outputs.write(first, "one")
+        outputs.write(second, b"two")
+    assert (first.read_text(), second.read_text()) == ("one", "two")
+    assert names(tmp_path) == ["a.txt", "b.txt"]
+
+
+# -- outputs that alias an input or each other -----------------------------------------------------
+def test_a_link_to_the_input_is_refused_for_every_output(
+    tmp_path: Path, workload_copy: Path, saved_result: Path
+) -> None:
+    """A symbolic link given as an output that points at an input is refused like the
+    input itself (replacing the link would leave the input in place but the user's file
+    gone; writing through it would destroy the input)."""
+    to_workload = tmp_path / "chart.png"
+    to_workload.symlink_to(workload_copy)
+    to_result = tmp_path / "result.svg"
+    to_result.symlink_to(saved_result)
+    cases = [
+        ["run", workload_copy, "--gantt", to_workload],
+        ["compare", workload_copy, "-P", "fcfs", "--plot", to_workload],
+        ["sweep", workload_copy, "-p", "rr", "--vary", "quantum=1,2", "--plot", to_workload],
+        ["measure", workload_copy, "--gantt", to_workload],
+        ["gantt", saved_result, "-o", to_result],
+    ]
+    for arguments in cases:
+        error = error_of(invoke(*arguments))
+        assert "is the input file" in error, (arguments, error)
+    assert to_workload.is_symlink() and workload_copy.read_bytes() == CLASSIC.read_bytes()
+
+
+def test_two_outputs_naming_one_file_are_refused(tmp_path: Path) -> None:
+    saved = tmp_path / "result.json"
+    saved.write_text("{}")
+    alias = tmp_path / "chart.png"
+    alias.symlink_to(saved)
+    error = error_of(invoke("run", CLASSIC, "--output", saved, "--gantt", alias))
+    assert error == f"Error: {alias}: named for two outputs; give each its own file\n"
+    assert saved.read_text() == "{}"
+
+
+def test_names_too_long_for_the_file_system(tmp_path: Path) -> None:
+    long_name = tmp_path / ("x" * 300 + ".json")
+    error = error_of(invoke("run", CLASSIC, "--output", long_name))
+    assert error.endswith(": cannot write: File name too long\n"), error
+    deep = tmp_path / ("d/" * 3_000 + "x.json")
+    error = error_of(invoke("run", CLASSIC, "--output", deep))
+    assert len(error) < 400 and "characters)" in error, error
+
+
+# -- devices that fail while writing -------------------------------------------------------------
+def _schedsim(*arguments: Any, **options: Any) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "schedsim", *map(str, arguments)],
+        capture_output="stdout" not in options,
+        timeout=60,
+        check=False,
+        **options,
+    )
+
+
+def test_a_streamed_output_over_the_file_size_limit(tmp_path: Path) -> None:
+    """A file-size limit (or a full disk) while the result streams into its temporary file:
+    one Error line naming the file, exit 2, nothing left behind."""
+    import resource
+
+    big = tmp_path / "big.csv"
+    big.write_text("pid,arrival,burst\n" + "".join(f"P{i},{i},3\n" for i in range(3_000)))
+    target = tmp_path / "result.json"
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    completed = _schedsim("run", big, "--no-timeline", "--output", target, preexec_fn=limit)
+    assert completed.returncode == 2, completed.stderr
+    assert completed.stderr.decode() == f"Error: {target}: cannot write: File too large\n"
+    assert names(tmp_path) == ["big.csv"]
+
+
+def test_standard_output_on_a_full_device() -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "w") as full:
+        completed = _schedsim("policies", stdout=full, stderr=-1)
+    assert completed.returncode == 2
+    assert completed.stderr.decode() == "Error: cannot write the output: No space left on device\n"
+
+
+def test_a_sweep_with_standard_error_closed() -> None:
+    """No terminal, no progress bar: a closed standard error is no reason to fail."""
+    import subprocess
+
+    completed = _schedsim(
+        "sweep", CLASSIC, "-p", "rr", "--vary", "quantum=1..8", "--jobs", "2",
+        stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2),
+    )  # fmt: skip
+    assert completed.returncode == 0
+    assert b"quantum" in completed.stdout

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
 from schedsim import Workload, simulate
+from schedsim.clock import Clock
+from schedsim.policies.base import JobsView, Policy
+from schedsim.policies.hrrn import RatioTournament
+from tests.strategies import workloads
 
 
 def _workload(rows: list[tuple[str, Any, Any]]) -> Workload:
@@ -85,3 +93,118 @@ def test_io_return_starts_a_new_wait() -> None:
     result = simulate(workload, "hrrn")
     assert [row["pid"] for row in result.timeline_records()] == ["A", "B", "C", "A"]
     assert result.jobs["finish"].tolist() == [16, 7, 12]
+
+
+# -- the tournament picks what a scan of the ready jobs picks -----------------------------------
+class ScanHRRN(Policy):
+    """The rule written as the obvious O(n) scan: the reference the tournament must match,
+    pick for pick (same cross-multiplied comparison, same tie-breaks)."""
+
+    name = "hrrn"
+
+    def reset(self, jobs: JobsView, clock: Clock, rng: np.random.Generator) -> None:
+        super().reset(jobs, clock, rng)
+        self.ready_since: dict[int, Any] = {}
+
+    def on_ready(self, job: int) -> None:
+        self.ready_since[job] = self.clock.now
+
+    def pick_next(self) -> int:
+        now, remaining = self.clock.now, self.jobs.remaining
+        best = -1
+        best_waiting: Any = 0
+        best_burst: Any = 1
+        best_since: Any = 0
+        for job, since in self.ready_since.items():
+            waiting, burst = now - since, remaining[job]
+            left, right = waiting * best_burst, best_waiting * burst
+            if best < 0 or left > right or (left == right and (since, job) < (best_since, best)):
+                best, best_waiting, best_burst, best_since = job, waiting, burst, since
+        del self.ready_since[best]
+        return best
+
+
+@given(workload=workloads(max_processes=12), cpus=st.integers(1, 3))
+def test_the_tournament_schedules_exactly_as_a_scan(workload: Workload, cpus: int) -> None:
+    fast = simulate(workload, "hrrn", cpus=cpus)
+    scan = simulate(workload, ScanHRRN(), cpus=cpus)
+    assert fast.timeline_records() == scan.timeline_records()
+
+
+times = st.one_of(
+    st.integers(0, 50),
+    st.integers(0, 2**40),
+    st.floats(0, 1e6, allow_nan=False),
+    st.sampled_from([0.1, 0.2, 0.30000000000000004, 1e15, 1e15 - 0.125, 2.0**62]),
+)
+bursts = st.one_of(
+    st.integers(1, 9),
+    st.integers(1, 10**15),
+    st.floats(1e-6, 1e15, allow_nan=False),
+    st.sampled_from([1e15, 1e15 - 0.125, 1e15 - 0.25, 3.0, 3.0000000000000004, 1e-9]),
+)
+
+
+@given(
+    steps=st.lists(st.tuples(st.booleans(), times, bursts), min_size=1, max_size=80),
+)
+def test_picks_match_a_scan_under_any_times_and_bursts(
+    steps: list[tuple[bool, Any, Any]],
+) -> None:
+    """Random adds and picks at non-decreasing times, with huge, tiny and nearly equal
+    bursts (where rounding decides): every pick is the scan's."""
+    tournament = RatioTournament()
+    ready: dict[int, tuple[Any, Any]] = {}
+    now: Any = 0
+    for job, (pick, step, burst) in enumerate(steps):
+        now = max(now, step)
+        if pick and ready:
+            best = max(
+                ready,
+                key=lambda j: _ScanKey(now, ready[j][0], ready[j][1], j),
+            )
+            assert tournament.pop_best(now) == best
+            del ready[best]
+        else:
+            tournament.add(job, now, burst)
+            ready[job] = (now, burst)
+    while ready:
+        best = max(ready, key=lambda j: _ScanKey(now, ready[j][0], ready[j][1], j))
+        assert tournament.pop_best(now) == best
+        del ready[best]
+        now = now + 1
+
+
+class _ScanKey:
+    """Orders jobs as the scan's comparison does (a higher key wins)."""
+
+    def __init__(self, now: Any, since: Any, burst: Any, job: int) -> None:
+        self.now, self.since, self.burst, self.job = now, since, burst, job
+
+    def __lt__(self, other: _ScanKey) -> bool:
+        left = (other.now - other.since) * self.burst
+        right = (self.now - self.since) * other.burst
+        return left > right or (left == right and (other.since, other.job) < (self.since, self.job))
+
+
+def test_thirty_thousand_simultaneous_arrivals_are_scheduled_in_seconds() -> None:
+    """The worst case for a scan (every job ready at once, O(n) per pick: over a minute at
+    30,000 jobs) takes O(n log n) comparisons here; counted, not timed."""
+    n = 30_000
+    rows = [{"pid": f"P{i}", "arrival": 0, "bursts": [1 + (i * 7919) % 1000]} for i in range(n)]
+    workload = Workload.from_processes(rows)
+    calls = 0
+    beats = RatioTournament._beats
+
+    def counted(self: RatioTournament, first: int, second: int) -> bool:
+        nonlocal calls
+        calls += 1
+        return beats(self, first, second)
+
+    RatioTournament._beats = counted  # type: ignore[method-assign]
+    try:
+        result = simulate(workload, "hrrn", timeline=False)
+    finally:
+        RatioTournament._beats = beats  # type: ignore[method-assign]
+    assert len(result.jobs["finish"]) == n
+    assert calls < 40 * n * 17  # O(n log n): a scan would make n²/2 = 450 million

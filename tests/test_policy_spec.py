@@ -24,6 +24,7 @@ from schedsim.policy_spec import PolicySpec, build_policies, parse_policy_specs,
         ("mlfq:quantum=1,2,4,fcfs", ["mlfq:quantum=1,2,4", "fcfs"]),
         ("mlfq:quantum=1,2,inf:levels=3,rr", ["mlfq:quantum=1,2,inf:levels=3", "rr"]),
         ("mlfq:quantum=1/2/4,rr:quantum=0.5", ["mlfq:quantum=1/2/4", "rr:quantum=0.5"]),
+        ("mlfq:quantum=[1,2,4],fcfs", ["mlfq:quantum=[1,2,4]", "fcfs"]),
         (" fcfs , rr:quantum=2 ", ["fcfs", "rr:quantum=2"]),
         ("fcfs,2", ["fcfs", "2"]),  # a number after a spec without options is not a list
     ],
@@ -37,7 +38,7 @@ def test_parse_gives_names_and_raw_options():
     assert [(spec.name, spec.options) for spec in specs] == [
         ("fcfs", {}),
         ("rr", {"quantum": "2"}),
-        ("mlfq", {"levels": "3", "quantum": "1,2,4", "io_resets": "true"}),
+        ("mlfq", {"levels": "3", "quantum": "1/2/4", "io_resets": "true"}),
     ]
     assert [spec.position for spec in specs] == [1, 2, 3]
     assert specs[1].text == "rr:Quantum=2"

@@ -4,12 +4,16 @@ result for the other commands, and draws the simulated and measured schedules.""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from schedsim import __version__
 from schedsim.cli import main
 from schedsim.real.plan import allowed_cores
 from schedsim.result import Result
@@ -127,8 +131,11 @@ def test_json_output_saved_result_and_gantt(workload_file: Path, tmp_path: Path)
         "--output", str(saved), "--gantt", str(chart),
     )  # fmt: skip
     assert code == 0, output
-    report = json.loads(output)
-    assert report["policy"] == "sjf"
+    document = json.loads(saved.read_text())
+    assert output.startswith(saved.read_text())
+    assert document["policy"] == "sjf" and document["kind"] == "measured"
+    report = document["extra"]["comparison"]
+    assert report["simulated"]["policy"] == "sjf"
     assert [row["pid"] for row in report["processes"]] == ["P1", "P2", "P3"]
     assert set(report["processes"][0]) == {"pid", "turnaround", "waiting", "response"}
     assert set(report["processes"][0]["turnaround"]) == {
@@ -159,3 +166,97 @@ def test_a_saved_measured_result_is_drawn_by_schedsim_gantt(
     drawn = CliRunner().invoke(main, ["gantt", str(saved), "--output", str(chart)])
     assert drawn.exit_code == 0, drawn.output
     assert chart.read_text().lstrip().startswith("<?xml")
+
+
+def fake_measurement(workload_file: Path, disturbed: bool) -> Any:
+    """A measurement whose "measured" side is the simulation itself, marked as measured
+    (and disturbed, if asked): the command's own handling, without real workers."""
+    from dataclasses import replace
+
+    from schedsim import load_workload, simulate
+    from schedsim.real.compare import compare_measured
+    from schedsim.real.measure import Measurement
+
+    simulated = simulate(load_workload(workload_file), "rr", quantum=2)
+    problems = ["dispatch latency p99 4.20 ms is above 1.00 ms"] if disturbed else []
+    measured = replace(
+        simulated,
+        kind="measured",
+        settings={**simulated.settings, "mode": "dispatch", "unit": "5ms"},
+        extra={"disturbed": disturbed, "disturbances": problems},
+    )
+    comparison = compare_measured(simulated, measured)
+    measured.extra["comparison"] = comparison.findings()
+    return Measurement(simulated, measured, comparison)
+
+
+@pytest.mark.parametrize("disturbed", [True, False])
+@pytest.mark.parametrize("output_format", ["table", "json"])
+def test_a_disturbed_measurement_is_visible_in_every_output(
+    workload_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, disturbed: bool,
+    output_format: str,
+) -> None:  # fmt: skip
+    """The warning goes to standard error whatever the format (it was missing with --format
+    json); the table says DISTURBED; the JSON printed is the saved result, byte for byte,
+    with ``extra.disturbed``; a chart of the saved result carries the warning."""
+    from schedsim.cli import measure as measure_command
+
+    monkeypatch.setattr(
+        measure_command,
+        "measure",
+        lambda *args, **kwargs: fake_measurement(workload_file, disturbed),
+    )
+    saved = tmp_path / "run.json"
+    outcome = CliRunner().invoke(
+        main,
+        ["measure", str(workload_file), "-p", "rr", "--quantum", "2", "--format", output_format,
+         "-o", str(saved)],
+    )  # fmt: skip
+    assert outcome.exit_code == 0, outcome.output
+    warning = (
+        "Warning: measurements were disturbed: dispatch latency p99 4.20 ms is above 1.00 ms\n"
+    )
+    assert outcome.stderr == (warning if disturbed else "")
+    if output_format == "json":
+        assert outcome.stdout == saved.read_text()
+        document = json.loads(outcome.stdout)
+        assert (document["schedsim"], document["format"], document["kind"]) == (
+            __version__, 1, "measured",
+        )  # fmt: skip
+        assert document["extra"]["disturbed"] is disturbed
+        rows = document["extra"]["comparison"]["processes"]
+        assert [row["pid"] for row in rows] == ["P1", "P2", "P3"]
+    else:
+        marked = "DISTURBED (1 warning)" if disturbed else "undisturbed"
+        assert any(
+            line.startswith(" measurements ") and marked in line
+            for line in outcome.stdout.splitlines()
+        ), outcome.stdout
+    drawn = CliRunner().invoke(main, ["gantt", str(saved), "-o", str(tmp_path / "g.png")])
+    assert drawn.exit_code == 0
+    assert drawn.stderr == (warning if disturbed else "")
+
+
+@pytest.mark.real
+def test_measure_json_is_the_saved_result_and_compare_reads_it(
+    workload_file: Path, tmp_path: Path
+) -> None:
+    """``measure --format json`` prints what ``-o`` saves, and ``compare`` lays that file
+    beside the simulations of its workload (the README's promise)."""
+    saved = tmp_path / "run.json"
+    code, output = invoke(
+        str(workload_file), "-p", "rr", "--quantum", "2", "--unit", "5ms", "--format", "json",
+        "-o", str(saved),
+    )  # fmt: skip
+    assert code == 0, output
+    assert output.startswith(saved.read_text())  # then any warning lines (stderr)
+    compared = CliRunner().invoke(
+        main, ["compare", str(workload_file), str(saved), "-P", "rr:quantum=2", "--format", "csv"]
+    )
+    assert compared.exit_code == 0, compared.output
+    rows = list(csv.DictReader(io.StringIO(compared.stdout)))
+    assert [row["label"] for row in rows] == ["rr(quantum=2)", "rr(quantum=2) (measured, run.json)"]
+    measured = json.loads(saved.read_text())["summary"]
+    assert float(rows[1]["avg_turnaround"]) == pytest.approx(measured["avg_turnaround"])
+    alone = CliRunner().invoke(main, ["compare", str(saved)])
+    assert alone.exit_code == 0 and "(measured, run.json)" in alone.stdout

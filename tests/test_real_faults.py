@@ -135,6 +135,59 @@ def test_a_killed_worker_raises_execution_error_from_the_library() -> None:
     assert ExecutionError.exit_code == 1
 
 
+KILL_LOOP = """
+import random, signal, sys, threading, time
+import psutil
+from schedsim.errors import ExecutionError
+from schedsim.real import measure
+from schedsim.workload import Workload
+
+work = Workload.from_processes(
+    [{"pid": f"P{i}", "arrival": 0, "bursts": [100]} for i in range(1, 4)], name="kill"
+)
+chance = random.Random(7)
+died = 0
+for attempt in range(int(sys.argv[1])):
+    delay = chance.uniform(0.0, 0.1)
+    def kill_one() -> None:
+        me = psutil.Process()
+        give_up = time.monotonic() + 5
+        while len(me.children()) < 3 and time.monotonic() < give_up:
+            time.sleep(0.001)
+        time.sleep(delay)
+        children = me.children()
+        if children:
+            chance.choice(children).send_signal(signal.SIGKILL)
+    killer = threading.Thread(target=kill_one)
+    killer.start()
+    try:
+        measure(work, "rr", quantum=1, unit="1ms", preemption="cooperative")
+    except ExecutionError as error:
+        died += "died with signal 9" in str(error)
+    killer.join()
+print(died)
+"""
+
+
+def test_killing_a_cooperative_worker_at_any_moment_never_hangs_the_parent() -> None:
+    """A worker SIGKILLed at a random moment of a cooperative run, many times over: every
+    run must end with the "worker died" error.  The parent must never wait on a primitive
+    a worker may hold when it dies (a ``multiprocessing.Event`` hung it in about one run in
+    two at this pace: ``set`` waits, without a timeout, for a sleeper that will never wake).
+    Thirty runs catch a race of one in seven with a probability of 99%."""
+    runs = 30
+    completed = subprocess.run(
+        [sys.executable, "-c", KILL_LOOP, str(runs)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        start_new_session=True,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert int(completed.stdout) == runs, completed.stderr[-2000:]
+
+
 # -- Ctrl-C ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("moment", "rows", "delay"),
@@ -257,8 +310,13 @@ def test_an_overloaded_core_is_flagged_as_disturbed_not_reported_silently() -> N
     summary = measurement.comparison.summary
     assert summary["disturbed"] is True
     from schedsim.real import render_comparison
+    from schedsim.real.compare import disturbance_warnings
 
-    assert "Warning: measurements were disturbed: " in render_comparison(measurement.comparison)
+    assert "DISTURBED" in render_comparison(measurement.comparison)
+    warnings = disturbance_warnings(measurement.measured)
+    assert warnings and all(
+        line.startswith("Warning: measurements were disturbed: ") for line in warnings
+    )
     # The run still completed with the policy's schedule.
     assert summary["completion_order"]["matches"] is True
 
@@ -270,3 +328,30 @@ def test_an_idle_machine_is_not_flagged(request: pytest.FixtureRequest) -> None:
         pytest.skip("the machine is busy with other work right now")
     measurement = measure(workload(("P1", 0, [6]), ("P2", 0, [4])), "fcfs", unit="5ms")
     assert measurement.measured.extra["disturbances"] == []
+
+
+def _sleep_on(event: object) -> None:
+    event.wait()  # type: ignore[attr-defined]
+
+
+def test_the_parent_never_blocks_setting_an_event_a_killed_worker_slept_on() -> None:
+    """The primitive behind the hang: ``Event.set`` waits, without a timeout, for every
+    process asleep in ``wait`` to acknowledge its wake-up, so a worker SIGKILLed there blocks
+    the setter for ever.  The parent sets a process's done event (which joiners wait on)
+    only through ``set_within``, which gives up after a bound; with a live sleeper it sets
+    the event and the sleeper wakes."""
+    from schedsim.real.primitives import set_within
+
+    context = multiprocessing.get_context("fork")
+    for killed in (False, True):
+        event = context.Event()
+        sleeper = context.Process(target=_sleep_on, args=(event,), daemon=True)
+        sleeper.start()
+        time.sleep(0.2)  # asleep in wait()
+        if killed:
+            sleeper.kill()
+            sleeper.join()
+        assert set_within(event, 0.5) is not killed
+        if not killed:
+            sleeper.join(2)
+            assert sleeper.exitcode == 0

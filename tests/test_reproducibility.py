@@ -37,24 +37,3 @@ def test_the_table_names_version_options_and_seed():
     assert result.exit_code == 0
     assert f"schedsim {__version__}" in result.output
     assert "lottery (quantum=1)" in result.output and "seed 3" in result.output
-
-
-def test_csv_output_starts_with_a_comment_naming_version_options_and_seed():
-    result = CliRunner().invoke(
-        main,
-        [
-            "run",
-            str(ROOT / "workloads" / "classic.yaml"),
-            "-p",
-            "rr",
-            "--quantum",
-            "2",
-            "--format",
-            "csv",
-        ],
-    )
-    first = result.output.splitlines()[0]
-    assert first == (
-        f"# schedsim {__version__}: workload classic, policy rr (quantum=2), cpus 1, "
-        "context switch 0, ties arrivals-first, seed 0"
-    )

@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import os
+import statistics
 import sys
 import time
 from collections.abc import Iterator
@@ -59,21 +60,21 @@ processes:
 """
 CLASSIC_TABLE = """\
 rr on classic: 8 points × 1 seed = 8 runs; context switch 0; seed 0
-         ┃      ┃      ┃       mean ┃    mean ┃     mean ┃      p95 ┃            ┃         CPU ┃  context
- quantum ┃ cpus ┃ seed ┃ turnaround ┃ waiting ┃ response ┃ response ┃ throughput ┃ utilisation ┃ switches
-━━━━━━━━━╇━━━━━━╇━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━
-       1 │    1 │    0 │     15.667 │   5.667 │        1 │      1.9 │        0.1 │      100.0% │       10
-       1 │    2 │    0 │     11.333 │   1.333 │    0.333 │      0.9 │       0.12 │       60.0% │        8
-       2 │    1 │    0 │     16.333 │   6.333 │        2 │      3.8 │        0.1 │      100.0% │        7
-       2 │    2 │    0 │     11.667 │   1.667 │    0.667 │      1.8 │       0.12 │       60.0% │        6
-       3 │    1 │    0 │         15 │       5 │        3 │      5.7 │        0.1 │      100.0% │        4
-       3 │    2 │    0 │         11 │       1 │        1 │      2.7 │      0.125 │       62.5% │        4
-       4 │    1 │    0 │     15.667 │   5.667 │    3.667 │      6.7 │        0.1 │      100.0% │        4
-       4 │    2 │    0 │         11 │       1 │        1 │      2.7 │      0.125 │       62.5% │        3
+         ┃      ┃      ┃       mean ┃    mean ┃     mean ┃     p95 ┃      p95 ┃            ┃         CPU ┃  context
+ quantum ┃ cpus ┃ seed ┃ turnaround ┃ waiting ┃ response ┃ waiting ┃ response ┃ throughput ┃ utilisation ┃ switches
+━━━━━━━━━╇━━━━━━╇━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━
+       1 │    1 │    0 │     15.667 │   5.667 │        1 │       6 │      1.9 │        0.1 │      100.0% │       10
+       1 │    2 │    0 │     11.333 │   1.333 │    0.333 │     1.9 │      0.9 │       0.12 │       60.0% │        8
+       2 │    1 │    0 │     16.333 │   6.333 │        2 │     6.9 │      3.8 │        0.1 │      100.0% │        7
+       2 │    2 │    0 │     11.667 │   1.667 │    0.667 │       2 │      1.8 │       0.12 │       60.0% │        6
+       3 │    1 │    0 │         15 │       5 │        3 │       6 │      5.7 │        0.1 │      100.0% │        4
+       3 │    2 │    0 │         11 │       1 │        1 │     2.7 │      2.7 │      0.125 │       62.5% │        4
+       4 │    1 │    0 │     15.667 │   5.667 │    3.667 │     6.9 │      6.7 │        0.1 │      100.0% │        4
+       4 │    2 │    0 │         11 │       1 │        1 │     2.7 │      2.7 │      0.125 │       62.5% │        3
 """  # noqa: E501 (the table as printed)
 CSV_HEADER = (
-    "workload,quantum,seed,avg_turnaround,avg_waiting,avg_response,p95_response,throughput,"
-    "cpu_utilisation,context_switches"
+    "workload,quantum,seed,avg_turnaround,avg_waiting,avg_response,p95_waiting,p95_response,"
+    "throughput,cpu_utilisation,context_switches"
 )
 
 
@@ -115,7 +116,7 @@ def coordinates(points: list[SweepPoint]) -> list[tuple[Any, ...]]:
 def test_the_grid_is_the_product_in_the_order_given_with_seeds_innermost(classic, mixed):
     points = plan_sweep(
         [classic, mixed],
-        "rr",
+        "lottery",
         {"quantum": "1,2", "cpus": [1, 2]},
         seeds="0..1",
         ties="requeue-first",
@@ -130,7 +131,7 @@ def test_the_grid_is_the_product_in_the_order_given_with_seeds_innermost(classic
     assert coordinates(points) == expected
     first = points[0]
     assert first.workload == "classic.yaml" and first.path == os.path.abspath("classic.yaml")
-    assert first.policy == "rr" and first.options == {"quantum": 1}
+    assert first.policy == "lottery" and first.options == {"quantum": 1}
     assert first.settings == {"cpus": 1, "context_switch": 0, "ties": "requeue-first", "seed": 0}
     assert points[-1].options == {"quantum": 2} and points[-1].settings["cpus"] == 2
     assert first.describe() == "classic.yaml: quantum=1, cpus=1, seed 0"
@@ -166,7 +167,10 @@ def test_parse_vary_expands_ranges_and_normalises_names():
     [
         ({"quantum": "0,1"}, "--vary quantum: must be > 0, got '0'"),
         ({"quantum": "x"}, "--vary quantum: expected a number, got 'x'"),
-        ({"quantum": "1..x"}, "--vary quantum: a range takes whole numbers, A..B, got '1..x'"),
+        (
+            {"quantum": "1..x"},
+            "--vary quantum: a range takes whole numbers of at most 18 digits, A..B, got '1..x'",
+        ),
         ({"quantum": "8..1"}, "--vary quantum: range '8..1' is empty; write it low..high"),
         ({"quantum": "1,,2"}, "--vary quantum: empty value in '1,,2'"),
         ({"quantum": ""}, "--vary quantum: no values; give a comma-separated list or a range A..B"),
@@ -181,7 +185,7 @@ def test_parse_vary_expands_ranges_and_normalises_names():
         (
             {"quantm": "1"},
             "--vary quantm: policy 'rr' has no option 'quantm' (did you mean quantum?); "
-            "vary one of: quantum, cpus, context_switch, ties, locks",
+            "vary one of: quantum, cpus, context_switch, ties, locks, on_miss",
         ),
         (
             {"quantum": "1,x", "cpus": "0"},
@@ -237,11 +241,28 @@ def test_workload_files_are_validated_and_the_grid_size_bounded(classic, monkeyp
     )
     monkeypatch.setattr(grid, "MAX_SWEEP_POINTS", 10)
     with pytest.raises(LimitError) as caught:
-        plan_sweep([classic], "rr", {"quantum": "1..4"}, seeds="0..2")
+        plan_sweep([classic], "lottery", {"quantum": "1..4"}, seeds="0..2")
     assert str(caught.value) == (
         "the sweep has 12 points, above the limit of 10; vary fewer values or split it into "
         "several sweeps"
     )
+
+
+def test_the_largest_grid_allowed_is_planned_in_linear_time(classic):
+    """99,999 values of one option and 100,000 seeds: each value is checked against those
+    before it through a set (a list made planning quadratic, minutes before the first
+    run); range bounds longer than 18 digits are refused before conversion."""
+    started = time.perf_counter()
+    points = plan_sweep([classic], "rr", {"quantum": "1..99999"})
+    seeds = plan_sweep([classic], "lottery", {"quantum": "1"}, seeds="0..99999")
+    elapsed = time.perf_counter() - started
+    assert len(points) == 99_999 and len(seeds) == 100_000
+    assert elapsed < 60  # quadratic checking takes far longer (10^10 comparisons)
+    for huge in ("1.." + "9" * 19, "1.." + "1" * 5000):
+        with pytest.raises(OptionError, match="at most 18 digits"):
+            plan_sweep([classic], "rr", {"quantum": huge})
+        with pytest.raises(OptionError, match=r"^--seeds: a range takes whole numbers of at"):
+            plan_sweep([classic], "lottery", seeds=huge)
 
 
 # -- running -------------------------------------------------------------------------------------
@@ -320,7 +341,7 @@ def test_workers_reuse_the_workloads_loaded_while_planning(classic, mixed, monke
 
 @pytest.mark.parametrize("executor", ["serial", "local"])
 def test_a_failing_point_is_named_and_the_first_in_grid_order_wins(classic, executor):
-    points = plan_sweep([classic], "rr", {"quantum": "1,1e-9,2,1e-8,4"}, seeds="0..1")
+    points = plan_sweep([classic], "rr", {"quantum": "1,1e-9,2,1e-8,4"})
     with pytest.raises(LimitError) as caught:
         run_sweep(points, executor=executor, jobs=2)
     assert str(caught.value) == (
@@ -345,7 +366,7 @@ def test_a_worker_that_dies_stops_the_sweep_with_an_execution_error(classic, mon
 
 
 def test_an_interrupted_pool_is_stopped_and_reaped(classic):
-    points = plan_sweep([classic], "rr", {"quantum": "1..8"}, seeds="0..3")
+    points = plan_sweep([classic], "lottery", {"quantum": "1..8"}, seeds="0..3")
 
     def interrupt() -> None:
         raise KeyboardInterrupt
@@ -418,32 +439,43 @@ def test_cli_csv_exact(classic):
     assert result.exit_code == 0, result.output
     assert result.output == (
         f"{CSV_HEADER}\n"
-        "classic.yaml,2,0,16.3333333333,6.33333333333,2.0,3.8,0.1,1.0,7\n"
-        "classic.yaml,4,0,15.6666666667,5.66666666667,3.66666666667,6.7,0.1,1.0,4\n"
+        "classic.yaml,2,0,16.3333333333,6.33333333333,2,6.9,3.8,0.1,1.0,7\n"
+        "classic.yaml,4,0,15.6666666667,5.66666666667,3.66666666667,6.9,6.7,0.1,1.0,4\n"
     )
+
+
+def lottery_summaries(classic: Path, quantum: int, seeds: tuple[int, ...]) -> list[dict[str, Any]]:
+    """Lottery on classic, one plain run per seed."""
+    workload = load_workload(classic)
+    return [simulate(workload, "lottery", quantum=quantum, seed=seed).summary for seed in seeds]
 
 
 def test_cli_aggregates_by_default_with_several_seeds(classic, tmp_path):
     saved = tmp_path / "sweep.csv"
     result = invoke(
-        "sweep", classic, "-p", "rr", "--vary", "quantum=4", "--seeds", "0,1", "-o", saved
+        "sweep", classic, "-p", "lottery", "--vary", "quantum=2", "--seeds", "0,1", "-o", saved
     )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[:2] == [
-        "rr on classic: 1 point × 2 seeds = 2 runs; 1 CPU, context switch 0; seeds 0..1",
+        "lottery on classic: 1 point × 2 seeds = 2 runs; 1 CPU, context switch 0; seeds 0..1",
         "mean ± sample standard deviation over the seeds",
     ]
-    assert "15.667 ± 0 │ 5.667 ± 0 │" in result.output
-    assert saved.read_text().splitlines()[1].startswith("classic.yaml,4,2,15.6666666667,0.0,")
+    runs = [summary["avg_turnaround"] for summary in lottery_summaries(classic, 2, (0, 1))]
+    assert runs[0] != runs[1]  # the seed matters
+    row = next(csv.DictReader(io.StringIO(saved.read_text())))
+    assert (row["quantum"], row["seeds"]) == ("2", "2")
+    assert float(row["avg_turnaround_mean"]) == pytest.approx(statistics.fmean(runs))
+    assert float(row["avg_turnaround_sd"]) == pytest.approx(statistics.stdev(runs))
 
 
 def test_cli_json(classic):
     result = invoke(
-        "sweep", classic, "-p", "rr", "--vary", "quantum=2,4", "--seeds", "0,1", "--format", "json"
-    )
+        "sweep", classic, "-p", "lottery", "--vary", "quantum=2,4", "--seeds", "0,1",
+        "--format", "json",
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
-    assert document["policy"] == "rr" and document["parameters"] == ["quantum"]
+    assert document["policy"] == "lottery" and document["parameters"] == ["quantum"]
     assert document["settings"] == {"cpus": 1, "context_switch": 0, "ties": "arrivals-first"}
     assert document["seeds"] == [0, 1]
     assert [(run["quantum"], run["seed"]) for run in document["runs"]] == [
@@ -452,9 +484,43 @@ def test_cli_json(classic):
         (4, 0),
         (4, 1),
     ]
-    assert document["runs"][2]["summary"]["avg_waiting"] == 5.66666666667
-    assert document["aggregates"][1]["mean"]["avg_turnaround"] == 15.6666666667
-    assert document["aggregates"][1]["sd"]["avg_turnaround"] == 0.0
+    plain = lottery_summaries(classic, 4, (0, 1))
+    assert document["runs"][2]["summary"]["avg_waiting"] == pytest.approx(plain[0]["avg_waiting"])
+    turnarounds = [summary["avg_turnaround"] for summary in plain]
+    mean, deviation = document["aggregates"][1]["mean"], document["aggregates"][1]["sd"]
+    assert mean["avg_turnaround"] == pytest.approx(statistics.fmean(turnarounds))
+    assert deviation["avg_turnaround"] == pytest.approx(statistics.stdev(turnarounds))
+
+
+def test_cli_refuses_several_seeds_for_a_policy_that_draws_no_random_numbers(classic):
+    """Round robin never reads its random generator, so ten seeds would be ten identical
+    runs presented as a spread: the sweep says so instead of running them."""
+    error = failed(
+        invoke("sweep", classic, "-p", "rr", "--vary", "quantum=1..4", "--seeds", "0..9")
+    )
+    assert error == (
+        "Error: --seeds: rr draws no random numbers, so every seed gives the same schedule "
+        "(10 identical runs per point); give one seed, or sweep a randomised policy (lottery)"
+    )
+    assert (
+        invoke("sweep", classic, "-p", "rr", "--vary", "quantum=1,2", "--seeds", "7").exit_code == 0
+    )
+
+
+def test_every_metric_the_plot_takes_is_a_column(classic):
+    """``--metric p95_waiting`` was accepted by --plot but missing from the table, CSV and
+    JSON; every metric of the comparison table is in all three."""
+    from schedsim.compare import METRICS
+
+    table = invoke("sweep", classic, "-p", "rr", "--vary", "quantum=1,4")
+    assert "p95 ┃" in table.output and "waiting ┃" in table.output
+    rows = list(csv.DictReader(io.StringIO(invoke(
+        "sweep", classic, "-p", "rr", "--vary", "quantum=1,4", "--format", "csv"
+    ).output)))  # fmt: skip
+    assert all(metric.key in rows[0] for metric in METRICS)
+    # RR on Silberschatz's FCFS example: waiting 6, 5, 6 (q1) and 6, 4, 7 (q4); the p95 of
+    # three values sits 0.9 of the way from the second to the third: 6 and 6.9.
+    assert [row["p95_waiting"] for row in rows] == ["6", "6.9"]
 
 
 def test_cli_plot_writes_a_png(classic, tmp_path):
@@ -471,7 +537,7 @@ def test_cli_plot_writes_a_png(classic, tmp_path):
     ("arguments", "message"),
     [
         (["--vary", "levels=2"], "Error: --vary levels: policy 'rr' has no option 'levels'; "
-         "vary one of: quantum, cpus, context_switch, ties, locks"),
+         "vary one of: quantum, cpus, context_switch, ties, locks, on_miss"),
         (["--vary", "quantum=0"], "Error: --vary quantum: must be > 0, got '0'"),
         (["--vary", "quantum"], "Error: --vary 'quantum': expected NAME=VALUES, e.g. "
          "quantum=1,2,4 or quantum=1..8"),
@@ -482,9 +548,9 @@ def test_cli_plot_writes_a_png(classic, tmp_path):
         (["--seeds", "0..3", "--seed", "1"],
          "Error: --seeds: --seed is also given; give one of them"),
         (["--metric", "speed"], "Error: --metric: unknown metric 'speed'; choose one of: "
-         "turnaround, waiting, response, utilisation, utilization, switches, avg_turnaround, "
-         "avg_waiting, avg_response, p95_waiting, p95_response, throughput, cpu_utilisation, "
-         "context_switches"),
+         "turnaround, waiting, response, utilisation, utilization, switches, misses, "
+         "avg_turnaround, avg_waiting, avg_response, p95_waiting, p95_response, throughput, "
+         "cpu_utilisation, context_switches, deadline_misses"),
         (["--jobs", "0"], "Error: --jobs: must be a whole number >= 1, got 0"),
         (["--dask", "tcp://127.0.0.1:8786", "--jobs", "2"], "Error: --jobs: a Dask cluster's "
          "size is set by its workers; use --jobs with the local pool or --dask local"),
@@ -492,7 +558,8 @@ def test_cli_plot_writes_a_png(classic, tmp_path):
         (["--plot", "out.png"],
          "Error: --plot needs at least one --vary parameter to put on the x axis"),
         (["--policy", "nope"], "Error: unknown policy 'nope'; choose one of: fcfs, sjf, srtf, "
-         "rr, mlfq, priority, hrrn, lottery, stride, fair, eevdf"),
+         "rr, mlfq, priority, hrrn, lottery, stride, fair, eevdf, gil, asyncio, edf, rm, dm, "
+         "llf"),
     ],
 )  # fmt: skip
 def test_cli_bad_input_is_one_error_line(classic, arguments, message):
@@ -577,3 +644,23 @@ def test_sweep_csv_of_the_library_matches_the_cli(classic):
         sweep_csv(results)
         == invoke("sweep", classic, "-p", "rr", "--vary", "quantum=2,4", "--format", "csv").output
     )
+
+
+def test_the_plot_reads_like_the_other_charts(classic):
+    """Whole-number parameters get whole-number ticks (not 1.5, 2.5), the y axis starts at
+    0, the legend sits beside the lines rather than over one, and the title names the
+    workload and the policy at the size the other charts use."""
+    points = plan_sweep([classic], "rr", {"quantum": "1..3", "cpus": "1,2"})
+    figure = sweep_figure(run_sweep(points, executor="serial"), metric_key="p95_waiting")
+    axes = figure.axes[0]
+    figure.canvas.draw()
+    ticks = [tick for tick in axes.get_xticks() if axes.get_xlim()[0] <= tick <= axes.get_xlim()[1]]
+    assert ticks and all(float(tick).is_integer() for tick in ticks)
+    assert axes.get_ylim()[0] == 0
+    legend = axes.get_legend()
+    assert legend.get_window_extent().x0 >= axes.get_window_extent().x1
+    assert figure.get_suptitle() == ("classic: policy rr, p95 waiting against quantum (6 runs)")
+    assert figure._suptitle.get_fontsize() == 11
+    # RR on Silberschatz's FCFS example, one CPU: p95 waiting 6 (q1), 6.9 (q2), 6 (q3)
+    line = axes.get_lines()[0]
+    assert list(line.get_xdata()) == [1, 2, 3] and list(line.get_ydata()) == [6, 6.9, 6]

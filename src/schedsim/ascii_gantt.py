@@ -15,16 +15,25 @@ filled with ``#``.
 Scaling: segment widths are proportional to time, at the largest scale that fits the width.
 A segment gets at least the room its label needs; the scale is rounded down to a whole
 number of columns per time unit when that still gives every label its room without pushing
-any segment, so integer schedules come out exactly proportional.  When the labels cannot
-all fit, those that do not are dropped; when even one column per segment cannot fit,
-neighbouring short segments are merged (``~`` marks a merged run of several processes)
-until the bar fits.
+any segment, so integer schedules come out exactly proportional.
+
+When the labels cannot all fit on one line, the chart wraps like a line of text: the time
+axis is cut into consecutive bands printed one under another, as many as fit in
+:data:`MAX_LINES` lines
+(a slice that crosses a cut appears in both), at one scale for all of them -- the largest
+that needs no more bands than the fewest possible.  Only when even that many bands cannot
+hold every label are the labels that do not fit dropped, and then neighbouring short
+segments merged (``~`` marks a merged run of several processes) until the bar fits; a last
+line then says so.
 """
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from dataclasses import dataclass
+
+import numpy as np
 
 from schedsim.errors import OptionError
 from schedsim.gantt import Schedule, check_chart_size
@@ -33,6 +42,8 @@ from schedsim.report import fmt
 from schedsim.result import Result
 
 MINIMUM_WIDTH = 20
+MAX_LINES = 40  # a chart wraps onto at most this many lines before it drops labels, merges
+MERGED_NOTE = "~ several short slices merged: a wider --width, or an image chart, shows them"
 IDLE, RUN, SWITCH, MIXED = "idle", "run", "switch", "mixed"
 FILLER = {IDLE: "-", RUN: " ", SWITCH: "#", MIXED: "~"}
 
@@ -56,23 +67,146 @@ def ascii_gantt(result: Result, width: int | None = None) -> str:
     terminal's width)."""
     if width is None:  # the terminal's (or $COLUMNS'), kept within the bounds
         width = min(max(shutil.get_terminal_size().columns, MINIMUM_WIDTH), MAX_TEXT_CHART_WIDTH)
-    if not MINIMUM_WIDTH <= width <= MAX_TEXT_CHART_WIDTH:
-        bound = f">= {MINIMUM_WIDTH}" if width < MINIMUM_WIDTH else f"<= {MAX_TEXT_CHART_WIDTH:,}"
-        raise OptionError(f"text chart width: must be {bound} columns, got {width}")
+    check_width(width)
     schedule = Schedule.of(result)
     check_chart_size(1, len(schedule))
     low, high = schedule.time_range
     lines = [_segments(schedule, cpu, low, high) for cpu in range(schedule.cpus)]
     prefixes = [f"CPU {cpu} " for cpu in range(schedule.cpus)] if schedule.cpus > 1 else [""]
     available = width - max(len(prefix) for prefix in prefixes)
-    scale, lines, label_room = _fit(lines, low, high, available, schedule.integer_times)
+    bands = _wrapped(lines, low, high, available)
+    if bands is None:  # one line, labels dropped and short segments merged as needed
+        scale, fitted, label_room = _fit(lines, low, high, available, schedule.integer_times)
+        bands = [(low, scale, fitted, label_room)]
     out: list[str] = []
-    for prefix, segments in zip(prefixes, lines, strict=True):
-        positions = _positions(segments, low, scale, label_room)
-        out.append(prefix + _bar(segments, positions))
-        out.append(" " * len(prefix) + _times(segments, positions, low))
+    for band, (start, scale, band_lines, label_room) in enumerate(bands):
+        if band:
+            out.append("")
+        for prefix, segments in zip(prefixes, band_lines, strict=True):
+            positions = _positions(segments, start, scale, label_room)
+            out.append(prefix + _bar(segments, positions))
+            out.append(" " * len(prefix) + _times(segments, positions, start))
+    if any(
+        segment.kind == MIXED
+        for *_, band_lines, _ in bands
+        for line in band_lines
+        for segment in line
+    ):
+        out.append(MERGED_NOTE)
     out.extend(_synchronisation(schedule))
+    out.extend(_misses(schedule))
     return "\n".join(line.rstrip() for line in out) + "\n"
+
+
+def _misses(schedule: Schedule) -> list[str]:
+    """Under the bars, for real-time tasks: each missed deadline, with when its job ended."""
+    if schedule.missed is None or schedule.deadline is None:
+        return []
+    lines = []
+    for job in np.flatnonzero(schedule.missed).tolist():
+        finish = schedule.finish[job]
+        ended = f", finished {fmt_time(finish)}" if finish == finish else ", never finished"
+        lines.append(
+            f"{schedule.pids[job]} missed its deadline {fmt_time(schedule.deadline[job])}{ended}"
+        )
+    return lines
+
+
+Band = tuple[float, float, list[list["Segment"]], bool]  # start, scale, lines, label room
+
+
+def _wrapped(
+    lines: list[list[Segment]], low: float, high: float, available: int
+) -> list[Band] | None:
+    """The chart as bands of time one under another, every label in its room: one band if
+    it fits, else the fewest bands (within :data:`MAX_LINES`) at the largest scale that
+    needs no more of them.  None when not even that many bands hold every label."""
+    most = max(1, (MAX_LINES + 1) // (2 * len(lines) + 1))
+    if _largest_scale(lines, low, high - low, available, True) is not None:
+        return None  # fits on one line: the one-line path handles it, whole-number scale too
+    least = max(sum(len(item.label) + 3 if item.label else 2 for item in line) for line in lines)
+    if least > most * available:
+        return None  # more room than the bands have, whatever the scale
+    cuts = sorted({segment.end for segment in itertools.chain(*lines)} - {high})
+    fewest = _cut(lines, low, high, cuts, 0.0, available, most)
+    if fewest is None:
+        return None
+    small, large = 0.0, available / (high - low)
+    for _ in range(40):  # the largest scale that still needs only that many bands
+        middle = (small + large) / 2
+        trial = _cut(lines, low, high, cuts, middle, available, most)
+        if trial is not None and len(trial) <= len(fewest):
+            small = middle
+        else:
+            large = middle
+    bounds = _cut(lines, low, high, cuts, small, available, most) or fewest
+    return [
+        (start, small, [_clipped(segments, start, end) for segments in lines], True)
+        for start, end in bounds
+    ]
+
+
+def _cut(
+    lines: list[list[Segment]],
+    low: float,
+    high: float,
+    cuts: list[float],
+    scale: float,
+    available: int,
+    most: int,
+) -> list[tuple[float, float]] | None:
+    """Bands from ``low`` to ``high``, each ending at one of ``cuts`` (or ``high``) as late
+    as lets every CPU's line fit at ``scale`` with its labels; None if a band cannot reach
+    even the next cut, or more than ``most`` bands are needed."""
+    ends = [*cuts, high]
+    bands: list[tuple[float, float]] = []
+    start, first = low, 0
+    while start < high:
+        if len(bands) >= most:
+            return None
+        if first >= len(ends) or not _all_fit(lines, start, ends[first], scale, available):
+            return None
+        last = first  # the furthest end that fits, found by bisection (fitting is monotone)
+        top = len(ends) - 1
+        while last < top:
+            middle = (last + top + 1) // 2
+            if _all_fit(lines, start, ends[middle], scale, available):
+                last = middle
+            else:
+                top = middle - 1
+        bands.append((start, ends[last]))
+        start, first = ends[last], last + 1
+    return bands
+
+
+def _all_fit(
+    lines: list[list[Segment]], start: float, end: float, scale: float, available: int
+) -> bool:
+    """Whether every CPU's segments from ``start`` to ``end`` fit with their labels."""
+    return all(_fits(_clipped(segments, start, end), start, scale, available) for segments in lines)
+
+
+def _fits(segments: list[Segment], start: float, scale: float, available: int) -> bool:
+    positions = _positions(segments, start, scale, True)
+    last = fmt_time(segments[-1].end) if segments else ""
+    return positions[-1] + max(1, len(last)) <= available
+
+
+def _clipped(segments: list[Segment], start: float, end: float) -> list[Segment]:
+    """The part of a CPU's segments between ``start`` and ``end`` (a segment crossing
+    either is cut there, keeping its kind and label)."""
+    return [
+        Segment(max(segment.start, start), min(segment.end, end), segment.kind, segment.label)
+        for segment in segments
+        if segment.end > start and segment.start < end
+    ]
+
+
+def check_width(width: int) -> None:
+    """Refuse a text chart width outside ``MINIMUM_WIDTH..MAX_TEXT_CHART_WIDTH``."""
+    if not MINIMUM_WIDTH <= width <= MAX_TEXT_CHART_WIDTH:
+        bound = f">= {MINIMUM_WIDTH}" if width < MINIMUM_WIDTH else f"<= {MAX_TEXT_CHART_WIDTH:,}"
+        raise OptionError(f"text chart width: must be {bound} columns, got {width}")
 
 
 def _synchronisation(schedule: Schedule) -> list[str]:

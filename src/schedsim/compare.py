@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from schedsim.api import simulate
-from schedsim.atomic import check_writable, write_atomic
+from schedsim.atomic import Outputs
 from schedsim.errors import OptionError
+from schedsim.gantt import plain_text
 from schedsim.policy_spec import LabelledPolicy, PolicySpec, build_policies
-from schedsim.report import fmt
+from schedsim.report import fmt, policy_label, shortened
 from schedsim.result import Result
 from schedsim.workload import Time, Workload
 
@@ -62,7 +63,9 @@ METRICS = (
     Metric("cpu_utilisation", "CPU utilisation", higher_is_better=True),
     Metric("context_switches", "context switches"),
 )
-METRIC_BY_KEY = {metric.key: metric for metric in METRICS}
+# Shown only when the workload has deadlines (real-time tasks).
+DEADLINE_MISSES = Metric("deadline_misses", "deadline misses")
+METRIC_BY_KEY = {metric.key: metric for metric in (*METRICS, DEADLINE_MISSES)}
 # Short names accepted for --rank-by.
 METRIC_ALIASES = {
     "turnaround": "avg_turnaround",
@@ -71,8 +74,11 @@ METRIC_ALIASES = {
     "utilisation": "cpu_utilisation",
     "utilization": "cpu_utilisation",
     "switches": "context_switches",
+    "misses": "deadline_misses",
 }
 DEFAULT_RANK_BY = "avg_turnaround"
+# The engine settings a comparison's header shows.
+ENGINE_SETTINGS = ("cpus", "context_switch", "ties", "seed")
 PLOTTED_MEANS = ("avg_turnaround", "avg_waiting", "avg_response")
 
 
@@ -80,7 +86,7 @@ def metric(name: str) -> Metric:
     """Look up a metric by summary key or short name (``waiting`` = ``avg_waiting``)."""
     key = METRIC_ALIASES.get(name.strip().lower(), name.strip().lower())
     if key not in METRIC_BY_KEY:
-        choices = ", ".join([*METRIC_ALIASES, *(m.key for m in METRICS)])
+        choices = ", ".join([*METRIC_ALIASES, *METRIC_BY_KEY])
         raise OptionError(f"unknown metric {name!r}; choose one of: {choices}")
     return METRIC_BY_KEY[key]
 
@@ -112,6 +118,14 @@ class PolicyComparison:
     def labels(self) -> list[str]:
         return [entry.label for entry in self.entries]
 
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        """The metrics shown: the standard ones, and deadline misses for tasks with
+        deadlines."""
+        if any("deadline_misses" in entry.result.summary for entry in self.entries):
+            return (*METRICS, DEADLINE_MISSES)
+        return METRICS
+
     def values(self, key: str) -> list[Any]:
         return [entry.result.summary.get(metric(key).key) for entry in self.entries]
 
@@ -132,6 +146,35 @@ class PolicyComparison:
         return [label for rank, label, _ in self.ranking(key) if rank == 1]
 
     # -- renderings ---------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        from schedsim.notebook import comparison_repr
+
+        return comparison_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the comparison table and, when small, the stacked charts."""
+        from schedsim.notebook import comparison_html
+
+        return comparison_html(self)
+
+    def frame(self) -> Any:
+        """One row per policy (indexed by its label): rank and every summary metric, as a
+        pandas DataFrame (needs pandas)."""
+        from schedsim.frames import rows_frame, summary_row
+
+        return rows_frame(
+            (
+                {**summary_row(entry.result, entry.label), "rank": rank}
+                for entry, rank in zip(self.entries, self.ranks(), strict=True)
+            ),
+            "policy",
+        )
+
+    def plot(self, *, by: str | None = None) -> Figure:
+        """Every policy's Gantt chart on one time axis, then bars of the means (needs the
+        timelines: compare with ``timeline=True``, the default)."""
+        return comparison_figure(self, by=by)
+
     def to_dict(self) -> dict[str, Any]:
         ranks = self.ranks()
         return {
@@ -143,6 +186,7 @@ class PolicyComparison:
                 {
                     "label": entry.label,
                     "spec": entry.spec.text,
+                    "kind": entry.result.kind,
                     "policy": entry.result.policy,
                     "options": entry.result.options,
                     "rank": rank,
@@ -152,7 +196,7 @@ class PolicyComparison:
                 }
                 for entry, rank in zip(self.entries, ranks, strict=True)
             ],
-            "best": {m.key: self.best(m.key) for m in METRICS},
+            "best": {m.key: self.best(m.key) for m in self.metrics},
         }
 
     def to_json(self) -> str:
@@ -161,7 +205,7 @@ class PolicyComparison:
     def to_csv(self) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["rank", "label", "policy", *(m.key for m in METRICS)])
+        writer.writerow(["rank", "label", "policy", *(m.key for m in self.metrics)])
         for entry, rank in zip(self.entries, self.ranks(), strict=True):
             summary = entry.result.summary
             writer.writerow(
@@ -169,7 +213,7 @@ class PolicyComparison:
                     rank,
                     entry.label,
                     entry.result.policy,
-                    *(_json_number(summary.get(m.key)) for m in METRICS),
+                    *(_json_number(summary.get(m.key)) for m in self.metrics),
                 ]
             )
         return buffer.getvalue()
@@ -186,6 +230,7 @@ def compare_policies(
     ties: str = "arrivals-first",
     seed: int = 0,
     locks: str = "none",
+    on_miss: str = "continue",
     timeline: bool = True,
     records: bool = True,
 ) -> PolicyComparison:
@@ -208,11 +253,55 @@ def compare_policies(
     }
     entries = []
     for labelled in policies:
-        result = simulate(workload, labelled.policy, timeline=timeline, **settings)
+        result = simulate(workload, labelled.policy, timeline=timeline, on_miss=on_miss, **settings)
         if not records:
             result = _summary_only(result)
         entries.append(Entry(labelled.label, labelled.spec, result))
+    if workload.realtime is not None:
+        settings["on_miss"] = on_miss
     return PolicyComparison(workload.name, workload.source, settings, entries, rank_key)
+
+
+def saved_entry(result: Result, path: str | Path) -> Entry:
+    """A saved result (of ``schedsim run`` or ``measure``) as a row of a comparison,
+    labelled by its policy, its kind and its file: ``rr(quantum=4) (measured, run.json)``."""
+    label = f"{policy_label(result)} ({result.kind}, {Path(path).name})"
+    options = {key: str(value) for key, value in result.options.items() if value is not None}
+    return Entry(label, PolicySpec(result.policy, options, str(path), 0), result)
+
+
+def compare_saved(
+    saved: Sequence[tuple[str | Path, Result]],
+    comparison: PolicyComparison | None = None,
+    *,
+    workload: Workload | None = None,
+    rank_by: str = DEFAULT_RANK_BY,
+) -> PolicyComparison:
+    """Saved results laid beside each other, after the policies of ``comparison`` when one
+    is given (``workload``: the workload its policies ran on).  Every result must be of the
+    same processes -- the workload's, else the first result's -- or the rows would compare
+    different work."""
+    entries = [saved_entry(result, path) for path, result in saved]
+    if comparison is None:
+        if not entries:
+            raise OptionError("nothing to compare: give a workload or saved results")
+        first = entries[0].result
+        settings = {key: first.settings[key] for key in ENGINE_SETTINGS if key in first.settings}
+        comparison = PolicyComparison(
+            first.workload, first.source, settings, [], metric(rank_by).key
+        )
+    if workload is not None:
+        reference, origin = list(workload.pid), workload.source or workload.name
+    else:
+        reference, origin = entries[0].result.pids, entries[0].spec.text
+    for entry in entries:
+        if entry.result.pids != reference:
+            raise OptionError(
+                f"{entry.spec.text}: its {len(entry.result.pids):,} processes are not those of "
+                f"{origin} ({len(reference):,}); compare results of the same workload"
+            )
+    comparison.entries.extend(entries)
+    return comparison
 
 
 def _summary_only(result: Result) -> Result:
@@ -254,15 +343,16 @@ def comparison_table(
     table = Table(show_edge=False, header_style="bold" if color else "")
     table.add_column("rank", justify="right")
     table.add_column("policy", justify="left", overflow="fold", max_width=36)
-    for m in METRICS:
+    shown = comparison.metrics
+    for m in shown:
         table.add_column(m.heading.replace(" ", "\n", 1), justify="right", no_wrap=True)
     marked = {}
-    for m in METRICS:
+    for m in shown:
         best = set(comparison.best(m.key))
         marked[m.key] = best if len(best) < len(comparison.entries) else set()
     for entry, rank in zip(comparison.entries, comparison.ranks(), strict=True):
         cells = []
-        for m in METRICS:
+        for m in shown:
             text = m.format(entry.result.summary.get(m.key))
             if entry.label in marked[m.key]:
                 text = f"[bold]{text} *[/bold]" if color else f"{text} *"
@@ -276,58 +366,83 @@ def comparison_table(
         force_terminal=color,
         color_system="standard" if color else None,
         highlight=False,
+        emoji=False,
     )
     rank_metric = metric(comparison.rank_by)
     direction = "higher" if rank_metric.higher_is_better else "lower"
     with console.capture() as capture:
-        console.print(f"{comparison.workload}: {_settings_text(comparison.settings)}")
+        console.print(
+            shortened(f"{comparison.workload}: {_settings_text(comparison.settings)}", 200),
+            markup=False,
+        )
         console.print(table)
         console.print(f"* best in column; ranked by {rank_metric.heading} ({direction} is better)")
     return "\n".join(line.rstrip() for line in capture.get().splitlines()) + "\n"
 
 
 # -- plotting ------------------------------------------------------------------------------------
+@plain_text
 def comparison_figure(comparison: PolicyComparison, *, by: str | None = None) -> Figure:
     """Each policy's Gantt chart stacked on a shared time axis (same colour per process in
-    all), then a grouped bar chart of the mean turnaround, waiting and response times.
+    all, one legend above them), then bars of the mean turnaround, waiting and response
+    times per policy across the full width.
 
     ``by`` defaults to the compact ``cpu`` view (one row per CPU) whatever the CPU count."""
     from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
 
-    from schedsim.colors import process_colour
-    from schedsim.gantt import Schedule, chart_rows, check_chart_size, check_view, draw_gantt
+    from schedsim.gantt import (
+        Schedule,
+        arrival_strip,
+        chart_rows,
+        chart_text,
+        check_chart_size,
+        check_view,
+        draw_gantt,
+        legend_columns,
+        place_notes,
+    )
 
-    view = check_view(by or "cpu")
+    view = check_view(by or "cpu", comparison.entries[0].result if comparison.entries else None)
     if not comparison.entries:
         raise OptionError("nothing to plot: the comparison has no policies")
     schedules = [Schedule.of(entry.result) for entry in comparison.entries]
-    ranges = [schedule.time_range for schedule in schedules]
+    ranges = [
+        schedule.deadline_range if view == "task" else schedule.time_range for schedule in schedules
+    ]
     time_range = (min(low for low, _ in ranges), max(high for _, high in ranges))
-    rows = [chart_rows(view, len(schedule.pids), schedule.cpus) for schedule in schedules]
-    check_chart_size(sum(rows), sum(len(schedule) for schedule in schedules))
+    rows = [
+        chart_rows(view, len(schedule.pids), schedule.cpus, len(schedule.tasks))
+        for schedule in schedules
+    ]
+    check_chart_size(sum(rows), sum(schedule.shapes for schedule in schedules))
+    idle_row = any(len(schedule.idle_profile()[0]) for schedule in schedules)
     row_height = 0.3 if view == "cpu" else 0.22
-    heights = [max(0.45, row_height * count) for count in rows]
-    gap, title_room, bars_height, top, bottom = 0.45, 0.3, 2.6, 0.7, 1.0
+    strips = [arrival_strip(schedule) / 72 if view == "cpu" else 0.0 for schedule in schedules]
+    heights = [
+        max(0.45, row_height * count) + strip for count, strip in zip(rows, strips, strict=True)
+    ]
+    gap, title_room, bars_height, bottom = 0.75, 0.3, 2.4, 0.5
     width, left, right = 11.0, 1.2, 0.3
-    total = top + sum(heights) + len(heights) * title_room + gap + bars_height + bottom
-    total += (len(heights) - 1) * 0.25
-    figure = Figure(figsize=(width, total), dpi=110)
     axes_width = width - left - right
-    cursor = total - top
-    first = None
+    charts_height = sum(heights) + len(heights) * title_room + (len(heights) - 1) * 0.25
+    figure = Figure(figsize=(width, charts_height + gap + bars_height + 2), dpi=110)
+    panels: list[Any] = []
     handles: dict[str, Any] = {}
+    notes: list[str] = []
     for entry, schedule, height in zip(comparison.entries, schedules, heights, strict=True):
-        cursor -= title_room + height
-        axes = figure.add_axes(
-            (left / width, cursor / total, axes_width / width, height / total),
-            sharex=first,
+        axes = figure.add_axes((0, 0, 1, 1), sharex=panels[0] if panels else None)
+        key = draw_gantt(
+            axes,
+            schedule,
+            view,
+            axes_width=axes_width,
+            axes_height=height,
+            time_range=time_range,
+            idle_row=idle_row,
         )
-        first = first or axes
-        for handle in draw_gantt(
-            axes, schedule, view, axes_width=axes_width, time_range=time_range
-        ):
+        for handle in key.handles:
             handles.setdefault(handle.get_label(), handle)
+        notes += [note for note in key.notes if note not in notes]
         summary = entry.result.summary
         axes.set_title(
             f"{entry.label}   —   turnaround {fmt(summary.get('avg_turnaround'))} · "
@@ -337,74 +452,105 @@ def comparison_figure(comparison: PolicyComparison, *, by: str | None = None) ->
             fontsize=9,
         )
         axes.set_xlabel("")
+        panels.append(axes)
+    legend = list(handles.values())
+    columns = legend_columns(legend, width)
+    legend_height = 0.24 * math.ceil(len(legend) / columns) if legend else 0.0
+    top = 0.6 + 0.2 * len(notes) + legend_height + 0.15
+    total = top + charts_height + gap + bars_height + bottom
+    figure.set_size_inches(width, total)
+    cursor = total - top
+    for axes, height in zip(panels, heights, strict=True):
+        cursor -= title_room + height
+        axes.set_position((left / width, cursor / total, axes_width / width, height / total))
         cursor -= 0.25
-    for axes in figure.axes[:-1]:
+    for axes in panels[:-1]:
         axes.tick_params(axis="x", labelbottom=False)
-    figure.axes[-1].set_xlabel("time", fontsize=9)
-    cursor -= gap + bars_height - 0.25
+    panels[-1].set_xlabel(schedules[-1].time_label, fontsize=9)
     bar_axes = figure.add_axes(
-        (left / width, cursor / total, axes_width * 0.55 / width, bars_height / total)
+        (left / width, bottom / total, axes_width / width, (bars_height - 0.3) / total)
     )
     _draw_mean_bars(bar_axes, comparison)
-    pids = comparison.entries[0].result.pids
-    legend = [Patch(facecolor=process_colour(i), label=pid) for i, pid in enumerate(pids[:20])]
-    legend += [handle for label, handle in handles.items() if label not in pids]
-    figure.legend(
-        handles=legend,
-        loc="center",
-        bbox_to_anchor=(0.5, 0.35 / total),
-        fontsize=8,
-        frameon=False,
-        ncol=min(len(legend), 10) or 1,
-        handlelength=1.4,
-    )
     figure.suptitle(
-        f"{comparison.workload}: {len(comparison.entries)} policies, "
-        f"{_settings_text(comparison.settings)}",
+        chart_text(
+            f"{comparison.workload}: {len(comparison.entries)} policies, "
+            f"{_settings_text(comparison.settings)}",
+            160,
+        ),
         fontsize=11,
-        y=1 - 0.3 / total,
+        y=1 - 0.25 / total,
     )
+    place_notes(figure, notes, [], below=0.55, height=total)
+    if legend:
+        figure.legend(
+            handles=legend,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 1 - (0.45 + 0.2 * len(notes)) / total),
+            fontsize=8,
+            frameon=False,
+            ncol=columns,
+            handlelength=1.4,
+        )
     return figure
 
 
 def save_comparison_plot(
-    comparison: PolicyComparison, path: str | Path, by: str | None = None
+    comparison: PolicyComparison,
+    path: str | Path,
+    by: str | None = None,
+    *,
+    outputs: Outputs | None = None,
 ) -> None:
-    """Draw :func:`comparison_figure` and write it atomically (format from the extension)."""
+    """Draw :func:`comparison_figure` and write it atomically (format from the extension);
+    with ``outputs``, as one of a command's outputs, written when they all are."""
     from schedsim.gantt import figure_bytes, image_format
 
     image_format(path)
-    check_writable(path)
-    write_atomic(path, figure_bytes(comparison_figure(comparison, by=by), path))
+    figure = figure_bytes(comparison_figure(comparison, by=by), path)
+    if outputs is not None:
+        outputs.write(path, figure)
+    else:
+        with Outputs() as alone:
+            alone.write(path, figure)
+
+
+# The three means, in shades of one slate hue: nothing like a process's colour.
+MEAN_SHADES = ("#3d4a5c", "#7f8fa6", "#c4cedb")
 
 
 def _draw_mean_bars(axes: Any, comparison: PolicyComparison) -> None:
+    """The mean turnaround, waiting and response of each policy: one group of three bars
+    per policy, across the whole width, each bar labelled with its value."""
     import numpy as np
-    from matplotlib import colormaps
 
     count = len(comparison.entries)
-    shades = colormaps["viridis"](np.linspace(0.15, 0.85, count)) if count > 1 else ["#3b528b"]
-    positions = np.arange(len(PLOTTED_MEANS))
-    width = 0.8 / count
-    for index, (label, result) in enumerate(comparison.results):
-        values = [float(result.summary.get(key) or 0) for key in PLOTTED_MEANS]
+    positions = np.arange(count)
+    width = 0.8 / len(PLOTTED_MEANS)
+    for index, key in enumerate(PLOTTED_MEANS):
+        values = [float(result.summary.get(key) or 0) for _, result in comparison.results]
         bars = axes.bar(
             positions - 0.4 + width * (index + 0.5),
             values,
             width * 0.92,
-            color=shades[index],
-            label=label,
-            gid=f"means:{label}",
+            color=MEAN_SHADES[index],
+            label=METRIC_BY_KEY[key].heading,
+            gid=f"means:{key}",
         )
-        if count <= 8:
+        if count <= 12:
             axes.bar_label(bars, labels=[fmt(v) for v in values], fontsize=7, padding=1)
-    axes.set_xticks(positions, [METRIC_BY_KEY[key].heading for key in PLOTTED_MEANS], fontsize=9)
+    axes.set_xticks(positions, [_short(label) for label in comparison.labels], fontsize=8)
+    axes.set_xlim(-0.5, count - 0.5)
     axes.tick_params(axis="y", labelsize=8)
     axes.set_ylabel("time", fontsize=9)
     axes.margins(y=0.15)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    axes.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3)
+
+
+def _short(label: str, limit: int = 28) -> str:
+    """A policy label for an axis tick: cut, with an ellipsis, past ``limit`` characters."""
+    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def _settings_text(settings: Mapping[str, Any]) -> str:

@@ -19,6 +19,10 @@ fires.  All events at the same time ``t`` are handled as one instant, always in 
 
 1. **CPUs release** (in CPU-number order): each running job whose burst or slice ends at
    ``t`` leaves its CPU — it finishes, blocks for I/O, or its slice expired.
+   **Deadlines** (only in runs that act on a missed deadline, ``--on-miss abort-job`` or
+   ``stop``): each job whose absolute deadline is ``t`` and that has not finished missed it
+   — it is ended wherever it is (on a CPU, ready, waiting, in I/O), or the run stops at
+   this instant.  A job that finishes at its deadline has met it.
 2. **Jobs become ready**: arrivals at ``t`` in file order, then I/O completions at ``t`` in
    the order their I/O began (file order on ties).  With ``ties="arrivals-first"`` (the
    default) jobs whose slice expired in step 1 are handed back to the policy *after* these;
@@ -51,7 +55,16 @@ import numpy as np
 from schedsim.clock import Clock
 from schedsim.errors import LimitError, PolicyError
 from schedsim.policies.base import JobsView, Policy, overrides, slice_source
-from schedsim.trace import BLOCKED, EXPIRED, FINISHED, PREEMPTED, RESLICED, Timeline, Trace
+from schedsim.trace import (
+    ABORTED,
+    BLOCKED,
+    EXPIRED,
+    FINISHED,
+    PREEMPTED,
+    RESLICED,
+    Timeline,
+    Trace,
+)
 from schedsim.workload import Workload
 
 Time = int | float
@@ -70,6 +83,7 @@ SLIVER = 1e-9
 TIES = ("arrivals-first", "requeue-first")
 
 SliceEnded = Callable[[int, int, Time, int], None]
+IoCancelled = Callable[[int, Time], Time]
 
 
 class PolicyRun:
@@ -142,9 +156,12 @@ class Scheduler:
     reason)`` when a slice ends (record it), ``take_off(cpu, job)`` before a preemption (stop
     the job; False if it turned out to have finished its burst, which the driver then
     reports through :meth:`end_burst`), and ``dispatched(cpu, job)`` after a dispatch.
+    A driver that feeds :meth:`pass_deadlines` also sets ``io_cancelled(job, t)``: a job in
+    I/O was ended at ``t``, so its I/O will not complete (return the I/O time it did).
     """
 
     __slots__ = (
+        "aborted",
         "arrivals_first",
         "burst_end",
         "burst_number",
@@ -167,9 +184,11 @@ class Scheduler:
         "finish",
         "first_run",
         "fixed_slice",
+        "io_cancelled",
         "last_cpu",
         "max_slices",
         "n",
+        "observer",
         "on_burst_end",
         "on_expired",
         "on_preempted",
@@ -187,11 +206,13 @@ class Scheduler:
         "slice_level",
         "slices",
         "status",
+        "stopped_at",
         "switch_time",
         "switches",
         "take_off",
         "time_slice",
         "values",
+        "work_cut",
     )
 
     def __init__(
@@ -247,6 +268,12 @@ class Scheduler:
         self.slice_ended: SliceEnded | None = None
         self.take_off: Callable[[int, int], bool] | None = None
         self.dispatched: Callable[[int, int], None] | None = None
+        self.io_cancelled: IoCancelled | None = None
+        self.aborted: list[int] = []  # jobs ended at their deadline, in order
+        self.stopped_at: Time | None = None  # the run stopped at a missed deadline
+        self.work_cut: dict[int, tuple[Time, Time]] = {}  # CPU and I/O of jobs cut short
+        # Told of every event as it happens (schedsim.explain); None in an ordinary run.
+        self.observer: Any = None
 
         # The policy's hooks, copied here: each is read at least once a slice.
         self.on_ready = run.on_ready
@@ -296,6 +323,8 @@ class Scheduler:
             self.on_burst_end(job, ran)
         if self.slice_ended is not None:
             self.slice_ended(cpu, job, t, reason)
+        if self.observer is not None:
+            self.observer.burst_ended(cpu, job, t, io)
         return io
 
     def expire(self, cpu: int, t: Time) -> None:
@@ -310,12 +339,113 @@ class Scheduler:
         self.expired.append(job)
         if self.slice_ended is not None:
             self.slice_ended(cpu, job, t, EXPIRED)
+        if self.observer is not None:
+            self.observer.expired(cpu, job, t)
+
+    # -- 1b. deadlines -----------------------------------------------------------------------------
+    def pass_deadlines(self, jobs: Sequence[int], t: Time, stop: bool) -> bool:
+        """The absolute deadline of each of ``jobs`` is ``t`` (after the CPUs released, so a
+        job that finishes at its deadline meets it; before jobs become ready, so one whose
+        I/O ends at its deadline never becomes ready).  A job that has not finished missed
+        it: with ``stop`` the run ends at this instant — every running slice is recorded up
+        to ``t`` and True is returned; otherwise each is ended now (:meth:`end_job`)."""
+        missed = [job for job in jobs if self.status[job] not in (DONE, ENDED)]
+        if not missed:
+            return False
+        if self.observer is not None:
+            for job in missed:
+                self.observer.deadline_missed(job, t, stop)
+        if stop:
+            self.stopped_at = t
+            for job in range(self.n):
+                if self.status[job] not in (DONE, ENDED):
+                    self._cut(job, t)
+            return True
+        for job in missed:
+            self.end_job(job, t)
+            self.aborted.append(job)
+        return False
+
+    def end_job(self, job: int, t: Time) -> None:
+        """End ``job`` at ``t``, whatever it is doing: a running job leaves its CPU (its
+        slice is recorded, its burst ends for the policy), a ready job leaves the policy
+        (``on_removed``), a job in I/O never comes back.  It counts as done, finished at
+        ``t``."""
+        status = self.status[job]
+        self._cut(job, t)
+        if status == READY:
+            if job in self.expired:
+                self.expired.remove(job)
+            else:
+                self.ready -= 1
+                try:
+                    self.policy.on_removed(job)
+                except NotImplementedError:
+                    raise PolicyError(
+                        f"policy {self.policy.name!r} cannot end job {job} at its deadline "
+                        "while it is ready: the policy has no on_removed hook"
+                    ) from None
+        self.status[job] = ENDED
+        self.finish[job] = t
+        self.done += 1
+
+    def _cut(self, job: int, t: Time) -> None:
+        """``job`` stops short at ``t`` (ended, or the run stops): a running job's slice is
+        recorded and charged, and the CPU and I/O it did are kept for the result."""
+        status = self.status[job]
+        io_partial: Time | None = None
+        if status == RUNNING:
+            cpu = self.last_cpu[job]
+            ran = t - self.cpu_start[cpu]
+            if ran < 0:  # still in its context switch
+                ran = 0
+            ran = self._charge_preemption(cpu, job, ran)
+            self.running_since[job] = None
+            self.cpu_job[cpu] = -1
+            self.cpu_end[cpu] = INF
+            if self.on_burst_end is not None:
+                self.on_burst_end(job, ran)
+            if self.slice_ended is not None:
+                self.slice_ended(cpu, job, t, ABORTED)
+        elif status == BLOCKED_IO:
+            io_partial = self._cancel_io(job, t)
+        self._keep_work(job, status, io_partial)
+
+    def _cancel_io(self, job: int, t: Time) -> Time:
+        """The driver drops the pending completion of ``job``'s I/O; the I/O it did."""
+        assert self.io_cancelled is not None, "a driver feeding deadlines sets io_cancelled"
+        return self.io_cancelled(job, t)
+
+    def _keep_work(self, job: int, status: int, io_partial: Time | None) -> None:
+        self.work_cut[job] = self._work_done(job, status, io_partial)
+
+    def _work_done(self, job: int, status: int, io_partial: Time | None) -> tuple[Time, Time]:
+        """The CPU and I/O ``job`` has done (its bursts before the current one, and what it
+        ran of the current one, or the ``io_partial`` of the I/O it was in)."""
+        start = int(self.run.burst_offsets[job])
+        position = self.burst_pos[job]
+        values = self.values
+        cpu: Time = 0
+        io: Time = 0
+        if status == NEW:
+            return cpu, io
+        for index in range(start, position):
+            if (index - start) % 2 == 0:
+                cpu = cpu + values[index]
+            else:
+                io = io + values[index]
+        if status in (READY, RUNNING):
+            cpu = cpu + (values[position] - self.remaining[job])
+        elif status == BLOCKED_IO and io_partial is not None:
+            io = io - values[position - 1] + io_partial
+        return cpu, io
 
     # -- 2. jobs become ready ----------------------------------------------------------------------
     def make_ready(self, arrivals: Sequence[int], completions: Sequence[int]) -> None:
         """Arrivals (file order), then I/O completions (the order their I/O began) start a
         CPU burst and go to the policy; jobs whose slice expired go after them, or before them
         with ``ties="requeue-first"``."""
+        requeued = list(self.expired) if self.observer is not None else ()
         if self.expired and not self.arrivals_first:
             self._requeue_expired()
         for job in arrivals:
@@ -325,6 +455,8 @@ class Scheduler:
             self._start_burst(job)
         if self.expired:
             self._requeue_expired()
+        if self.observer is not None:
+            self.observer.became_ready(self.clock.now, arrivals, completions, requeued)
 
     def _start_burst(self, job: int) -> None:
         self.remaining[job] = self.values[self.burst_pos[job]]
@@ -348,8 +480,12 @@ class Scheduler:
         self._count_event(t)
         self.preemption_due = True
         if not self.on_timer():
+            if self.observer is not None:
+                self.observer.timer_fired(t, False)
             return False
         self._reslice(t)
+        if self.observer is not None:
+            self.observer.timer_fired(t, True)
         return True
 
     def _reslice(self, t: Time) -> None:
@@ -372,6 +508,8 @@ class Scheduler:
     def decide(self, t: Time) -> None:
         """Steps 3 and 4 at ``t``: preempt where the policy says so (only when something became
         ready or a timer fired at this instant), then fill the free CPUs."""
+        if self.observer is not None:
+            self.observer.deciding(t)
         if self.preempt is not None and self.preemption_due and self.ready:
             self._preempt(t)
         self.preemption_due = False
@@ -422,6 +560,8 @@ class Scheduler:
             # (the ready count is unchanged: the victim became ready, the picked job left)
             if job is None or job == victim:
                 raise picked_again(self.policy, victim, t, job)
+            if self.observer is not None:
+                self.observer.preempted(cpu, victim, job, t)
             self._dispatch(cpu, job, t)
             placed.append(job)
 
@@ -474,6 +614,8 @@ class Scheduler:
         self.events += 1
         if self.events == self.max_slices:
             raise too_many_slices(self.max_slices, t)
+        if self.observer is not None:
+            self.observer.dispatched(cpu, job, t)
         if self.dispatched is not None:
             self.dispatched(cpu, job)
 
@@ -491,6 +633,11 @@ class Scheduler:
         self.running_since[job] = start
         if self.slice_level is not None:
             self.cpu_level[cpu] = self.slice_level(job)
+
+    def step_end(self, cpu: int) -> Time:
+        """When, in the schedule, the job on ``cpu`` ends its burst if it runs that far in
+        its slice (a real run's driver needs it when a worker reports the end first)."""
+        return self.cpu_start[cpu] + min(self.remaining[self.cpu_job[cpu]], self.cpu_slice[cpu])
 
     def _set_slice_end(self, cpu: int, job: int, start: Time, granted: Time) -> None:
         """When ``cpu``'s slice ends: with the burst, if the slice covers it (see
@@ -532,14 +679,20 @@ class Scheduler:
         """No event is left, yet jobs are unfinished: the policy holds jobs it never picks."""
         return stuck(self.policy, self.ready, self.n - self.done)
 
-    def stalled(self, t: Time) -> None:
-        """No event is left, yet jobs are unfinished (``t``: the last instant).  Here that can
-        only be a policy that holds jobs it never picks; processes that synchronise may also
-        all be waiting for each other (:class:`schedsim.scripted.ScriptedScheduler`)."""
-        raise self.stuck()
+    def stalled(self, t: Time, timer_at: Time) -> bool:
+        """Nothing but the policy's timer (at ``timer_at``, maybe never) can happen any more,
+        yet jobs are unfinished (``t``: the last instant).  The run goes on to the timer if
+        there is one (False); without one the policy holds jobs it never picks (an error).
+        Processes that synchronise may instead all wait for each other: the run then ends
+        (True; :class:`schedsim.scripted.ScriptedScheduler`)."""
+        if timer_at == INF:
+            raise self.stuck()
+        return False
 
     # -- the result --------------------------------------------------------------------------------
     def trace(self, timeline: Timeline | None, extra: dict[str, Any]) -> Trace:
+        if self.aborted or self.work_cut or self.stopped_at is not None:
+            extra = {**extra, **self._cut_extra(extra)}
         return Trace(
             first_run=self.first_run,
             finish=self.finish,
@@ -549,6 +702,33 @@ class Scheduler:
             timeline=timeline,
             extra=extra,
         )
+
+    def _cut_extra(self, extra: dict[str, Any]) -> dict[str, Any]:
+        """What a run that ended jobs at their deadlines, or stopped at one, adds to its
+        trace: the CPU and I/O each job really did (unless the extra has them already), the
+        jobs ended, and when the run stopped."""
+        added: dict[str, Any] = {"aborted": list(self.aborted)}
+        if self.stopped_at is not None:
+            added["stopped_at"] = self.stopped_at
+        if "cpu_time" not in extra:
+            offsets = self.run.burst_offsets.tolist()
+            cpu_time: list[Time] = []
+            io_time: list[Time] = []
+            for job in range(self.n):
+                if job in self.work_cut:
+                    cpu, io = self.work_cut[job]
+                else:
+                    cpu, io = self._work_done(job, NEW, None)
+                    for index in range(offsets[job], offsets[job + 1]):
+                        if (index - offsets[job]) % 2 == 0:
+                            cpu = cpu + self.values[index]
+                        else:
+                            io = io + self.values[index]
+                cpu_time.append(cpu)
+                io_time.append(io)
+            added["cpu_time"] = cpu_time
+            added["io_time"] = io_time
+        return added
 
     def schedule_recorder(self, timeline: Timeline) -> SliceEnded:
         """A ``slice_ended`` callback that records each slice in the schedule's own time (what

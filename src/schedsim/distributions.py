@@ -31,11 +31,18 @@ from collections.abc import Callable
 import numpy as np
 
 from schedsim.errors import OptionError
+from schedsim.limits import MAX_TIME
+from schedsim.options import shown
 
 # Written into error messages; kept in one place so the list cannot drift from the parsers.
 KNOWN = ("constant", "exponential", "lognormal", "mix", "normal", "pareto", "uniform")
 
 MIX_WEIGHT_TOLERANCE = 1e-9
+
+# Parameters are bounded so that no arithmetic on them can overflow a float or an int64:
+# the largest time a workload may hold, and a lognormal spread of e**(20**2).
+MAX_PARAMETER = MAX_TIME
+MAX_SIGMA = 20
 
 
 class Distribution(ABC):
@@ -211,8 +218,11 @@ class LogNormal(_PositiveUnbounded):
 
     def __init__(self, mean: float, sigma: float) -> None:
         self._mean = _positive("mean", mean)
-        if not sigma >= 0:
-            raise OptionError(f"sigma must be >= 0, got {_number(sigma)}")
+        if not 0 <= sigma <= MAX_SIGMA:
+            raise OptionError(
+                f"sigma must be in 0..{MAX_SIGMA} (the spread grows as e**(sigma**2)), got "
+                f"{_number(sigma)}"
+            )
         self._sigma = float(sigma)
         self.mu = math.log(self._mean) - self._sigma**2 / 2
         self.spec = f"lognormal:mean={_number(self._mean)},sigma={_number(self._sigma)}"
@@ -354,7 +364,7 @@ def parse_distribution(spec: str, *, option: str = "") -> Distribution:
 
     Raises :class:`OptionError` quoting ``spec`` (prefixed by ``option``, e.g. ``--bursts``)
     and saying what is wrong and how to write it."""
-    where = f"{option} {spec!r}" if option else repr(spec)
+    where = f"{option} {shown(spec)}" if option else shown(spec)
     try:
         return _parse(spec)
     except OptionError as error:
@@ -414,11 +424,11 @@ def _parse_range(body: str) -> UniformInteger:
     ends = []
     for raw in match.groups():
         try:
-            ends.append(int(raw))
+            ends.append(int(raw) if len(raw) <= 30 else _too_long(raw))
         except ValueError:
             raise OptionError(
-                f"the LOW..HIGH form takes whole numbers, got {raw!r}; for real values write "
-                "uniform:low=A,high=B"
+                f"the LOW..HIGH form takes whole numbers, got {shown(raw)}; for real values "
+                "write uniform:low=A,high=B"
             ) from None
     return UniformInteger(ends[0], ends[1])
 
@@ -455,14 +465,22 @@ def _parse_mixture(body: str) -> Mixture:
     return Mixture(weights, components)
 
 
+def _too_long(raw: str) -> int:
+    raise OptionError(f"a range end may have at most 30 digits, got {shown(raw)}")
+
+
 def _parse_number(key: str, raw: str) -> float:
+    """A parameter: a finite number of magnitude at most MAX_PARAMETER (a larger one only
+    makes draws overflow to infinity, or a whole number that fits no integer type)."""
     text = raw.strip()
     try:
         value = float(text)
     except ValueError:
-        raise OptionError(f"{key} must be a number, got {text!r}") from None
+        raise OptionError(f"{key} must be a number, got {shown(text)}") from None
     if not math.isfinite(value):
-        raise OptionError(f"{key} must be a finite number, got {text!r}")
+        raise OptionError(f"{key} must be a finite number, got {shown(text)}")
+    if abs(value) > MAX_PARAMETER:
+        raise OptionError(f"{key} must be at most {MAX_PARAMETER:.0e} in size, got {shown(text)}")
     return value
 
 

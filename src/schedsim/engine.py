@@ -57,13 +57,21 @@ Time = int | float
 INF = math.inf
 
 ENGINES = ("auto", "python", "c")
+# What a missed deadline does: nothing (it is reported), the job is ended at its deadline,
+# or the run stops at the first miss.  The last two are events of the Python loop only.
+ON_MISS = ("continue", "abort-job", "stop")
 
 # Set to 1 to run the Python loop where the compiled one would apply (engine "auto").
 PURE_PYTHON = "SCHEDSIM_PURE_PYTHON"
 
 
 def check_run_options(
-    cpus: int, context_switch: Time, ties: str, seed: int = 0, locks: str = "none"
+    cpus: int,
+    context_switch: Time,
+    ties: str,
+    seed: int = 0,
+    locks: str = "none",
+    on_miss: str = "continue",
 ) -> None:
     """Reject bad engine options up front, with the value quoted (the same limits as the
     command line's, so library callers get them too)."""
@@ -83,6 +91,8 @@ def check_run_options(
         raise OptionError(f"--seed: must be a whole number >= 0, got {seed!r}")
     if locks not in LOCK_PROTOCOLS:
         raise OptionError(f"--locks: must be one of {', '.join(LOCK_PROTOCOLS)}, got {locks!r}")
+    if on_miss not in ON_MISS:
+        raise OptionError(f"--on-miss: must be one of {', '.join(ON_MISS)}, got {on_miss!r}")
 
 
 def run(
@@ -97,6 +107,8 @@ def run(
     max_slices: int | None = None,
     engine: str = "auto",
     locks: str = "none",
+    on_miss: str = "continue",
+    observer: Any = None,
 ) -> Trace:
     """Simulate ``workload`` under ``policy`` and return the raw :class:`Trace`.
 
@@ -105,18 +117,36 @@ def run(
     loop, for float workloads, even with ``SCHEDSIM_PURE_PYTHON=1``).  Tests use the last
     two to check that the compiled loop and the shortcut give identical results.  A workload
     whose processes synchronise (``run:`` scripts) always runs the Python loop, with
-    ``locks`` (``none``, ``inherit`` or ``ceiling``) as the lock protocol.
+    ``locks`` (``none``, ``inherit`` or ``ceiling``) as the lock protocol.  ``on_miss``
+    says what a missed deadline does: ``continue`` (nothing: it is reported from the
+    result), ``abort-job`` (the job is ended at its deadline) or ``stop`` (the run ends at
+    the first miss); the last two are events the Python loop alone has, so such runs
+    always take it.
+
+    ``observer`` (e.g. a :class:`schedsim.explain.Explainer`) is told of every event as the
+    :class:`~schedsim.core.Scheduler` handles it.  Only the Python loop can tell it, so an
+    observed run always takes the Python loop (``engine="c"`` is then refused).
     """
-    check_run_options(cpus, context_switch, ties, seed, locks)
+    check_run_options(cpus, context_switch, ties, seed, locks, on_miss)
     if context_switch == 0:
         context_switch = 0  # a float 0.0 charges nothing either: integer times stay exact
     if engine not in ENGINES:
         raise OptionError(f"engine: must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if observer is not None:
+        if engine == "c":
+            raise OptionError("engine 'c': an observed run needs the Python loop; use 'auto'")
+        engine = "python"
     program = workload.program
+    deadlines = deadline_events(workload) if on_miss != "continue" else None
     if engine == "c" and program is not None:
         raise OptionError(
             "engine 'c': the compiled loop does not run processes that synchronise (run: "
             "scripts); use engine 'auto' or 'python'"
+        )
+    if engine == "c" and deadlines:
+        raise OptionError(
+            f"engine 'c': the compiled loop has no deadline events (--on-miss {on_miss}); "
+            "use engine 'auto' or 'python'"
         )
     if engine == "c" and _cengine is None:
         raise OptionError(
@@ -136,6 +166,7 @@ def run(
             cpus == 1
             and engine == "auto"
             and program is None
+            and not deadlines
             and not workload.has_io
             and overrides(policy, "fixed_order")
         ):
@@ -146,6 +177,7 @@ def run(
                 return trace
         compiled = (
             program is None
+            and not deadlines
             and not workload.is_integer
             and (engine == "c" or (engine == "auto" and os.environ.get(PURE_PYTHON) != "1"))
         )
@@ -182,13 +214,18 @@ def run(
                 policy_run,
                 program,
                 pids=workload.pid,
-                priorities=workload.priority.tolist(),
+                priorities=lock_priorities(policy, workload),
                 locks=locks,
                 cpus=cpus,
                 context_switch=context_switch,
                 ties=ties,
                 max_slices=max_slices,
             )
+        if observer is not None:
+            scheduler.observer = observer
+            observer.attach(scheduler)
+        if deadlines:
+            return simulate(scheduler, record_timeline, deadlines, stop=on_miss == "stop")
         return simulate(scheduler, record_timeline)
     except SchedsimError:
         raise
@@ -199,13 +236,42 @@ def run(
             gc.enable()
 
 
-def simulate(scheduler: Scheduler, record: bool) -> Trace:
+def lock_priorities(policy: Policy, workload: Workload) -> list[int]:
+    """The static priorities lock protocols work with: the policy's own ranks (rate
+    monotonic) if it has any, else the workload's ``priority`` column."""
+    ranks = policy.lock_priorities()
+    return list(ranks) if ranks is not None else workload.priority.tolist()
+
+
+def deadline_events(workload: Workload) -> list[tuple[Time, int]]:
+    """Every finite absolute deadline as ``(time, job)``, in time order (file order on
+    ties): the instants at which a run that acts on missed deadlines looks."""
+    realtime = workload.realtime
+    if realtime is None:
+        return []
+    deadlines = realtime.deadline.tolist()
+    if workload.is_integer:  # (the column of a workload with a job without one is float)
+        deadlines = [
+            int(value) if value < INF and value == int(value) else value for value in deadlines
+        ]
+    return sorted((deadline, job) for job, deadline in enumerate(deadlines) if deadline < INF)
+
+
+def simulate(
+    scheduler: Scheduler,
+    record: bool,
+    deadlines: list[tuple[Time, int]] | None = None,
+    *,
+    stop: bool = False,
+) -> Trace:
     """The event loop: find the next instant, feed its events to the scheduler in order.
 
     The scheduler applies the rules; this loop only knows when things happen: arrivals from
     the workload (sorted, file order on ties), the end of each CPU's slice (``cpu_end``),
     I/O completions (a heap keyed by completion time, then the time the I/O began, then the
-    job, which is file order), and the policy's timer."""
+    job, which is file order), the policy's timer, and — in a run that acts on missed
+    deadlines — the jobs' absolute ``deadlines`` (sorted ``(time, job)``; ``stop``: the
+    run ends at the first miss rather than ending the late job)."""
     run = scheduler.run
     n = scheduler.n
     clock = scheduler.clock
@@ -223,6 +289,10 @@ def simulate(scheduler: Scheduler, record: bool) -> Trace:
     cursor = 0
     timer_at = scheduler.first_timer()
     timed = run.next_timer is not None
+    due: list[tuple[Time, int]] = [*(deadlines or ()), (INF, -1)]
+    deadline_at, passed = due[0][0], 0
+    if deadlines:
+        scheduler.io_cancelled = _io_canceller(io_heap, io_periods)
     while scheduler.done < n:
         t = arrival_times[cursor]  # the next instant: the earliest event
         for end in cpu_end:
@@ -230,11 +300,12 @@ def simulate(scheduler: Scheduler, record: bool) -> Trace:
                 t = end
         if io_heap and io_heap[0][0] < t:
             t = io_heap[0][0]
+        if deadline_at < t:
+            t = deadline_at
+        if t == INF and scheduler.stalled(clock.now, timer_at):
+            break  # the processes left wait for each other: a deadlock
         if timer_at < t:
             t = timer_at
-        if t == INF:
-            scheduler.stalled(clock.now)  # raises, unless processes wait for each other
-            break
         clock.now = t
         for cpu in cpus:  # 1. CPUs release
             if cpu_end[cpu] == t:
@@ -244,6 +315,14 @@ def simulate(scheduler: Scheduler, record: bool) -> Trace:
                     heapq.heappush(io_heap, (t + io, t, job))
                     if timeline is not None:
                         io_periods.append((job, t, t + io))
+        if deadline_at == t:  # deadlines, after the CPUs released
+            jobs = []
+            while due[passed][0] == t:
+                jobs.append(due[passed][1])
+                passed += 1
+            deadline_at = due[passed][0]
+            if scheduler.pass_deadlines(jobs, t, stop):
+                break  # --on-miss stop
         arrivals: list[int] | tuple[()] = ()  # 2. jobs become ready, then timers
         if arrival_times[cursor] == t:
             arrivals = []
@@ -262,6 +341,26 @@ def simulate(scheduler: Scheduler, record: bool) -> Trace:
         if timed:
             timer_at = scheduler.next_timer(t)
     return scheduler.trace(timeline, {"io_periods": io_periods} if io_periods else {})
+
+
+def _io_canceller(
+    io_heap: list[tuple[Time, Time, int]], io_periods: list[tuple[int, Time, Time]]
+) -> Any:
+    """The ``io_cancelled`` callback of a run with deadline events: a job ended while in
+    I/O leaves the heap (its completion never comes), and its recorded I/O period ends
+    now; returns the I/O it did."""
+
+    def cancel(job: int, t: Time) -> Time:
+        began = next(start for _, start, entry in io_heap if entry == job)
+        io_heap[:] = [entry for entry in io_heap if entry[2] != job]
+        heapq.heapify(io_heap)
+        for index in range(len(io_periods) - 1, -1, -1):
+            if io_periods[index][0] == job:
+                io_periods[index] = (job, io_periods[index][1], t)
+                break
+        return t - began
+
+    return cancel
 
 
 def _run_fixed_order(

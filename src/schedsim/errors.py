@@ -17,6 +17,22 @@ EXIT_INTERNAL = 70  # a bug in schedsim (EX_SOFTWARE)
 EXIT_INTERRUPTED = 130  # Ctrl-C
 
 
+MAX_LINE = 500  # characters of one line of an error message
+
+
+def capped(message: str) -> str:
+    """``message`` with every line cut to about MAX_LINE characters, its middle left out:
+    a quoted value may be megabytes long (a pasted number, a column name), the message
+    must stay a line."""
+    lines = []
+    for line in message.split("\n"):
+        if len(line) > MAX_LINE:
+            left_out = len(line) - 400
+            line = f"{line[:300]} … ({left_out:,} characters left out) … {line[-100:]}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 class SchedsimError(Exception):
     """Base class of every error schedsim reports to a user."""
 

@@ -10,8 +10,13 @@ specs (see :mod:`schedsim.distributions`).  The rules a user needs to predict th
   itself (``uniform:low=0,high=4``, ``constant:2``...).
 * **Load**: ``load=L`` (instead of a rate) makes the arrivals Poisson with
   ``rate = L * cpus / mean CPU demand per process``, where the mean demand is the analytic
-  mean CPU burst times the expected number of CPU bursts per process.  Bursts without a
-  finite mean (Pareto with alpha <= 1) cannot be given a load.
+  mean CPU burst times the expected number of CPU bursts per process; the gaps drawn are
+  then scaled by one factor so that the workload's offered load (its CPU bursts over the
+  span of its arrivals, per CPU) is exactly ``L`` up to the rounding of times: the bursts
+  actually drawn rarely sum to their mean.  Bursts without a finite mean (Pareto with
+  alpha <= 1) cannot be given a load.
+* **Bursts** default to ``exponential:mean=10`` when neither ``bursts`` nor a preset
+  gives them.
 * **I/O**: ``io="fraction=F,bursts=DIST,count=K"`` gives exactly ``round(F * n)`` randomly
   chosen processes ``K`` I/O bursts each, so their bursts read CPU, I/O, CPU, ... with
   ``K + 1`` CPU bursts, every CPU burst drawn from the burst distribution.
@@ -52,6 +57,8 @@ from schedsim.limits import (
 from schedsim.workload import DEFAULT_NICE, DEFAULT_PRIORITY, DEFAULT_TICKETS, Workload
 
 DEFAULT_PROCESSES = 100
+# CPU bursts when neither --bursts nor a preset says: the benchmarks' workload (mean 10).
+DEFAULT_BURSTS = "exponential:mean=10"
 DECIMALS = 4
 RESOLUTION = 10.0**-DECIMALS
 NICE_RANGE = (-20, 19)
@@ -355,10 +362,10 @@ def generate_workload(
 ) -> Workload:
     """A random workload; see the module docstring for the rules.
 
-    Without a ``preset``, ``bursts`` and one of ``arrivals``/``load`` are required and
-    ``io=None`` means no I/O.  With one, every argument left at None takes the preset's
-    value (``io="none"`` removes the preset's I/O).  Every bad argument is reported, in one
-    :class:`OptionError`, before anything is sampled."""
+    Without a ``preset``, one of ``arrivals``/``load`` is required, ``bursts`` defaults to
+    :data:`DEFAULT_BURSTS` and ``io=None`` means no I/O.  With one, every argument left at
+    None takes the preset's value (``io="none"`` removes the preset's I/O).  Every bad
+    argument is reported, in one :class:`OptionError`, before anything is sampled."""
     plan = _plan(
         processes=processes,
         arrivals=arrivals,
@@ -455,10 +462,9 @@ def _plan(
             classes.append(
                 (process_class.share, check(_bursts, burst_spec), check(parse_io, io_spec))
             )
-    elif bursts is not None:
-        classes.append((1.0, check(_bursts, bursts), check(parse_io, io)))
     elif not unknown_preset:
-        problems.append("--bursts is required: e.g. --bursts exponential:mean=5, or a --preset")
+        burst_spec = bursts if bursts is not None else DEFAULT_BURSTS
+        classes.append((1.0, check(_bursts, burst_spec), check(parse_io, io)))
     if load is not None:
         infinite = sorted({str(d) for _, d, _ in classes if d and math.isinf(d.mean)})
         if infinite:
@@ -531,15 +537,20 @@ def _sample(plan: _Plan, *, seed: int, integer: bool) -> Workload:
             io_slots = np.flatnonzero(in_class & ~is_cpu)
             values[io_slots] = io_spec.bursts.sample(streams["io_bursts"], len(io_slots))
 
+    values = _round_times(values, integer=integer, minimum=1.0 if integer else RESOLUTION)
     gaps = plan.arrivals.gaps
     if plan.load is not None:
         gaps = Exponential(demand / count / (plan.load * plan.cpus))  # mean gap = 1 / rate
     arrival = np.zeros(count, dtype=np.float64)
     if gaps is not None and count > 1:
         np.cumsum(gaps.sample(streams["arrivals"], count - 1), out=arrival[1:])
-
+    if plan.load is not None and count > 1 and arrival[-1] > 0:
+        # The drawn bursts sum to more or less than their mean (by 20% for 200 processes of
+        # the interactive-batch preset), so the Poisson gaps are scaled to make the offered
+        # load -- the bursts drawn over the span of the arrivals -- the load asked for.
+        total_cpu = float(values[is_cpu].sum())
+        arrival *= total_cpu / (plan.load * plan.cpus) / arrival[-1]
     arrival = _round_times(arrival, integer=integer, minimum=0.0)
-    values = _round_times(values, integer=integer, minimum=1.0 if integer else RESOLUTION)
     _check_magnitude(arrival, values, plan)
     whole = integer or (
         bool(np.all(arrival == np.floor(arrival))) and bool(np.all(values == np.floor(values)))
@@ -675,7 +686,14 @@ def summary(workload: Workload, *, cpus: int = 1, load: float | None = None) -> 
         else f"offered load {measured:.3f} on {cpus} {cpu_word}"
     )
     if load is not None:
-        offered += f" (target {load:g})"
+        offered += f" (target {load:g}"
+        if measured is not None and abs(measured - load) > 0.005 * load:
+            offered += (
+                ": arrival times rounded up to whole numbers"
+                if workload.is_integer
+                else ": too few arrivals to set it"
+            )
+        offered += ")"
     return (
         f"{workload.name}: {count:,} processes ({with_io:,} with I/O), "
         f"mean CPU burst {mean_burst:.4g}, {offered}"

@@ -52,13 +52,30 @@ MAX_DEPTH = 32  # nesting levels
 MAX_BULK_BYTES = 512 * 1024 * 1024
 MAX_BULK_PROCESSES = 10_000_000
 
+# -- periodic tasks ---------------------------------------------------------------------------
+# Periodic tasks are expanded into one process per job instance when a workload is loaded, so
+# their jobs count against the process limit (--max-processes).  The horizon (--until, or one
+# hyperperiod after the last phase by default) is a time like any other: at most MAX_TIME.  A
+# hyperperiod beyond it ("hyperperiod explosion": periods such as 997, 991 and 983) is refused
+# with the advice to give --until or jobs: N.
+MAX_HORIZON = MAX_TIME
+
 # -- charts -----------------------------------------------------------------------------------
-# Drawing costs about 1 ms per row and 25 us (and 1 kB of memory) per slice, so these keep
-# any chart -- image or text -- under about 15 seconds and half a gigabyte; a chart past them
-# would be unreadable anyway.  Override: none (--gantt-by cpu draws one row per CPU).
+# Drawing a PNG costs about 1 ms per row and 10-20 us (and 1 kB of memory) per slice or I/O
+# period (hatching is dropped past a few thousand of them: Agg hatches shape by shape, at
+# half a millisecond each), so these keep any chart -- image or text -- under about 15
+# seconds and half a gigabyte; a chart past them would be unreadable anyway.  SVG and PDF
+# write every shape out (about 90 us and 160 bytes each), hence their lower cap.
+# Override: none (--gantt-by cpu draws one row per CPU).
 MAX_CHART_ROWS = 2_000
-MAX_CHART_SLICES = 500_000
+MAX_CHART_SLICES = 500_000  # slices and I/O periods
+MAX_VECTOR_CHART_SHAPES = 100_000  # shapes in an SVG or PDF chart
 MAX_TEXT_CHART_WIDTH = 10_000  # columns: a text chart is held in memory as lines this long
+# An HTML report draws every slice as an SVG element in the reader's browser, which stays
+# responsive up to a few tens of thousands of them (the page is then a few MB).
+MAX_REPORT_SLICES = 50_000
+# An explanation (run --explain) is read by a person, instant by instant.
+MAX_EXPLAIN_INSTANTS = 20_000
 
 # -- saved results ----------------------------------------------------------------------------
 # Result files are refused above this size before reading: parsed JSON takes about five
@@ -73,6 +90,7 @@ MAX_GENERATED_BURSTS = 50_000_000  # CPU and I/O bursts in a whole generated wor
 # Generated times are rounded to 4 decimals; beyond this, 4 decimal places no longer fit in
 # a float64's 15-16 significant digits.
 MAX_GENERATED_TIME = 1e11
+MAX_GENERATED_TASKS = 10_000  # schedsim generate --periodic
 
 # -- parameter sweeps -------------------------------------------------------------------------
 # A sweep keeps one summary (a few kilobytes) per point; beyond this, split the sweep.

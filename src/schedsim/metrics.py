@@ -22,6 +22,7 @@ the distributions; the summary counts them.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -41,8 +42,12 @@ JOB_COLUMNS = (
     "switch_time",
     "slices",
 )
-# Columns only some runs have: time blocked on resources (processes that synchronise).
-OPTIONAL_JOB_COLUMNS = ("blocked_time",)
+# Columns only some runs have: time blocked on resources (processes that synchronise); each
+# job's task, release, absolute deadline, lateness and whether it missed its deadline
+# (real-time tasks: schedsim.realtime.results).  Most are times; these two are not.
+OPTIONAL_JOB_COLUMNS = ("blocked_time", "task", "release", "deadline", "lateness", "missed")
+TEXT_COLUMNS = frozenset({"task"})  # strings
+FLAG_COLUMNS = frozenset({"missed"})  # true, false or null (undecided)
 DISTRIBUTED = ("turnaround", "waiting", "response")
 
 
@@ -111,7 +116,13 @@ def summarize(
 ) -> dict[str, Any]:
     """Summary statistics of the per-job columns, over the processes ``counted`` (default:
     all; processes that synchronise leave out those that did not finish); ``end`` is when
-    the run stopped, if it stopped before every process finished (a deadlock)."""
+    the run stopped, if it stopped before every process finished (a deadlock).
+
+    Percentiles interpolate linearly between the two nearest ranks (numpy's default).  On
+    integer columns (an integer workload) every statistic is computed exactly, in integers
+    and fractions, and written as an int when it is whole, else as the float nearest the
+    exact value: p95 of [4, 7, 17, 24] is 22.95, not the 22.949999999999996 that
+    interpolating in floats gives."""
     n = len(columns["finish"])
     summary: dict[str, Any] = {"processes": n}
     selected = {
@@ -120,9 +131,17 @@ def summarize(
     finished = len(selected["finish"])
     for metric in DISTRIBUTED:
         values = selected[metric]
-        summary[f"avg_{metric}"] = _plain(values.mean()) if finished else 0
-        summary[f"median_{metric}"] = _plain(np.median(values)) if finished else 0
-        summary[f"p95_{metric}"] = _plain(np.percentile(values, 95)) if finished else 0
+        exact = values.dtype.kind in "iu"
+        summary[f"avg_{metric}"] = (
+            (_exact_mean(values) if exact else _plain(values.mean())) if finished else 0
+        )
+        for name, percent in (("median", 50), ("p95", 95)):
+            if not finished:
+                summary[f"{name}_{metric}"] = 0
+            elif exact:
+                summary[f"{name}_{metric}"] = _exact_percentile(values, percent)
+            else:
+                summary[f"{name}_{metric}"] = _plain(np.percentile(values, percent))
         summary[f"max_{metric}"] = _plain(values.max()) if finished else 0
     finishes = columns["finish"]
     known = finishes[~np.isnan(finishes)] if finishes.dtype.kind == "f" else finishes
@@ -143,6 +162,31 @@ def summarize(
     if "blocked_time" in columns:
         summary["blocked_time"] = _plain(columns["blocked_time"].sum())
     return summary
+
+
+def _exact_mean(values: np.ndarray) -> int | float:
+    """The mean of whole numbers: an int when whole, else the float nearest the fraction."""
+    bound = int(np.abs(values).max()) if len(values) else 0
+    total = int(values.sum()) if bound * len(values) < 2**62 else sum(values.tolist())
+    return _nearest(Fraction(total, len(values)))
+
+
+def _exact_percentile(values: np.ndarray, percent: int) -> int | float:
+    """numpy's linear percentile of whole numbers, computed exactly: the rank
+    (n - 1) * percent / 100 is a fraction between two order statistics."""
+    rank = Fraction((len(values) - 1) * percent, 100)
+    below = int(rank)
+    ranks = [below, below + 1] if rank > below else [below]
+    ordered = np.partition(values, ranks)
+    low = int(ordered[below])
+    if len(ranks) == 1:
+        return low
+    return _nearest(low + (rank - below) * (int(ordered[below + 1]) - low))
+
+
+def _nearest(value: Fraction | int) -> int | float:
+    value = Fraction(value)
+    return int(value) if value.denominator == 1 else float(value)
 
 
 def _plain(value: Any) -> Any:

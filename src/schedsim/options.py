@@ -8,6 +8,7 @@ builds its flags and ``schedsim policies`` from these records and the policy spe
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from schedsim.errors import OptionError
 # The caps on counts an option may give, re-exported for the policies that declare options.
 from schedsim.limits import MAX_CPUS as MAX_CPUS
 from schedsim.limits import MAX_LEVELS as MAX_LEVELS
+from schedsim.limits import MAX_TIME
 
 Time = int | float
 
@@ -42,6 +44,8 @@ def parse_time(text: str | int | float, *, allow_inf: bool = False) -> Time:
         try:
             value = int(raw)
         except ValueError:
+            if raw.lstrip("+-").isdigit():  # too many digits to convert
+                raise OptionError(f"must be <= {MAX_TIME:,}, got {shown(text)}") from None
             try:
                 value = float(raw)
             except ValueError:
@@ -57,32 +61,47 @@ def parse_time(text: str | int | float, *, allow_inf: bool = False) -> Time:
             value = int(value)
     if value <= 0:
         raise OptionError(f"must be > 0, got {shown(text)}")
+    if value > MAX_TIME:  # a longer slice or period is never reached; a huge int overflows
+        raise OptionError(f"must be <= {MAX_TIME:,} (the longest time allowed), got {shown(text)}")
     return value
 
 
 def parse_nonnegative_time(text: str | int | float) -> Time:
-    """Like :func:`parse_time` but 0 is allowed (context-switch cost, boost period 0 = off)."""
+    """Like :func:`parse_time` but 0 is allowed (context-switch cost, boost period 0 = off),
+    so a bad value is told the rule it breaks: ``>= 0``."""
     if isinstance(text, str) and text.strip() in ("0", "0.0"):
         return 0
     if isinstance(text, int | float) and not isinstance(text, bool) and text == 0:
         return 0
-    return parse_time(text)
+    try:
+        return parse_time(text)
+    except OptionError as error:
+        if str(error).startswith("must be > 0"):
+            raise OptionError(f"must be >= 0, got {shown(text)}") from None
+        raise
 
 
 def parse_time_list(
     text: str | int | float | list[Any] | tuple[Any, ...], *, allow_inf_last: bool = True
 ) -> tuple[Time, ...]:
-    """``4`` or ``1,2,4`` or ``8,16,inf`` (inf only for the last, bottom-level entry); a list
-    or tuple of numbers from Python works too."""
+    """``4``, or a list written ``1,2,4``, ``1/2/4`` or ``[1,2,4]`` (``inf`` only last, for
+    the bottom level); a list or tuple of numbers from Python works too.
+
+    Both separators are accepted everywhere a list is, because where a comma already
+    separates values (``sweep --vary quantum=1/2/4,2/4/8``) the slash is the only way to
+    write a list, and users should not have to remember which command wants which."""
     items: list[Any]
     if isinstance(text, list | tuple):
         items = list(text)
     elif isinstance(text, str):
-        items = text.split(",")
+        inside = text.strip()
+        if inside.startswith("[") and inside.endswith("]"):
+            inside = inside[1:-1]
+        items = re.split(r"[,/]", inside)
     else:
         items = [text]
     if not items or any(str(item).strip() == "" for item in items):
-        raise OptionError(f"expected a number or a comma-separated list, got {shown(text)}")
+        raise OptionError(f"expected a number or a list such as 1,2,4 or 1/2/4, got {shown(text)}")
     values = []
     for position, item in enumerate(items):
         last = position == len(items) - 1

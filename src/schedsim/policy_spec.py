@@ -9,9 +9,10 @@ Rules:
 * specs are separated by commas;
 * a spec is a policy name, then its options, each introduced by ``:`` —
   ``name:key=value:key=value``; a flag option may be written alone (``mlfq:io_resets``);
-* a list value (MLFQ's quantum per level) is written with ``/`` (``quantum=1/2/4``) or with
-  ``,`` (``quantum=1,2,4``): a comma followed by a number (or ``inf``) continues the list,
-  anything else after a comma starts the next spec;
+* a list value (MLFQ's quantum per level) is written with ``/`` (``quantum=1/2/4``), with
+  ``,`` (``quantum=1,2,4``) or in brackets (``quantum=[1,2,4]``), as everywhere a list is
+  taken: a comma followed by a number (or ``inf``) continues the list, anything else after a
+  comma starts the next spec;
 * names and keys are case-insensitive, ``-`` and ``_`` are the same in keys, and spaces
   around items are ignored.
 
@@ -166,7 +167,7 @@ def _parse_one(spec_text: str, position: int, whole: str) -> PolicySpec:
             value = "true"
         elif not value:
             raise OptionError(f"{where}: option {key!r} has an empty value")
-        options[key] = value.replace("/", ",")
+        options[key] = value
     return PolicySpec(name, options, spec_text, position)
 
 

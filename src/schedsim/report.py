@@ -1,4 +1,9 @@
-"""Rendering results for people (rich tables) and for programs (CSV)."""
+"""Rendering results for people (rich tables) and for programs (CSV).
+
+Every CSV schedsim writes is a plain table — one header line, then one row per record, no
+comment or blank lines — so ``pandas.read_csv(path)`` and :class:`csv.DictReader` read it
+with no extra arguments.  What produced it (version, policy, options, settings, seed) is
+recorded in the JSON forms and on the table's last line, never inside a CSV."""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from schedsim.formatting import fmt
+from schedsim.metrics import FLAG_COLUMNS, TEXT_COLUMNS
 from schedsim.result import Result
 
 SUMMARY_ROWS = (
@@ -19,39 +26,78 @@ SUMMARY_ROWS = (
 )
 
 
-def fmt(value: Any) -> str:
-    """Integers as integers, other numbers with up to 3 decimals (trailing zeros dropped)."""
-    if isinstance(value, bool) or value is None:
-        return str(value)
-    if isinstance(value, float) and value != value:  # NaN: a time that never came
-        return "-"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        text = f"{value:.3f}".rstrip("0").rstrip(".")
-        return text if text not in ("-0", "") else "0"
-    return str(value)
+# Processes the table lists by default: past this, a note says how to get the rows (a table
+# of 10^5 rows took minutes to print and nobody reads it).
+TABLE_ROWS = 100
 
 
-def render_table(result: Result, *, summary_only: bool = False, width: int | None = None) -> str:
-    """The per-process table and the summary block, as plain text."""
-    console = Console(width=width or 100, record=True, force_terminal=False, color_system=None)
+def shortened(text: str, limit: int = 40) -> str:
+    """A name as a table shows it: at most ``limit`` characters (laying out a name of tens
+    of thousands of characters would take minutes; JSON and CSV keep it whole)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_table(
+    result: Result,
+    *,
+    summary_only: bool = False,
+    all_rows: bool = False,
+    width: int | None = None,
+) -> str:
+    """The per-process table and the summary block, as plain text.  Past :data:`TABLE_ROWS`
+    processes the table is replaced by a note saying how to get the rows, unless
+    ``all_rows``; ``summary_only`` leaves the processes out without a note."""
+    console = Console(
+        width=width or 100,
+        record=True,
+        force_terminal=False,
+        color_system=None,
+        markup=False,  # a pid or name such as "[/x]" is text, not rich markup
+        emoji=False,
+        highlight=False,
+    )
     with console.capture() as capture:
-        console.print(f"{result.workload}: {describe(result)}")
-        if not summary_only:
+        console.print(shortened(f"{result.workload}: {describe(result)}", 200))
+        listed = not summary_only and (all_rows or len(result.pids) <= TABLE_ROWS)
+        if result.realtime is not None:
+            from schedsim.realtime import report as realtime_report
+
+            if listed:
+                console.print(realtime_report.job_table(result))
+        elif listed:
             console.print(job_table(result))
+        if not summary_only and not listed:
+            console.print(rows_left_out(len(result.pids)), soft_wrap=True)
+        if result.realtime is not None:
+            console.print(realtime_report.task_table(result))
         console.print(summary_table(result))
         if result.resources is not None and not summary_only:
             console.print(resource_table(result))
         if result.deadlock is not None:
-            console.print(f"Deadlock: {result.deadlock.get('message', '')}")
+            # one line, as the provenance line: a message to read (or grep) whole
+            console.print(f"Deadlock: {result.deadlock.get('message', '')}", soft_wrap=True)
         prediction = result.extra.get("prediction")
         if prediction:
             console.print(prediction_line(prediction))
+        if result.realtime is not None:
+            for line in realtime_report.analysis_lines(result):
+                console.print(line, soft_wrap=True)
         console.print(provenance(result), style="dim", soft_wrap=True)  # one line to copy
     return capture.get()
+
+
+def rows_left_out(processes: int) -> str:
+    """The note that replaces a table of more than :data:`TABLE_ROWS` processes."""
+    return (
+        f"Processes: {processes:,} rows not shown (over {TABLE_ROWS}); --all-rows lists them, "
+        "--format csv or --output jobs.csv gives them to a program"
+    )
+
+
+def policy_label(result: Result) -> str:
+    """``rr(quantum=4)``: the policy and its options, as comparisons label it."""
+    options = ", ".join(f"{k}={_join(v)}" for k, v in result.options.items() if v is not None)
+    return f"{result.policy}({options})" if options else result.policy
 
 
 def provenance(result: Result) -> str:
@@ -89,6 +135,8 @@ def describe(result: Result) -> str:
         parts.append(f"ties {settings['ties']}")
     if settings.get("locks", "none") != "none":
         parts.append(f"locks {settings['locks']}")
+    if settings.get("on_miss", "continue") != "continue":
+        parts.append(f"on miss {settings['on_miss']}")
     if result.kind != "simulated":
         parts.append(result.kind)
     return ", ".join(parts)
@@ -131,7 +179,7 @@ def job_table(result: Result) -> Table:
     columns = [result.jobs[name].tolist() for name in names]
     for i, pid in enumerate(result.pids):
         cells = [fmt(column[i]) for column in columns]
-        table.add_row(pid, *cells, *([states[i]] if shown_states else []))
+        table.add_row(shortened(pid), *cells, *([states[i]] if shown_states else []))
     return table
 
 
@@ -191,6 +239,13 @@ def summary_table(result: Result) -> Table:
             table.add_row(f"  {key}", fmt(s.get(key)), "", "", "")
     if s.get("blocked_time"):
         table.add_row("blocked time", fmt(s.get("blocked_time")), "", "", "")
+    if "deadline_misses" in s:
+        table.add_row("deadline misses", fmt(s.get("deadline_misses")), "", "", "")
+    for key, label in (("aborted", "  ended at deadline"), ("unfinished", "  unfinished")):
+        if s.get(key):
+            table.add_row(label, fmt(s.get(key)), "", "", "")
+    if s.get("stopped_at") is not None:
+        table.add_row("stopped at", fmt(s.get("stopped_at")), "", "", "")
     table.add_row("makespan", fmt(s.get("makespan")), "", "", "")
     table.add_row("throughput", fmt(s.get("throughput")), "", "", "")
     table.add_row("CPU utilisation", f"{100 * float(s.get('cpu_utilisation', 0)):.1f}%", "", "", "")
@@ -203,10 +258,20 @@ def summary_table(result: Result) -> Table:
 CSV_CHUNK_ROWS = 65_536
 
 
+def summary_csv(result: Result) -> str:
+    """The summary as CSV: a header and one row (the workload, the policy label, then every
+    summary metric under its JSON name)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["workload", "policy", *result.summary])
+    writer.writerow([result.workload, policy_label(result), *result.summary.values()])
+    return buffer.getvalue()
+
+
 def jobs_csv_chunks(result: Result) -> Iterator[str]:
-    """Per-process records as CSV, after one ``#`` comment line that says how they were
-    made, in pieces of up to 65,536 rows, so that a million records are written without
-    holding all their text at once.
+    """Per-process records as CSV (a header, then one row per process: no comment line, so
+    any CSV reader takes it as it is), in pieces of up to 65,536 rows, so that a million
+    records are written without holding all their text at once.
 
     Numbers are written as :mod:`csv` writes them (``repr``: shortest round-trip floats,
     exact integers), one ``%`` format per row rather than a ``writerow`` call, and pids are
@@ -214,16 +279,30 @@ def jobs_csv_chunks(result: Result) -> Iterator[str]:
     quoted too (``csv.writer`` with a ``\\n`` terminator leaves it bare, and readers would
     take it for a line break)."""
     header = io.StringIO()
-    header.write(f"# {provenance(result)}\n")
     names = result.job_column_names
     csv.writer(header, lineterminator="\n").writerow(["pid", *names])
     yield header.getvalue()
-    row = "%s" + ",%r" * len(names) + "\n"
+    spelled = [name in TEXT_COLUMNS or name in FLAG_COLUMNS for name in names]
+    row = "%s" + "".join(",%s" if text else ",%r" for text in spelled) + "\n"
     pids = [_csv_field(pid) for pid in result.pids]
     for start in range(0, len(pids), CSV_CHUNK_ROWS):
         stop = start + CSV_CHUNK_ROWS
-        columns = [result.jobs[name][start:stop].tolist() for name in names]
+        columns = [
+            [_csv_value(value) for value in result.jobs[name][start:stop].tolist()]
+            if text
+            else result.jobs[name][start:stop].tolist()
+            for name, text in zip(names, spelled, strict=True)
+        ]
         yield "".join(map(row.__mod__, zip(pids[start:stop], *columns, strict=True)))
+
+
+def _csv_value(value: Any) -> str:
+    """A task name or a flag in a CSV field: true, false, or empty for undecided."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _csv_field(str(value))
 
 
 def _csv_field(text: str) -> str:

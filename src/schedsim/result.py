@@ -47,6 +47,10 @@ class Result:
     # run ended in one ({"time", "kind", "cycle", "unfinished", ...}).
     resources: dict[str, Any] | None = None
     deadlock: dict[str, Any] | None = None
+    # Real-time tasks: per task its definition and statistics, the horizon, the jobs ended
+    # at their deadline or left unfinished, and the schedulability analysis (see
+    # schedsim.realtime.results and schedsim.realtime.analysis).
+    realtime: dict[str, Any] | None = None
 
     @classmethod
     def from_trace(
@@ -58,6 +62,23 @@ class Result:
         options: dict[str, Any],
         settings: dict[str, Any],
         kind: str = "simulated",
+    ) -> Result:
+        result = cls._from_trace(workload, trace, policy, options, settings, kind)
+        if workload.realtime is not None:
+            from schedsim.realtime.results import attach
+
+            attach(result, workload, trace)
+        return result
+
+    @classmethod
+    def _from_trace(
+        cls,
+        workload: Workload,
+        trace: Trace,
+        policy: str,
+        options: dict[str, Any],
+        settings: dict[str, Any],
+        kind: str,
     ) -> Result:
         columns = job_columns(workload, trace)
         sync = trace.extra.get("sync")
@@ -82,6 +103,43 @@ class Result:
         )
 
     # -- views ----------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        """What the result is, in one line (never its arrays: it may hold a million jobs)."""
+        from schedsim.notebook import result_repr
+
+        return result_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the summary, the first processes and the Gantt chart."""
+        from schedsim.notebook import result_html
+
+        return result_html(self)
+
+    def jobs_frame(self) -> Any:
+        """The per-process records as a pandas DataFrame indexed by pid (needs pandas)."""
+        from schedsim.frames import jobs_frame
+
+        return jobs_frame(self)
+
+    def timeline_frame(self) -> Any:
+        """The slices as a pandas DataFrame, in dispatch order (needs pandas)."""
+        from schedsim.frames import timeline_frame
+
+        return timeline_frame(self)
+
+    def summary_frame(self) -> Any:
+        """The summary metrics as a one-row pandas DataFrame indexed by policy (needs pandas)."""
+        from schedsim.frames import summary_frame
+
+        return summary_frame(self)
+
+    def plot(self, ax: Any = None, *, by: str | None = None) -> Any:
+        """Draw the Gantt chart on ``ax`` (a matplotlib Axes; a new figure's when None) and
+        return the Axes.  ``by``: ``"process"`` or ``"cpu"`` (default: by the CPU count)."""
+        from schedsim.gantt import plot_gantt
+
+        return plot_gantt(self, ax, by=by)
+
     @property
     def job_column_names(self) -> tuple[str, ...]:
         """The per-job columns this result has, in output order."""
@@ -106,7 +164,8 @@ class Result:
         ]
 
     def timeline_records(self) -> list[dict[str, Any]]:
-        """Slices ordered by dispatch time then CPU."""
+        """Slices ordered by dispatch time then CPU; ``level`` only where the policy has
+        queue levels (MLFQ)."""
         if self.timeline is None:
             return []
         ordered = self.timeline.sorted_by_start().arrays()
@@ -119,7 +178,7 @@ class Result:
                 "dispatched": convert(dispatched),
                 "start": convert(start),
                 "end": convert(end),
-                "level": int(level),
+                **({"level": int(level)} if level >= 0 else {}),  # levels: MLFQ only
                 "reason": REASON_NAMES[reason],
             }
             for cpu, job, dispatched, start, end, level, reason in zip(
@@ -128,17 +187,28 @@ class Result:
         ]
 
     # -- the result file (schedsim.result_file) --------------------------------------------------
-    def to_dict(self, *, include_timeline: bool = True) -> dict[str, Any]:
-        """The JSON form as plain data."""
-        return result_file.result_document(self, include_timeline=include_timeline)
+    def to_dict(
+        self, *, include_timeline: bool = True, include_jobs: bool = True
+    ) -> dict[str, Any]:
+        """The JSON form as plain data (``include_jobs=False``: the summary document,
+        without per-process records or timeline)."""
+        return result_file.result_document(
+            self, include_timeline=include_timeline, include_jobs=include_jobs
+        )
 
-    def to_json(self, *, include_timeline: bool = True) -> str:
+    def to_json(self, *, include_timeline: bool = True, include_jobs: bool = True) -> str:
         """The JSON form (see :func:`schedsim.result_file.json_chunks` for its layout)."""
-        return "".join(self.json_chunks(include_timeline=include_timeline))
+        return "".join(
+            self.json_chunks(include_timeline=include_timeline, include_jobs=include_jobs)
+        )
 
-    def json_chunks(self, *, include_timeline: bool = True) -> Iterator[str]:
+    def json_chunks(
+        self, *, include_timeline: bool = True, include_jobs: bool = True
+    ) -> Iterator[str]:
         """The JSON form in pieces, for writing a million records without holding them."""
-        return result_file.json_chunks(self, include_timeline=include_timeline)
+        return result_file.json_chunks(
+            self, include_timeline=include_timeline, include_jobs=include_jobs
+        )
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "<result>") -> Result:
@@ -159,7 +229,17 @@ class Result:
 
 
 # What a trace carries that a Result holds elsewhere (or not at all).
-_TRACE_ONLY = ("io_periods", "sync", "deadlock", "ended", "cpu_time", "io_time", "blocked_time")
+_TRACE_ONLY = (
+    "io_periods",
+    "sync",
+    "deadlock",
+    "ended",
+    "cpu_time",
+    "io_time",
+    "blocked_time",
+    "aborted",
+    "stopped_at",
+)
 
 
 def _synchronising(

@@ -29,6 +29,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from schedsim.digits import HugeInteger, digit_count
 from schedsim.limits import INT64_MAX, INT64_MIN, MAX_TIME
 from schedsim.workload import DEFAULT_NICE, DEFAULT_PRIORITY, DEFAULT_TICKETS
 
@@ -37,11 +38,15 @@ NICE_MIN, NICE_MAX = -20, 19
 
 def _check_pid(value: object) -> str:
     """A pid is a non-empty string; an integer is accepted and becomes its decimal string."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    if isinstance(value, bool) or not isinstance(value, str | int | HugeInteger):
         raise PydanticCustomError("pid_type", "must be a string or an integer")
+    if isinstance(value, HugeInteger) or (isinstance(value, int) and digit_count(value) > 100):
+        raise PydanticCustomError("pid_long", "an integer pid may have at most 100 digits")
     text = str(value)
     if not text.strip():
         raise PydanticCustomError("pid_empty", "must not be empty")
+    if not is_text(text):
+        raise PydanticCustomError("pid_text", "must be valid Unicode text (no lone surrogate)")
     return text
 
 
@@ -72,7 +77,12 @@ class Process(BaseModel):
         extra="forbid",
         title="Process",
         json_schema_extra={
-            "oneOf": [{"required": ["burst"]}, {"required": ["bursts"]}, {"required": ["run"]}]
+            "oneOf": [
+                {"required": ["burst"]},
+                {"required": ["bursts"]},
+                {"required": ["run"]},
+                {"required": ["wcet"]},
+            ]
         },
     )
 
@@ -98,6 +108,34 @@ class Process(BaseModel):
         Pid | None,
         Field(description="a daemon process: ended the moment this process finishes"),
     ] = None
+    period: Annotated[
+        Burst | None,
+        Field(
+            description=(
+                "a periodic task: a job is released every period (> 0), named PID#1, PID#2, "
+                "...; with releases, the minimum time between two (a sporadic task)"
+            )
+        ),
+    ] = None
+    deadline: Annotated[
+        Burst | None,
+        Field(description="relative deadline of each job, > 0 (default for a task: its period)"),
+    ] = None
+    wcet: Annotated[
+        Burst | None,
+        Field(description="CPU time of each job of a task, > 0 (like burst)"),
+    ] = None
+    phase: Annotated[
+        TimeValue | None, Field(ge=0, description="first release of a periodic task, >= 0")
+    ] = None
+    jobs: Annotated[
+        Annotated[int, Field(strict=True, ge=1, le=INT64_MAX)] | None,
+        Field(description="how many jobs a periodic task releases (default: up to the horizon)"),
+    ] = None
+    releases: Annotated[
+        Annotated[list[Annotated[TimeValue, Field(ge=0)]], Field(min_length=1)] | None,
+        Field(description="a sporadic task's release times (gaps >= period)"),
+    ] = None
     priority: Annotated[
         Integer, Field(description="lower is more important (priority policies)")
     ] = DEFAULT_PRIORITY
@@ -118,7 +156,12 @@ class Process(BaseModel):
 
     @model_validator(mode="after")
     def _one_burst_field(self) -> Process:
-        given = [self.burst is not None, self.bursts is not None, self.run is not None]
+        given = [
+            self.burst is not None,
+            self.bursts is not None,
+            self.run is not None,
+            self.wcet is not None,
+        ]
         if sum(given) != 1:
             raise PydanticCustomError(
                 "burst_choice",
@@ -160,6 +203,16 @@ def workload_json_schema() -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------
 # Messages
 # ---------------------------------------------------------------------------------------
+def is_text(value: str) -> bool:
+    """Whether ``value`` can be written out as UTF-8: no lone surrogate (JSON's
+    ``"\\ud800"``, which no output file or terminal can hold)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def plain(text: str, limit: int = 40) -> str:
     """``text`` for an error message: unprintable characters (line breaks, controls) escaped
     so a message stays on its line, and cut to ``limit`` characters."""
@@ -181,9 +234,12 @@ def describe(value: object) -> str:
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f"string {shown!r}"
+    if isinstance(value, HugeInteger):
+        return value.describe()
     if isinstance(value, int):
-        text = str(value) if abs(value) < 10**30 else f"an integer of {len(str(value))} digits"
-        return text
+        if abs(value) < 10**30:
+            return str(value)
+        return f"an integer of {digit_count(value):,} digits"
     if isinstance(value, float):
         return "nan" if math.isnan(value) else repr(value)
     if isinstance(value, list | tuple):
@@ -202,7 +258,7 @@ def closest(word: str, choices: Sequence[str]) -> str | None:
 
 def unknown_key_message(key: object, allowed: Sequence[str], kind: str = "key") -> str:
     """``unknown key 'brust' (did you mean 'burst'?); allowed keys: pid, ...``."""
-    text = f"unknown {kind} {str(key)!r}"
+    text = f"unknown {kind} {plain(str(key), 60)!r}"
     suggestion = closest(str(key), allowed) if isinstance(key, str) else None
     if suggestion:
         text += f" (did you mean {suggestion!r}?)"
@@ -216,6 +272,8 @@ def _message(error: Any, field: str) -> str:
     got = f", got {describe(value)}"
     if kind == "missing":
         return "field required"
+    if isinstance(value, HugeInteger) and field != "pid":
+        return f"out of range, got {describe(value)}"
     if kind == "float_type":
         return f"must be a number{got}"
     if kind == "int_type":
@@ -235,6 +293,8 @@ def _message(error: Any, field: str) -> str:
         if isinstance(bound, float) and bound.is_integer():
             bound = int(bound)
         return f"must be {operator} {bound}{got}"
+    if kind == "too_short" and field == "releases":
+        return "must not be empty: list the release times, e.g. releases: [0, 40, 95]"
     if kind == "too_short":
         return "must not be empty: give at least one CPU burst, e.g. bursts: [5, 3, 2]"
     if kind == "list_type":
@@ -243,7 +303,7 @@ def _message(error: Any, field: str) -> str:
         return f"must be a list of numbers, e.g. [5, 3, 2]{got}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"must be a mapping with keys pid, arrival, burst or bursts, ...{got}"
-    if kind in ("pid_type", "pid_empty"):
+    if kind in ("pid_type", "pid_empty", "pid_long", "pid_text"):
         return f"{error['msg']}{got}"
     if kind == "bursts_even":
         return str(error["msg"])
@@ -270,6 +330,8 @@ def _field_label(location: tuple[Any, ...]) -> str:
     if field == "bursts" and len(location) > 1 and isinstance(location[1], int):
         position = location[1]
         return f"bursts[{position}] ({'CPU' if position % 2 == 0 else 'I/O'})"
+    if field == "releases" and len(location) > 1 and isinstance(location[1], int):
+        return f"releases[{location[1]}]"
     return plain(field)  # an unknown key may hold a line break
 
 
@@ -287,10 +349,21 @@ def validate_processes(processes: list[Any]) -> list[tuple[int, str]]:
             rest = tuple(location[1:])
             raw = processes[index]
             if detail["type"] == "burst_choice":
-                if detail["msg"] == "both given":
+                periodic = isinstance(raw, dict) and "period" in raw
+                if detail["msg"] == "both given" and isinstance(raw, dict) and "wcet" in raw:
+                    text = (
+                        "burst, bursts, run, wcet: give only one of them (wcet for the CPU "
+                        "time of each job of a task)"
+                    )
+                elif detail["msg"] == "both given":
                     text = (
                         "burst, bursts, run: give only one of them (burst for one CPU burst, "
                         "run for a script of steps)"
+                    )
+                elif periodic:
+                    text = (
+                        "wcet: field required (give wcet: N, the CPU time of each job, or "
+                        "bursts: [cpu, io, cpu, ...] or run: [steps] for each job)"
                     )
                 else:
                     text = (

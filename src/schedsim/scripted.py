@@ -29,13 +29,16 @@ synchronisation step does):
   ``on_removed(job)``.
 - **Deadlock**: when no event is left and every unfinished process waits for a resource,
   the run ends at that instant with the wait-for cycle (:class:`~schedsim.sync.Deadlock`).
+- **A job ended at its deadline** (``--on-miss abort-job``) is ended as a daemon is: it
+  leaves its CPU, the policy or the queue it waits in, releases nothing it holds, and its
+  joiners and daemons go on as when a process finishes.
 
 A workload with scripts runs the Python loop; the compiled loop declines it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from schedsim.core import (
@@ -54,7 +57,16 @@ from schedsim.core import (
 from schedsim.errors import PolicyError
 from schedsim.program import CAN_BLOCK, CPU, IO, Program, Step
 from schedsim.sync import Deadlock, SyncState, find_deadlock
-from schedsim.trace import BLOCKED, ENDED_REASON, EXPIRED, FINISHED, STEPPED, WAITED, Trace
+from schedsim.trace import (
+    ABORTED,
+    BLOCKED,
+    ENDED_REASON,
+    EXPIRED,
+    FINISHED,
+    STEPPED,
+    WAITED,
+    Trace,
+)
 
 Time = int | float
 
@@ -101,7 +113,10 @@ class ScriptedScheduler(Scheduler):
         self.scripts = program.scripts
         self.to_stop = [cpu_to_stop(script) for script in self.scripts]
         self.pc = [0] * n  # each job's current step
-        self.piece_left: list[Time] = [0] * n  # CPU left in its current cpu step
+        # CPU left in its current step (the whole step until it starts; 0 at other steps)
+        self.piece_left: list[Time] = [
+            script[0].value if script and script[0].kind == CPU else 0 for script in self.scripts
+        ]
         self.cpu_ran: list[Time] = [0] * cpus  # CPU run in the slice before its current piece
         self.io_started: list[Time] = [0] * n
         self.io_cut: dict[int, Time] = {}  # the I/O an ended daemon really did of its last
@@ -111,6 +126,8 @@ class ScriptedScheduler(Scheduler):
             if parent >= 0:
                 self.daemons[parent].append(job)
         self.deadlock: Deadlock | None = None
+        # A driver that runs real processes hears when one is ended (it stops the process).
+        self.job_ended: Callable[[int], None] | None = None
         self.on_priority = run.hook("on_priority")
         self.on_removed = self.policy.on_removed
 
@@ -126,8 +143,9 @@ class ScriptedScheduler(Scheduler):
         pc = self.pc[job]
         if pc < len(script) and script[pc].kind == CPU:
             pc += 1
-        self.piece_left[job] = 0
         outcome, io = self._perform(job, pc, t)
+        if self.observer is not None:
+            self.observer.stepped(cpu, job, t, pc, outcome, io)
         self._apply_priorities()
         if outcome == GO_ON:
             self._go_on(cpu, job, t, piece, ran)
@@ -164,24 +182,31 @@ class ScriptedScheduler(Scheduler):
         while pc < len(script):
             step = script[pc]
             if step.kind == CPU:
-                self.pc[job] = pc
+                self._move_to(job, pc)
                 return GO_ON, None
             if step.kind == IO:
-                self.pc[job] = pc + 1
+                self._move_to(job, pc + 1)
                 return STARTS_IO, step.value
-            if not perform(job, step, t):
-                self.pc[job] = pc
+            if not perform(job, step, t, pc):
+                self._move_to(job, pc)
                 return WAITS, None
             pc += 1
-        self.pc[job] = pc
+        self._move_to(job, pc)
         return FINISHES, None
+
+    def _move_to(self, job: int, pc: int) -> None:
+        """``job``'s current step is now ``pc``, with all its CPU still to run if a ``cpu``
+        step."""
+        script = self.scripts[job]
+        self.pc[job] = pc
+        self.piece_left[job] = (
+            script[pc].value if pc < len(script) and script[pc].kind == CPU else 0
+        )
 
     def _go_on(self, cpu: int, job: int, t: Time, piece: Time, ran: Time) -> None:
         """After its steps the job runs on: with the rest of its slice, or — when the slice
         ended at this very step — back to the policy as a job whose slice expired."""
-        pc = self.pc[job]
-        self.remaining[job] = self.to_stop[job][pc]
-        self.piece_left[job] = self.scripts[job][pc].value
+        self.remaining[job] = self.to_stop[job][self.pc[job]]
         granted = self.cpu_slice[cpu]
         if covers(piece, granted):  # the slice ran out here
             self.running_since[job] = None
@@ -201,6 +226,10 @@ class ScriptedScheduler(Scheduler):
         self.cpu_slice[cpu] = left
         self.running_since[job] = t
         self._set_slice_end(cpu, job, t, left)
+
+    def step_end(self, cpu: int) -> Time:
+        """When the job on ``cpu`` reaches its next step (the end of its ``cpu`` step)."""
+        return self.cpu_start[cpu] + min(self.piece_left[self.cpu_job[cpu]], self.cpu_slice[cpu])
 
     def _set_slice_end(self, cpu: int, job: int, start: Time, granted: Time) -> None:
         """The CPU's next event: the end of the job's current ``cpu`` step if the slice
@@ -242,12 +271,7 @@ class ScriptedScheduler(Scheduler):
     def _start_burst(self, job: int) -> None:
         """Ready at its current step: ``remaining`` is the CPU up to its next stop, the
         current piece its ``cpu`` step (none when steps come first)."""
-        pc = self.pc[job]
-        script = self.scripts[job]
-        self.remaining[job] = self.to_stop[job][pc]
-        self.piece_left[job] = (
-            script[pc].value if pc < len(script) and script[pc].kind == CPU else 0
-        )
+        self.remaining[job] = self.to_stop[job][self.pc[job]]
         self.status[job] = READY
         self.on_ready(job)
         self.ready += 1
@@ -256,10 +280,12 @@ class ScriptedScheduler(Scheduler):
     def make_ready(self, arrivals: Sequence[int], completions: Sequence[int]) -> None:
         """As the core's, with the processes woken at this instant after the I/O completions
         (like them, they start a new burst); ended daemons stay out."""
-        woken = self.sync.woken
-        self.sync.woken = []
+        woken = [job for job in self.sync.woken if self.status[job] == BLOCKED_SYNC]
+        self.sync.woken = []  # (a daemon woken and then ended at the same instant stays out)
+        if self.observer is not None:
+            self.observer.woken(woken)
         for job in woken:
-            self.pc[job] += 1  # the step it waited for is done
+            self._move_to(job, self.pc[job] + 1)  # the step it waited for is done
         returning = [job for job in completions if self.status[job] == BLOCKED_IO]
         super().make_ready(
             [job for job in arrivals if self.status[job] == NEW], [*returning, *woken]
@@ -268,6 +294,8 @@ class ScriptedScheduler(Scheduler):
     # -- priorities, endings, deadlock ------------------------------------------------------------
     def _apply_priorities(self) -> None:
         for job, priority in self.sync.priority_changes():
+            if self.observer is not None:
+                self.observer.priority_changed(job, priority)
             if self.on_priority is not None:
                 self.on_priority(job, priority)
             self.preemption_due = True
@@ -279,10 +307,29 @@ class ScriptedScheduler(Scheduler):
             if self.status[daemon] not in (DONE, ENDED):
                 self._end(daemon, t)
 
-    def _end(self, job: int, t: Time) -> None:
+    def end_job(self, job: int, t: Time) -> None:
+        """End ``job`` at its deadline (``--on-miss abort-job``), as a daemon is ended (the
+        driver hears that an I/O it was in ends now)."""
+        if self.status[job] == BLOCKED_IO and self.io_cancelled is not None:
+            self.io_cancelled(job, t)
+        self._end(job, t, ABORTED)
+
+    def _cancel_io(self, job: int, t: Time) -> Time:
+        """The run stops while ``job`` is in I/O: the I/O it did so far counts."""
+        self.io_cut[job] = t - self.io_started[job]
+        return self.io_cut[job]
+
+    def _keep_work(self, job: int, status: int, io_partial: Time | None) -> None:
+        return None  # the trace reads what each job did from its script position
+
+    def _end(self, job: int, t: Time, reason: int = ENDED_REASON) -> None:
         """End ``job`` (a daemon whose parent finished) at ``t``, whatever it is doing; what
         it holds stays held."""
         status = self.status[job]
+        if self.observer is not None and reason == ENDED_REASON:  # (a deadline says itself)
+            self.observer.ended(job, t)
+        if self.job_ended is not None:
+            self.job_ended(job)
         if status == RUNNING:
             cpu = self.last_cpu[job]
             ran = max(0, t - self.cpu_start[cpu])
@@ -293,7 +340,7 @@ class ScriptedScheduler(Scheduler):
             if self.on_burst_end is not None:
                 self.on_burst_end(job, self.cpu_ran[cpu] + ran)
             if self.slice_ended is not None:
-                self.slice_ended(cpu, job, t, ENDED_REASON)
+                self.slice_ended(cpu, job, t, reason)
         elif status == READY:
             if job in self.expired:
                 self.expired.remove(job)
@@ -311,31 +358,36 @@ class ScriptedScheduler(Scheduler):
         elif status == BLOCKED_IO:
             self.io_cut[job] = t - self.io_started[job]
         self.status[job] = ENDED
-        self.finish[job] = t
+        self.finish[job] = max(t, self.run.view.arrival[job])  # (one that never came: then)
         self.done += 1
         self.remaining[job] = 0
         self._finished(job, t)
 
-    def stalled(self, t: Time) -> None:
-        """Every unfinished process waits for a resource and nothing else can happen: a
-        deadlock, recorded; otherwise the policy holds jobs it never picks (an error)."""
+    def stalled(self, t: Time, timer_at: Time) -> bool:
+        """Nothing but the policy's timer can happen any more: if every unfinished process
+        waits for a resource (none ready or running), no timer can change that — a
+        deadlock, recorded, and the run ends; otherwise as the core decides."""
         blocked = [job for job, status in enumerate(self.status) if status == BLOCKED_SYNC]
-        if not blocked or self.ready or any(job >= 0 for job in self.cpu_job):
-            raise self.stuck()
+        busy = self.ready or any(job >= 0 for job in self.cpu_job)
+        if not blocked or busy or any(status in (NEW, BLOCKED_IO) for status in self.status):
+            return super().stalled(t, timer_at)
         alive = [status not in (DONE, ENDED) for status in self.status]
         self.deadlock = find_deadlock(self.sync, blocked, alive, self.pids, t)
         self.end_time = t
+        if self.observer is not None:
+            self.observer.deadlocked(t, self.deadlock)
+        return True
 
     # -- the result -------------------------------------------------------------------------------
     def trace(self, timeline: Any, extra: dict[str, Any]) -> Trace:
         """The core's trace, with what each process really did (CPU, I/O and blocked time:
         an ended or deadlocked process did less than its script), the holds, waits and
         queue items, the ended daemons and the deadlock, if any."""
-        end = getattr(self, "end_time", None)
+        end = getattr(self, "end_time", self.stopped_at)
         extra = {
             **extra,
-            "cpu_time": [self._cpu_done(job) for job in range(self.n)],
-            "io_time": [self._io_done(job) for job in range(self.n)],
+            "cpu_time": [self.cpu_done(job) for job in range(self.n)],
+            "io_time": [self.io_done(job) for job in range(self.n)],
             "blocked_time": self._blocked_time(end),
             "ended": [status == ENDED for status in self.status],
             "sync": self.sync,
@@ -344,18 +396,20 @@ class ScriptedScheduler(Scheduler):
             extra["deadlock"] = self.deadlock
         return super().trace(timeline, extra)
 
-    def _cpu_done(self, job: int) -> Time:
+    def cpu_done(self, job: int) -> Time:
+        """The CPU ``job`` has run of its script so far."""
         script = self.scripts[job]
         pc = self.pc[job]
         done: Time = 0
         for step in script[:pc]:
             if step.kind == CPU:
                 done = done + step.value
-        if pc < len(script) and script[pc].kind == CPU and self.status[job] != NEW:
+        if pc < len(script) and script[pc].kind == CPU:
             done = done + (script[pc].value - self.piece_left[job])
         return done
 
-    def _io_done(self, job: int) -> Time:
+    def io_done(self, job: int) -> Time:
+        """The I/O ``job`` has done of its script so far."""
         steps = [step.value for step in self.scripts[job][: self.pc[job]] if step.kind == IO]
         if job in self.io_cut:  # ended during its last I/O
             steps[-1] = self.io_cut[job]

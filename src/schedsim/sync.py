@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from schedsim.formatting import fmt
 from schedsim.program import (
     ACQUIRE,
     CLEAR,
@@ -69,6 +70,7 @@ class Wait:
     job: int
     since: Time
     to: Time | None = None
+    position: int = -1  # the blocking step's index in the job's script
 
 
 @dataclass
@@ -80,6 +82,7 @@ class Item:
     put: Time
     getter: int = -1
     got: Time | None = None
+    dropped: bool = False  # its putter was ended while waiting to put it
 
 
 class SyncState:
@@ -107,8 +110,12 @@ class SyncState:
         self.waits: list[Wait] = []
         self.items: list[Item] = []
         self.woken: list[int] = []  # handed what they waited for at this instant, in order
+        # For a driver that performs the steps for real (schedsim measure): every step
+        # performed, in order, as (job, position, outcome), and every wake-up.
+        self.log: list[tuple[int, int, str]] | None = None
         # Effective priorities.
         self.protocol = protocol
+        self.position = -1  # of the step being performed
         self.static = [int(p) for p in priorities]
         self.effective = list(self.static)
         self.ceiling = [
@@ -120,9 +127,17 @@ class SyncState:
         ]
 
     # -- steps ------------------------------------------------------------------------------------
-    def perform(self, job: int, step: Step, t: Time) -> bool:
-        """Carry out ``job``'s synchronisation step at ``t``: True if it goes on, False if
-        it must wait (it is then queued, FIFO, on what it waits for)."""
+    def perform(self, job: int, step: Step, t: Time, position: int = -1) -> bool:
+        """Carry out ``job``'s synchronisation step (at ``position`` in its script) at ``t``:
+        True if it goes on, False if it must wait (it is then queued, FIFO, on what it waits
+        for)."""
+        self.position = position
+        proceeds = self._perform(job, step, t)
+        if self.log is not None:
+            self.log.append((job, position, "proceeded" if proceeds else "blocked"))
+        return proceeds
+
+    def _perform(self, job: int, step: Step, t: Time) -> bool:
         kind, index = step.kind, int(step.value)
         if kind == LOCK:
             if self.lock_holder[index] < 0:
@@ -208,7 +223,7 @@ class SyncState:
     def _block(self, job: int, kind: str, index: int, t: Time, queue: deque[int] | None) -> bool:
         if queue is not None:
             queue.append(job)
-        wait = Wait(kind, index, job, t)
+        wait = Wait(kind, index, job, t, position=self.position)
         self.waiting[job] = wait
         self.waits.append(wait)
         return False
@@ -220,6 +235,8 @@ class SyncState:
         wait.to = t
         self.waiting[job] = None
         self.woken.append(job)
+        if self.log is not None:
+            self.log.append((job, wait.position, "woken"))
         return job
 
     def _take(self, kind: str, index: int, job: int, t: Time) -> None:
@@ -266,6 +283,9 @@ class SyncState:
         elif job in self.queue_getters[index]:
             self.queue_getters[index].remove(job)
         else:
+            for putter, item in self.queue_putters[index]:
+                if putter == job:
+                    self.items[item].dropped = True
             self.queue_putters[index] = deque(p for p in self.queue_putters[index] if p[0] != job)
 
     def held_by(self, job: int) -> list[str]:
@@ -334,10 +354,11 @@ class SyncState:
                     if kind == wait.kind and i == index
                 }
             )
-        wanted = {
-            "events": (SET,),
-            "queues": (GET,) if any(j == job for j, _ in self.queue_putters[index]) else (PUT,),
-        }[wait.kind]
+        if wait.kind == "events":
+            wanted: tuple[int, ...] = (SET,)
+        else:  # a queue: a blocked putter waits for a get, a getter for a put
+            putting = any(j == job for j, _ in self.queue_putters[index])
+            wanted = (GET,) if putting else (PUT,)
         return [
             other
             for other, live in enumerate(alive)
@@ -381,7 +402,7 @@ class Deadlock:
         for member in self.members:
             holds = f"holds {', '.join(member.holds)} and " if member.holds else ""
             parts.append(f"{member.pid} {holds}waits for {member.waits_for}")
-        text = f"deadlock at t={self.time}: " + "; ".join(parts)
+        text = f"deadlock at t={fmt(self.time)}: " + "; ".join(parts)
         if self.kind == "waiting":
             text += " (nobody left can give it)" if len(self.members) == 1 else " (nobody left can)"
         if self.ended:
@@ -506,6 +527,7 @@ def resource_report(
             "put": item.put,
             "getter": pids[item.getter] if item.getter >= 0 else None,
             "got": item.got,
+            "dropped": item.dropped,
         }
         for item in state.items
     ]

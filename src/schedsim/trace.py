@@ -25,6 +25,7 @@ RESLICED = 4  # the policy restarted the slice (e.g. MLFQ boost); no context swi
 STEPPED = 5  # ran up to synchronisation steps and went on (same CPU, rest of the slice)
 WAITED = 6  # a step blocked: the process waits for a resource (or a join)
 ENDED_REASON = 7  # a daemon ended because its parent finished
+ABORTED = 8  # its deadline passed (--on-miss abort-job), or the run stopped there (stop)
 
 REASON_NAMES = (
     "finished",
@@ -35,6 +36,7 @@ REASON_NAMES = (
     "stepped",
     "waited",
     "ended",
+    "aborted",
 )
 
 

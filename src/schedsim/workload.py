@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from schedsim.errors import WorkloadError
 
 if TYPE_CHECKING:
     from schedsim.program import Program
+    from schedsim.realtime.tasks import RealTime
 
 Time = int | float
 
@@ -59,6 +60,7 @@ class Workload:
     name: str = "workload"
     source: str | None = None
     program: Program | None = None  # scripts and resources, when processes synchronise
+    realtime: RealTime | None = None  # tasks and deadlines, when processes have them
     # default: no slice for anyone (filled with zeros for every process)
     slice: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
@@ -81,6 +83,23 @@ class Workload:
 
     # -- construction -------------------------------------------------------------------
     @classmethod
+    def from_records(
+        cls, records: Sequence[dict[str, object]], *, name: str = "workload"
+    ) -> Workload:
+        """A workload from process records, validated exactly like a workload file: the
+        keys of a YAML file's processes (``pid``, ``arrival``, ``burst`` or ``bursts``,
+        ``priority``, ``tickets``, ``nice``, ``slice``), every problem reported in one
+        :class:`~schedsim.errors.WorkloadError`.
+
+        >>> Workload.from_records(
+        ...     [{"pid": "A", "burst": 3}, {"pid": "B", "arrival": 1, "bursts": [2, 4, 1]}]
+        ... )
+        """
+        from schedsim.loaders import workload_from_records
+
+        return workload_from_records(records, name=name)
+
+    @classmethod
     def from_processes(
         cls,
         processes: Sequence[dict[str, object]],
@@ -88,11 +107,16 @@ class Workload:
         name: str = "workload",
         source: str | None = None,
     ) -> Workload:
-        """Build from already-validated dicts with keys pid, arrival, bursts and optional
-        priority, tickets, nice, slice.  Loaders validate first; this only assembles columns."""
+        """Assemble columns from dicts that are already valid (keys pid, arrival, bursts
+        and optional priority, tickets, nice, slice): nothing is checked, so tests can build
+        workloads no file may hold.  Everything else uses :meth:`from_records`, which
+        validates."""
         pids = [str(p["pid"]) for p in processes]
         arrivals = [p.get("arrival", 0) for p in processes]
-        bursts: list[tuple[Time, ...]] = [tuple(p["bursts"]) for p in processes]  # type: ignore[arg-type]
+        bursts: list[tuple[Any, ...]] = [
+            tuple(p["bursts"]) if "bursts" in p else (p["burst"],)  # type: ignore[arg-type]
+            for p in processes
+        ]
         lengths = np.fromiter((len(b) for b in bursts), dtype=np.int64, count=len(bursts))
         offsets = np.zeros(len(bursts) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
@@ -112,6 +136,24 @@ class Workload:
         )
 
     # -- queries ----------------------------------------------------------------------
+    def __repr__(self) -> str:
+        """What the workload is, in one line (never its arrays)."""
+        from schedsim.notebook import workload_repr
+
+        return workload_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the first processes as a table."""
+        from schedsim.notebook import workload_html
+
+        return workload_html(self)
+
+    def to_frame(self) -> Any:
+        """The processes as a pandas DataFrame indexed by pid (needs pandas)."""
+        from schedsim.frames import workload_frame
+
+        return workload_frame(self)
+
     def __len__(self) -> int:
         return len(self.pid)
 
@@ -153,12 +195,14 @@ class Workload:
         return out
 
     def job_columns(self) -> dict[str, np.ndarray]:
-        """The per-process attributes a policy may read (through its ``JobsView``).
-
-        ``cpu_bursts`` (how many CPU bursts each process has) lets a policy tell a process
-        that finishes from one that blocks for I/O when its burst ends, as an operating
-        system does (an exiting task leaves its run queue at once)."""
-        return {
+        """The per-process attributes a policy may read (through its ``JobsView``); a
+        workload with deadlines adds each job's absolute ``deadline``, its task's ``period``
+        (inf for none), ``task`` (the task's position among the tasks) and ``job_number``
+        (1 for a task's first job).  ``cpu_bursts`` (how many CPU bursts each process has)
+        lets a policy tell a process that finishes from one that blocks for I/O when its
+        burst ends, as an operating system does (an exiting task leaves its run queue at
+        once)."""
+        columns = {
             "arrival": self.arrival,
             "priority": self.priority,
             "tickets": self.tickets,
@@ -166,6 +210,9 @@ class Workload:
             "slice": self.slice,
             "cpu_bursts": np.diff(self.burst_offsets) // 2 + 1,
         }
+        if self.realtime is not None:
+            columns.update(self.realtime.job_columns())
+        return columns
 
     @property
     def has_slices(self) -> bool:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from typing import Any
 
 import click
 
-from schedsim.engine import TIES, check_run_options
+from schedsim.atomic import Outputs
+from schedsim.engine import ON_MISS, TIES, check_run_options
 from schedsim.errors import OptionError
 from schedsim.limits import MAX_CPUS, MAX_TIME
+from schedsim.loaders import check_until
 from schedsim.options import (
     Option,
     parse_limit,
@@ -22,6 +25,48 @@ from schedsim.sync import LOCK_PROTOCOLS
 from schedsim.workload import Time
 
 F = Callable[..., Any]
+
+
+class Choice(click.Choice):
+    """click's choice of fixed words, whose error suggests the closest word."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            words = [str(choice) for choice in self.choices]
+            close = difflib.get_close_matches(str(value).lower(), words, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            self.fail(f"{shown(value)} is not one of {', '.join(words)}{hint}", param, ctx)
+
+
+class _Number(click.ParamType):
+    """click's int and float, quoting a bad value short: a pasted megabyte of digits must
+    not become a megabyte of error message."""
+
+    def __init__(self, kind: type[int] | type[float]) -> None:
+        self.kind = kind
+        self.name = "integer" if kind is int else "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, self.kind) and not isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        try:
+            if self.kind is int and len(text) > 1_000:
+                raise ValueError
+            return self.kind(text)
+        except (ValueError, OverflowError):
+            self.fail(
+                f"expected {'a whole number' if self.kind is int else 'a number'}, "
+                f"got {shown(value)}",
+                param,
+                ctx,
+            )
+
+
+INTEGER = _Number(int)
+FLOAT = _Number(float)
 
 
 def declared_options() -> dict[str, tuple[Option, list[tuple[str, list[str]]]]]:
@@ -78,7 +123,7 @@ def engine_options(function: F) -> F:
         ),
         click.option(
             "--ties",
-            type=click.Choice(TIES),
+            type=Choice(TIES),
             default="arrivals-first",
             show_default=True,
             help="order at equal times: arrivals-first or requeue-first (see README)",
@@ -92,12 +137,37 @@ def engine_options(function: F) -> F:
         ),
         click.option(
             "--locks",
-            type=click.Choice(LOCK_PROTOCOLS),
+            type=Choice(LOCK_PROTOCOLS),
             default="none",
             show_default=True,
             help="lock protocol for processes that synchronise: none, inherit (priority "
             "inheritance) or ceiling (immediate priority ceiling); such workloads run the "
             "Python loop",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+def realtime_options(function: F) -> F:
+    """--until, --on-miss: the horizon of periodic tasks and what a missed deadline does."""
+    decorators = [
+        click.option(
+            "--until",
+            metavar="T",
+            default=None,
+            help="periodic tasks release jobs before time T (default: one hyperperiod after "
+            "the last phase)",
+        ),
+        click.option(
+            "--on-miss",
+            "on_miss",
+            type=click.Choice(ON_MISS),
+            default="continue",
+            show_default=True,
+            help="what a missed deadline does: continue (the job runs on), abort-job (the job "
+            "is ended at its deadline) or stop (the run ends at the first miss)",
         ),
     ]
     for decorator in reversed(decorators):
@@ -112,7 +182,12 @@ def build_policy(name: str, options: dict[str, Any]) -> Policy:
 
 
 def engine_settings(
-    cpus: str, context_switch: str, ties: str, seed: str, locks: str = "none"
+    cpus: str,
+    context_switch: str,
+    ties: str,
+    seed: str,
+    locks: str = "none",
+    on_miss: str = "continue",
 ) -> dict[str, Any]:
     """The engine's settings from the flags' text, every problem reported at once."""
     problems: list[str] = []
@@ -129,8 +204,11 @@ def engine_settings(
     number = parsed("--seed", parse_seed, seed)
     if problems:
         raise OptionError("\n       ".join(problems))
-    check_run_options(count, cost, ties, locks=locks)
-    return {"cpus": count, "context_switch": cost, "ties": ties, "seed": number, "locks": locks}
+    check_run_options(count, cost, ties, locks=locks, on_miss=on_miss)
+    settings = {"cpus": count, "context_switch": cost, "ties": ties, "seed": number, "locks": locks}
+    if on_miss != "continue":  # (only commands that take --on-miss pass it on)
+        settings["on_miss"] = on_miss
+    return settings
 
 
 def parse_switch_cost(text: str) -> Time:
@@ -186,9 +264,14 @@ def workload_limit_options(function: F) -> F:
     return function
 
 
-def workload_limits(max_processes: str | None, max_file_size: str | None) -> dict[str, Any]:
-    """Keyword arguments for ``load_workload`` from the limit flags (absent: the defaults)."""
+def workload_limits(
+    max_processes: str | None, max_file_size: str | None, until: str | None = None
+) -> dict[str, Any]:
+    """Keyword arguments for ``load_workload`` from the limit flags and ``--until``
+    (absent: the defaults)."""
     limits: dict[str, Any] = {}
+    if until is not None:
+        limits["until"] = check_until(until)
     try:
         if max_processes is not None:
             limits["max_processes"] = parse_limit(max_processes)
@@ -207,13 +290,50 @@ def split_policy_options(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {name: kwargs.pop(name) for name in list(declared_options()) if name in kwargs}
 
 
-def format_option(*choices: str) -> Callable[[F], F]:
-    """``--format`` for a command's standard output (the first choice is the default)."""
+def format_option(*choices: str, help: str = "what to print") -> Callable[[F], F]:
+    """``--format`` for a command's standard output (the first choice is the default);
+    ``help`` says what each choice holds."""
     return click.option(
         "--format",
         "output_format",
-        type=click.Choice(list(choices)),
+        type=Choice(list(choices)),
         default=choices[0],
         show_default=True,
-        help="what to print on standard output",
+        help=help,
     )
+
+
+def trace_option(function: F) -> F:
+    """``--trace FILE.json``: also write the run as a Chrome Trace Event / Perfetto timeline."""
+    return click.option(
+        "--trace",
+        "trace_file",
+        metavar="FILE.json",
+        default=None,
+        help="also write a Chrome Trace Event timeline (open it in ui.perfetto.dev or "
+        "chrome://tracing): one track per CPU and per process",
+    )(function)
+
+
+def trace_unit_option(function: F) -> F:
+    """``--unit DURATION``: the real length of one time unit in a ``--trace`` timeline."""
+    return click.option(
+        "--unit",
+        "trace_unit",
+        metavar="DURATION",
+        default=None,
+        help="real length of one time unit in the --trace timeline: 1ms (the default for a "
+        "simulation; a measured result keeps its own), 10us, 0.5s",
+    )(function)
+
+
+def check_trace_file(trace_file: str | None, outputs: Outputs) -> None:
+    """Refuse a bad ``--trace`` name before any work: it must be a writable ``.json`` (and
+    not an input, nor another output's file)."""
+    if trace_file is None:
+        return
+    from pathlib import Path
+
+    if Path(trace_file).suffix.lower() != ".json":
+        raise OptionError(f"--trace {trace_file}: a trace is JSON; name it FILE.json")
+    outputs.check(trace_file)

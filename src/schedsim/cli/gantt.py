@@ -8,9 +8,16 @@ from typing import Any
 
 import click
 
-from schedsim.atomic import check_writable, write_atomic
+from schedsim.atomic import Outputs
+from schedsim.cli.common import (
+    INTEGER,
+    Choice,
+    check_trace_file,
+    trace_option,
+    trace_unit_option,
+)
 from schedsim.errors import OptionError
-from schedsim.gantt import VIEWS, chart_rows, check_chart_size, image_format
+from schedsim.gantt import VIEWS, automatic_view, chart_rows, check_chart_size, image_format
 from schedsim.limits import MAX_RESULT_BYTES
 from schedsim.options import parse_size
 from schedsim.result import Result
@@ -18,8 +25,14 @@ from schedsim.result import Result
 F = Callable[..., Any]
 
 
+WIDTH_HELP = (
+    "text chart width in columns (default: the terminal's); a chart that does not fit "
+    "wraps onto several lines, and past 40 lines merges short slices into '~'"
+)
+
+
 def chart_options(function: F) -> F:
-    """--gantt FILE|-, --gantt-by process|cpu, --ascii (for ``schedsim run``)."""
+    """--gantt FILE|-, --gantt-by process|cpu, --ascii, --width (for ``schedsim run``)."""
     decorators = [
         click.option(
             "--gantt",
@@ -29,9 +42,10 @@ def chart_options(function: F) -> F:
         ),
         click.option(
             "--gantt-by",
-            type=click.Choice(VIEWS),
+            type=Choice(VIEWS),
             default=None,
-            help="chart rows: one per process (default for 1 CPU) or per CPU",
+            help="chart rows: one per process (default for 1 CPU), per CPU (default for "
+            "several) or per real-time task (default for tasks)",
         ),
         click.option(
             "--ascii",
@@ -39,6 +53,7 @@ def chart_options(function: F) -> F:
             is_flag=True,
             help="print a text Gantt chart after the table (same as --gantt -)",
         ),
+        click.option("--width", type=INTEGER, default=None, help=WIDTH_HELP),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)
@@ -52,6 +67,7 @@ class ChartRequest:
     image: str | None = None
     text: bool = False
     by: str | None = None
+    width: int | None = None
 
     @classmethod
     def from_options(
@@ -62,12 +78,16 @@ class ChartRequest:
         *,
         output_format: str = "table",
         no_timeline: bool = False,
+        width: int | None = None,
+        outputs: Outputs | None = None,
     ) -> ChartRequest:
+        """``outputs``: the command's outputs, which checks the image's path (not one of the
+        command's inputs, nor another output's file)."""
         text = ascii_chart or gantt == "-"
         image = gantt if gantt not in (None, "-") else None
         if image is not None:
             image_format(image, text_hint=True)
-            check_writable(image)
+            (outputs or Outputs()).check(image)
         if text and output_format != "table":
             raise OptionError(
                 f"--ascii / --gantt -: the text chart goes to standard output, which "
@@ -76,28 +96,39 @@ class ChartRequest:
             )
         if (text or image) and no_timeline:
             raise OptionError("--gantt / --ascii need the timeline; drop --no-timeline")
-        return cls(image, text, gantt_by)
+        if width is not None:
+            from schedsim.ascii_gantt import check_width
+
+            if not text:
+                raise OptionError("--width: sets the text chart's width; add --ascii")
+            check_width(width)
+        return cls(image, text, gantt_by, width)
 
     @property
     def wanted(self) -> bool:
         return self.text or self.image is not None
 
-    def check_rows(self, processes: int, cpus: int) -> None:
-        """Refuse, before a run, an image chart that would have too many rows."""
+    def check_rows(self, processes: int, cpus: int, tasks: int | None = None) -> None:
+        """Refuse, before a run, an image chart that would have too many rows (``tasks``:
+        how many real-time tasks the workload has, if any)."""
         if self.image is not None:
-            view = self.by or ("cpu" if cpus > 1 else "process")
-            check_chart_size(chart_rows(view, processes, cpus))
+            default = "task" if tasks is not None else automatic_view(processes, cpus)
+            view = self.by or default
+            if view == "task" and tasks is None:
+                raise OptionError(
+                    "--gantt-by task: the workload has no real-time tasks; draw one row per "
+                    "process or per CPU"
+                )
+            check_chart_size(chart_rows(view, processes, cpus, tasks))
 
-    def prepare(
-        self, result: Result, *, width: int | None = None, separated: bool = False
-    ) -> PreparedChart:
+    def prepare(self, result: Result, *, separated: bool = False) -> PreparedChart:
         """Render the charts asked for, in memory: the text chart (after a blank line when
         ``separated``, as it follows a table) and the image's bytes, written by ``save``."""
         text = ""
         if self.text:
             from schedsim.ascii_gantt import ascii_gantt
 
-            text = ("\n" if separated else "") + ascii_gantt(result, width=width)
+            text = ("\n" if separated else "") + ascii_gantt(result, width=self.width)
         image = b""
         if self.image is not None:
             from schedsim.gantt import figure_bytes, gantt_figure
@@ -105,10 +136,11 @@ class ChartRequest:
             image = figure_bytes(gantt_figure(result, by=self.by), self.image)
         return PreparedChart(self.image, image, text)
 
-    def render(self, result: Result, *, width: int | None = None, separated: bool = False) -> str:
+    def render(self, result: Result, outputs: Outputs, *, separated: bool = False) -> str:
         """Save the image (if asked) and return the text chart (or "")."""
-        chart = self.prepare(result, width=width, separated=separated)
-        chart.save()
+        chart = self.prepare(result, separated=separated)
+        with outputs:
+            chart.save(outputs)
         return chart.text
 
 
@@ -120,9 +152,10 @@ class PreparedChart:
     image: bytes
     text: str
 
-    def save(self) -> None:
+    def save(self, outputs: Outputs) -> None:
+        """Hand the image to the command's outputs (written when they all are)."""
         if self.path is not None:
-            write_atomic(self.path, self.image)
+            outputs.write(self.path, self.image)
 
 
 @click.command()
@@ -136,18 +169,21 @@ class PreparedChart:
 )
 @click.option(
     "--by",
-    type=click.Choice(VIEWS),
+    type=Choice(VIEWS),
     default=None,
-    help="rows: one per process (default for 1 CPU) or one per CPU",
+    help="rows: one per process (default for 1 CPU), one per CPU, or one per real-time task "
+    "(default for tasks)",
 )
 @click.option("--ascii", "ascii_chart", is_flag=True, help="also print the text chart")
-@click.option("--width", type=int, default=None, help="text chart width (default: the terminal's)")
+@click.option("--width", type=INTEGER, default=None, help=WIDTH_HELP)
 @click.option(
     "--max-file-size",
     metavar="SIZE|none",
     default=None,
     help=f"refuse larger result files, e.g. 1G (default {MAX_RESULT_BYTES // 2**20}M)",
 )
+@trace_option
+@trace_unit_option
 def gantt(
     result_file: str,
     output: str | None,
@@ -155,6 +191,8 @@ def gantt(
     ascii_chart: bool,
     width: int | None,
     max_file_size: str | None,
+    trace_file: str | None,
+    trace_unit: str | None,
 ) -> None:
     """Draw the Gantt chart of a saved result (simulated or measured).
 
@@ -163,11 +201,29 @@ def gantt(
       schedsim run workloads/classic.yaml --policy rr --output rr.json
       schedsim gantt rr.json -o rr.png
       schedsim gantt rr.json --ascii
+      schedsim gantt rr.json --trace rr.trace.json
     """
-    request = ChartRequest.from_options(output, by, ascii_chart or output in (None, "-"))
+    from schedsim.trace_events import parse_trace_unit, run_label, trace_json
+
+    unit_seconds = parse_trace_unit(trace_unit) if trace_unit is not None else None
+    outputs = Outputs(inputs=[result_file])
+    check_trace_file(trace_file, outputs)
+    text_wanted = ascii_chart or output == "-" or (output is None and trace_file is None)
+    request = ChartRequest.from_options(output, by, text_wanted, width=width, outputs=outputs)
     try:
         max_bytes = MAX_RESULT_BYTES if max_file_size is None else parse_size(max_file_size)
     except OptionError as error:
         raise OptionError(f"--max-file-size: {error}") from None
     result = Result.load(result_file, max_bytes=max_bytes)
-    click.echo(request.render(result, width=width), nl=False)
+    chart = request.prepare(result)
+    with outputs:  # the chart and the trace, or neither
+        chart.save(outputs)
+        if trace_file is not None:
+            outputs.write(
+                trace_file, trace_json([(run_label(result), result)], unit_seconds=unit_seconds)
+            )
+    click.echo(chart.text, nl=False)
+    from schedsim.real.compare import disturbance_warnings
+
+    for warning in disturbance_warnings(result):
+        click.echo(warning, err=True)

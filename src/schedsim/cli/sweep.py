@@ -13,17 +13,20 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from schedsim.atomic import check_writable, write_atomic
+from schedsim.atomic import Outputs
 from schedsim.cli.common import (
+    INTEGER,
     engine_options,
     engine_settings,
     format_option,
     policy_options,
+    realtime_options,
     split_policy_options,
 )
 from schedsim.compare import metric
 from schedsim.errors import OptionError
 from schedsim.gantt import image_format
+from schedsim.loaders import check_until
 from schedsim.sweep import (
     ENGINE_PARAMETERS,
     Progress,
@@ -67,16 +70,17 @@ from schedsim.sweep import (
 )
 @policy_options
 @engine_options
+@realtime_options
 @click.option(
     "--max-slices",
-    type=int,
+    type=INTEGER,
     default=None,
     help="refuse or stop a run past this many slices (default 200 million)",
 )
 @click.option(
     "--jobs",
     "-j",
-    type=int,
+    type=INTEGER,
     default=None,
     help="worker processes (default: one per CPU); 1 runs in this process",
 )
@@ -88,7 +92,16 @@ from schedsim.sweep import (
     help="run on the Dask scheduler at ADDRESS (tcp://host:8786; workers must see the "
     "workload files at the same path), or 'local' for a Dask cluster on this machine",
 )
-@format_option("table", "csv", "json")
+@format_option(
+    "table",
+    "csv",
+    "json",
+    help="what to print.  table: a title line, one row per run (or per point, mean ± sd over "
+    "the seeds) with the varied values and the metrics of 'compare'.  csv: a header line and "
+    "the same rows (aggregated: a _mean and an _sd column per metric).  json: the version, "
+    "policy, fixed options and settings, parameters, seeds, every run's full summary and, "
+    "aggregated, each point's mean and sd",
+)
 @click.option(
     "--output",
     "-o",
@@ -131,6 +144,7 @@ def sweep(
     aggregate: bool | None,
     plot: str | None,
     metric_name: str,
+    until: str | None,
     **kwargs: Any,
 ) -> None:
     """Simulate FILE... under one policy for every combination of the --vary values and
@@ -156,7 +170,8 @@ def sweep(
     settings = engine_settings(**kwargs)
     chosen_metric = _metric(metric_name)
     executor = _executor(dask_address, jobs)
-    _check_outputs(output, plot, varied=bool(vary))
+    outputs = Outputs(inputs=workload_files)
+    _check_outputs(outputs, output, plot, varied=bool(vary))
     points = plan_sweep(
         workload_files,
         policy_name,
@@ -167,16 +182,19 @@ def sweep(
         context_switch=settings["context_switch"],
         ties=settings["ties"],
         locks=settings["locks"],
+        on_miss=settings.get("on_miss", "continue"),
+        until=check_until(until) if until is not None else None,
         max_slices=max_slices,
     )
     with progress_bar(len(points)) as advance:
         results = run_sweep(points, executor=executor, jobs=jobs, progress=advance)
     aggregated = aggregate if aggregate is not None else len({p.seed for p in points}) > 1
-    if plot is not None:
-        save_sweep_plot(results, plot, metric_key=chosen_metric)
-    if output is not None:
-        saved = sweep_json if output.lower().endswith(".json") else sweep_csv
-        write_atomic(output, saved(results, aggregated=aggregated))
+    with outputs:  # both files, or neither
+        if plot is not None:
+            save_sweep_plot(results, plot, metric_key=chosen_metric, outputs=outputs)
+        if output is not None:
+            saved = sweep_json if output.lower().endswith(".json") else sweep_csv
+            outputs.write(output, saved(results, aggregated=aggregated))
     if output_format == "json":
         click.echo(sweep_json(results, aggregated=aggregated), nl=False)
     elif output_format == "csv":
@@ -217,17 +235,17 @@ def _executor(dask_address: str | None, jobs: int | None) -> str:
     return address
 
 
-def _check_outputs(output: str | None, plot: str | None, *, varied: bool) -> None:
+def _check_outputs(outputs: Outputs, output: str | None, plot: str | None, *, varied: bool) -> None:
     """Fail before the sweep runs if a requested file could not be written or drawn."""
     if output is not None:
-        check_writable(output)
+        outputs.check(output)
         if Path(output).suffix.lower() not in (".json", ".csv"):
             raise OptionError(f"--output {output}: use a .json or .csv file name")
     if plot is not None:
         if not varied:
             raise OptionError("--plot needs at least one --vary parameter to put on the x axis")
         image_format(plot)
-        check_writable(plot)
+        outputs.check(plot)
 
 
 @contextlib.contextmanager
@@ -236,7 +254,7 @@ def progress_bar(total: int) -> Iterator[Progress | None]:
 
     The bar refreshes from the finished-point callback (no refresh thread), at most ten
     times a second, so the local pool can still fork a single-threaded process."""
-    if not sys.stderr.isatty():
+    if sys.stderr is None or not sys.stderr.isatty():  # closed, or not a terminal
         yield None
         return
     from rich.console import Console

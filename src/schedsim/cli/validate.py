@@ -8,7 +8,7 @@ import click
 import numpy as np
 
 from schedsim.cli.common import workload_limit_options, workload_limits
-from schedsim.errors import EXIT_USAGE, WorkloadError
+from schedsim.errors import EXIT_USAGE, WorkloadError, capped
 from schedsim.loaders import load_workload, workload_json_schema
 from schedsim.report import fmt
 
@@ -54,7 +54,7 @@ def validate(
         except WorkloadError as error:
             invalid += 1
             for problem in error.problems:
-                click.echo(f"Error: {problem}", err=True)
+                click.echo(f"Error: {capped(problem)}", err=True)
             continue
         with_io = int(np.count_nonzero(np.diff(workload.burst_offsets) > 1))
         total_cpu = fmt(workload.cpu_total().sum().item())

@@ -49,7 +49,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from schedsim.errors import WorkloadError
+from schedsim.errors import OptionError, WorkloadError
+from schedsim.limits import MAX_HORIZON
 from schedsim.loaders.common import (
     FORMAT_DEFAULT,
     SUPPORTED_EXTENSIONS,
@@ -60,7 +61,13 @@ from schedsim.loaders.common import (
     read_file,
 )
 from schedsim.loaders.csv_files import load_csv
-from schedsim.loaders.documents import check_pid_keys, from_document, parse_json, parse_yaml
+from schedsim.loaders.documents import (
+    check_pid_keys,
+    from_document,
+    no_tasks_to_bound,
+    parse_json,
+    parse_yaml,
+)
 from schedsim.loaders.npz_files import load_npz
 from schedsim.loaders.writers import (
     save_workload,
@@ -69,14 +76,19 @@ from schedsim.loaders.writers import (
     workload_to_npz,
     workload_to_yaml,
 )
+from schedsim.options import parse_time, shown
 from schedsim.schema import workload_json_schema
-from schedsim.workload import Workload
+from schedsim.workload import Time, Workload
+
+TEXT_FORMATS = ("yaml", "json", "csv")
 
 __all__ = [
     "FORMAT_DEFAULT",
     "SUPPORTED_EXTENSIONS",
     "load_workload",
+    "load_workload_text",
     "save_workload",
+    "workload_from_records",
     "workload_json_schema",
     "workload_to_csv",
     "workload_to_json",
@@ -90,11 +102,16 @@ def load_workload(
     *,
     max_bytes: Limit = FORMAT_DEFAULT,
     max_processes: Limit = FORMAT_DEFAULT,
+    until: Time | None = None,
 ) -> Workload:
     """Read a workload file, fully validated (format chosen by extension).
 
     ``max_bytes`` and ``max_processes`` bound the file (defaults: 64 MiB and 200,000 for
-    YAML and JSON, 512 MiB and 10,000,000 for CSV and NPZ; None: no bound)."""
+    YAML and JSON, 512 MiB and 10,000,000 for CSV and NPZ; None: no bound); the job
+    instances of periodic tasks count as processes.  ``until`` is the horizon of periodic
+    tasks: jobs are released before it (default: one hyperperiod after the last phase)."""
+    if until is not None:
+        until = check_until(until)
     target = Path(path)
     label = str(path)
     if target.is_dir():
@@ -103,14 +120,84 @@ def load_workload(
     bulk = suffix in (".csv", ".npz")
     limits = limits_for(bulk, max_bytes, max_processes)
     data = read_file(target, label, limits.bytes, bulk)
-    if suffix == ".csv":
-        return load_csv(data, label, target.stem, limits)
-    if suffix == ".npz":
-        return load_npz(data, label, target.stem, limits)
+    if suffix in (".csv", ".npz"):
+        if until is not None:
+            raise no_tasks_to_bound(label, until)
+        load = load_csv if suffix == ".csv" else load_npz
+        return load(data, label, target.stem, limits)
     text = decode(data, label)
     check_pid_keys(text, label, limits, suffix == ".json")
     if suffix == ".json":
         document: Any = parse_json(text, label, limits)
     else:
         document = parse_yaml(text, label, limits)
-    return from_document(document, label, target.stem, limits)
+    return from_document(document, label, target.stem, limits, until)
+
+
+def check_until(value: Any) -> Time:
+    """A horizon: a number > 0 and at most the longest time allowed (an int stays exact)."""
+    try:
+        parsed = parse_time(value)
+    except OptionError as error:
+        raise OptionError(f"--until: {error}") from None
+    if parsed > MAX_HORIZON:
+        raise OptionError(f"--until: must be <= {MAX_HORIZON:.0e}, got {shown(value)}")
+    return parsed
+
+
+def load_workload_text(
+    text: str,
+    *,
+    format: str = "yaml",
+    name: str = "workload",
+    max_processes: Limit = FORMAT_DEFAULT,
+) -> Workload:
+    """A workload written in a string (a notebook cell, a test), validated exactly like a
+    file of that ``format`` (``yaml``, ``json`` or ``csv``); problems are reported against
+    ``<text>``."""
+    chosen = str(format).strip().lower().lstrip(".")
+    if chosen == "yml":
+        chosen = "yaml"
+    if chosen not in TEXT_FORMATS:
+        raise WorkloadError(
+            f"<text>: unknown workload format {format!r}; use one of {', '.join(TEXT_FORMATS)}"
+        )
+    if not isinstance(text, str):
+        raise WorkloadError(f"<text>: expected the workload as a string, got {type(text).__name__}")
+    label = "<text>"
+    bulk = chosen == "csv"
+    limits = limits_for(bulk, FORMAT_DEFAULT, max_processes)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.bytes:
+        raise WorkloadError(
+            f"{label}: {size:,} bytes, over the {limits.bytes:,}-byte limit for "
+            f"{chosen.upper()}; use a file (load_workload(path, max_bytes=...))"
+        )
+    if bulk:
+        return load_csv(text.encode("utf-8", "surrogatepass"), label, name, limits)
+    check_pid_keys(text, label, limits, chosen == "json")
+    document = (
+        parse_json(text, label, limits) if chosen == "json" else parse_yaml(text, label, limits)
+    )
+    return from_document(document, label, name, limits)
+
+
+def workload_from_records(
+    records: Any, *, name: str = "workload", max_processes: Limit = FORMAT_DEFAULT
+) -> Workload:
+    """A workload from process records (dicts with the keys of a YAML file's processes:
+    pid, arrival, burst or bursts, priority, tickets, nice), validated exactly like a file;
+    problems are reported against ``<records>``."""
+    label = "<records>"
+    limits = limits_for(False, FORMAT_DEFAULT, max_processes)
+    if isinstance(records, dict | str | bytes):
+        raise WorkloadError(
+            f"{label}: expected a list of process records (dicts), got {type(records).__name__}"
+        )
+    try:
+        processes = list(records)
+    except TypeError:
+        raise WorkloadError(
+            f"{label}: expected a list of process records (dicts), got {type(records).__name__}"
+        ) from None
+    return from_document({"name": name, "processes": processes}, label, name, limits)

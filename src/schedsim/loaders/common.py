@@ -105,7 +105,16 @@ def read_file(path: Path, label: str, max_bytes: float, bulk: bool) -> bytes:
             raise WorkloadError(f"{label}: not a regular file; give a workload file")
         return path.read_bytes()
     except FileNotFoundError:
-        raise WorkloadError(f"{label}: no such file") from None
+        from schedsim.examples import example_for
+
+        bundled = example_for(path)
+        hint = (
+            f"; it is a bundled example: 'schedsim examples {bundled.name} -o "
+            f"{path.parent}' writes it there"
+            if bundled is not None
+            else ""
+        )
+        raise WorkloadError(f"{label}: no such file{hint}") from None
     except OSError as error:
         raise WorkloadError(f"{label}: cannot read: {error.strerror or error}") from None
 

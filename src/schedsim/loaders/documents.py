@@ -10,19 +10,29 @@ from typing import Any
 import numpy as np
 import yaml
 
+from schedsim.digits import HugeInteger, whole_number
 from schedsim.errors import WorkloadError
 from schedsim.limits import BURSTS_PER_PROCESS, MAX_DEPTH, MAX_KEYS, NODES_PER_PROCESS
 from schedsim.loaders.common import ATTRIBUTES, BULK_ADVICE, Limits, build_workload
 from schedsim.program import Program, ProgramError, build_program
+from schedsim.realtime.tasks import (
+    RealTime,
+    TaskProblems,
+    expand,
+    field_problems,
+    has_tasks,
+    normalise,
+)
 from schedsim.schema import (
     FILE_KEYS,
     PROCESS_KEYS,
     describe,
+    is_text,
     process_label,
     unknown_key_message,
     validate_processes,
 )
-from schedsim.workload import Workload, slice_column
+from schedsim.workload import Time, Workload, slice_column
 
 
 def check_pid_keys(text: str, label: str, limits: Limits, is_json: bool) -> None:
@@ -60,11 +70,14 @@ def _plain_scalar(value: str) -> Any:
     if value and value[0] not in _RESOLVED_STARTS:
         return value
     if value.isascii() and value.isdigit() and (value[0] != "0" or len(value) == 1):
-        return int(value)
+        return whole_number(value)
     tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
     if tag in _TEXT_TAGS:
         return value
-    return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, value))
+    try:
+        return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, value))
+    except ValueError:  # an integer too long to convert (+1111..., 1_111..., 1:1111...)
+        return HugeInteger(value)
 
 
 def _at(label: str, mark: Any) -> str:
@@ -259,7 +272,7 @@ def parse_json(text: str, label: str, limits: Limits) -> Any:
     if separators > limits.values:
         raise _too_many_values(label, limits)
     try:
-        return json.loads(text, object_pairs_hook=_json_object)
+        return json.loads(text, object_pairs_hook=_json_object, parse_int=whole_number)
     except json.JSONDecodeError as error:
         raise WorkloadError(
             f"{label}: line {error.lineno}, column {error.colno}: JSON syntax error: {error.msg}"
@@ -277,13 +290,24 @@ def parse_json(text: str, label: str, limits: Limits) -> Any:
         ) from None
 
 
-def from_document(document: Any, label: str, stem: str, limits: Limits) -> Workload:
+def from_document(
+    document: Any, label: str, stem: str, limits: Limits, until: Time | None = None
+) -> Workload:
     name = stem
     problems: list[str] = []
     processes: Any = None
     if isinstance(document, list):
         processes = document
     elif isinstance(document, dict):
+        if (
+            "processes" not in document
+            and "policy" in document
+            and ("jobs" in document or "summary" in document)
+        ):
+            raise WorkloadError(
+                f"{label}: this is a saved result (of schedsim run or measure), not a workload; "
+                f"'schedsim gantt {label}' draws it, 'schedsim compare {label}' tabulates it"
+            )
         for key in document:
             if key not in FILE_KEYS:
                 problems.append(f"{label}: {unknown_key_message(key, FILE_KEYS)}")
@@ -291,7 +315,7 @@ def from_document(document: Any, label: str, stem: str, limits: Limits) -> Workl
             given = document["name"]
             if isinstance(given, int) and not isinstance(given, bool):
                 name = str(given)
-            elif isinstance(given, str) and given.strip():
+            elif isinstance(given, str) and given.strip() and is_text(given):
                 name = given
             else:
                 problems.append(f"{label}: name: must be a non-empty string, got {describe(given)}")
@@ -336,17 +360,46 @@ def from_document(document: Any, label: str, stem: str, limits: Limits) -> Workl
                 )
             problems.extend(f"{label}: {message}" for _, message in validate_processes(processes))
     program = None
+    realtime: RealTime | None = None
+    if not problems and processes is not None:
+        labels = [process_label(index, process) for index, process in enumerate(processes)]
+        periodic = has_tasks(processes)
+        if periodic:
+            problems.extend(field_problems(processes, label, labels))
+            processes = normalise(processes)
     if not problems and processes is not None:
         pids = [str(process["pid"]) for process in processes]
-        labels = [process_label(index, process) for index, process in enumerate(processes)]
         resources = document.get("resources") if isinstance(document, dict) else None
         try:
             program = build_program(processes, resources, pids, label, labels)
         except ProgramError as error:
             problems.extend(error.problems)
+        if periodic and not problems:
+            try:
+                processes, program, realtime = expand(
+                    processes,
+                    program,
+                    label=label,
+                    labels=labels,
+                    until=until,
+                    max_jobs=limits.processes,
+                )
+            except TaskProblems as error:
+                problems.extend(error.problems)
     if problems:
         raise WorkloadError(problems)
-    return _assemble(processes, name, label, program)
+    if until is not None and realtime is None:
+        raise no_tasks_to_bound(label, until)
+    workload = _assemble(processes, name, label, program)
+    return workload if realtime is None else dataclasses.replace(workload, realtime=realtime)
+
+
+def no_tasks_to_bound(label: str, until: Time) -> WorkloadError:
+    """``--until`` given for a workload without periodic tasks: nothing it could bound."""
+    return WorkloadError(
+        f"{label}: --until {until}: the workload has no periodic tasks whose releases it "
+        "could bound; leave it out"
+    )
 
 
 def _assemble(

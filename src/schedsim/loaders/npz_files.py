@@ -4,6 +4,7 @@ anything is inflated."""
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from collections.abc import Callable
 
@@ -35,8 +36,8 @@ def load_npz(data: bytes, label: str, stem: str, limits: Limits) -> Workload:
         raise WorkloadError(f"{label}: not an .npz archive (not a zip file)")
     try:
         archive = np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
-        raise WorkloadError(f"{label}: not a readable .npz archive: {error}") from None
+    except Exception as error:  # any failure to parse untrusted bytes is a bad archive
+        raise WorkloadError(f"{label}: not a readable .npz archive: {_brief(error)}") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise WorkloadError(f"{label}: not an .npz archive (a single .npy array?)")
     with archive:
@@ -47,7 +48,9 @@ def load_npz(data: bytes, label: str, stem: str, limits: Limits) -> Workload:
                 f"{label}: arrays of {inflated:,} bytes once decompressed, over the "
                 f"{limits.bytes:,}-byte limit for CSV and NPZ; raise it with --max-file-size"
             )
-        problems: list[str] = []
+        problems = [f"{label}: {problem}" for problem in _member_problems(archive.zip)]
+        if problems:
+            raise WorkloadError(problems)
         for key in archive.files:
             if key not in NPZ_ARRAYS:
                 problems.append(f"{label}: {unknown_key_message(key, NPZ_ARRAYS, 'array')}")
@@ -60,14 +63,72 @@ def load_npz(data: bytes, label: str, stem: str, limits: Limits) -> Workload:
         for key in archive.files:
             try:
                 arrays[key] = archive[key]
-            except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
+            except Exception as error:  # a corrupt stream, an unsupported compression, ...
                 problems.append(
-                    f"{label}: {key}: cannot be read: {error} (object arrays are never "
+                    f"{label}: {key}: cannot be read: {_brief(error)} (object arrays are never "
                     "loaded; save strings as a str array, numbers as int or float arrays)"
                 )
         if problems:
             raise WorkloadError(problems)
     return _npz_workload(arrays, label, stem, limits)
+
+
+def _member_problems(archive: zipfile.ZipFile | None) -> list[str]:
+    """What is wrong with the archive's members, read from their headers before any array
+    is built: a member that is not a ``.npy`` array, an object array, or a header that
+    declares more data than the member holds (``shape (10**12,)`` in a kilobyte would make
+    numpy allocate terabytes before finding out)."""
+    if archive is None:
+        return []
+    problems = []
+    for member in archive.infolist():
+        name = plain(member.filename)
+        if not member.filename.endswith(".npy"):
+            problems.append(f"member {name!r} is not a .npy array; an .npz holds only arrays")
+            continue
+        try:
+            with archive.open(member) as stream:
+                version = np.lib.format.read_magic(stream)
+                reader = (
+                    np.lib.format.read_array_header_1_0
+                    if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0
+                )
+                shape, _, dtype = reader(stream)
+                header_end = stream.tell()
+        except Exception as error:  # any failure here means a bad member
+            problems.append(f"{name}: not a readable .npy array: {_brief(error)}")
+            continue
+        if dtype.hasobject:
+            continue  # refused with its own message when read (allow_pickle=False)
+        declared = math.prod(shape) * dtype.itemsize
+        if declared > member.file_size - header_end:
+            problems.append(
+                f"{name}: its header declares shape {_shape(shape)} of {dtype} "
+                f"({declared:,} bytes), but the member holds {member.file_size:,} bytes"
+            )
+    return problems
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    text = str(shape)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _brief(error: BaseException) -> str:
+    """The first line of an error from numpy or zipfile, at most 120 characters."""
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _valid_text(array: np.ndarray) -> bool:
+    """A str array holds only characters: no surrogate, nothing above U+10FFFF (numpy
+    stores any 32-bit value; Python refuses to turn the invalid ones into a str)."""
+    if array.dtype.kind != "U" or array.size == 0:
+        return True
+    codes = np.ascontiguousarray(array).view(np.uint32)
+    invalid = (codes > 0x10FFFF) | ((codes >= 0xD800) & (codes <= 0xDFFF))
+    return not bool(np.any(invalid))
 
 
 def _npz_workload(arrays: dict[str, np.ndarray], label: str, stem: str, limits: Limits) -> Workload:
@@ -90,6 +151,11 @@ def _npz_workload(arrays: dict[str, np.ndarray], label: str, stem: str, limits: 
     pid_array = arrays["pid"]
     if pid_array.dtype.kind == "S":
         pid_array = np.char.decode(pid_array, "utf-8", errors="replace")
+    if not _valid_text(pid_array):
+        raise WorkloadError(
+            f"{label}: pid: holds a code point that is not a character (a surrogate, or "
+            "above U+10FFFF); save the pids as valid Unicode text"
+        )
     if len(pid_array) > limits.processes:
         raise WorkloadError(
             f"{label}: pid: {len(pid_array):,} processes, over the limit of "
@@ -117,8 +183,10 @@ def _npz_workload(arrays: dict[str, np.ndarray], label: str, stem: str, limits: 
     name = stem
     if "name" in arrays:
         given = arrays["name"]
-        if given.dtype.kind != "U" or given.size != 1:
-            problems.append(f"{label}: name: must be a single string, got {given.dtype}")
+        if given.dtype.kind != "U" or given.size != 1 or not _valid_text(given):
+            problems.append(
+                f"{label}: name: must be a single string of valid Unicode text, got {given.dtype}"
+            )
         else:
             name = str(given.reshape(()).item())
     if problems:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from schedsim.errors import OptionError
 from schedsim.policies.base import JobsView, Policy
+from schedsim.policies.coroutines import EventLoop
+from schedsim.policies.edf import EDF
 from schedsim.policies.eevdf import EEVDF
 from schedsim.policies.fair import Fair
 from schedsim.policies.fcfs import FCFS
+from schedsim.policies.fixed_priority import DeadlineMonotonic, RateMonotonic
+from schedsim.policies.gil import GIL
 from schedsim.policies.hrrn import HRRN
+from schedsim.policies.llf import LLF
 from schedsim.policies.lottery import Lottery
 from schedsim.policies.mlfq import MLFQ
 from schedsim.policies.priority import Priority
@@ -18,18 +24,24 @@ from schedsim.policies.sjf import SJF
 from schedsim.policies.srtf import SRTF
 from schedsim.policies.stride import Stride
 
-REGISTRY: dict[str, type[Policy]] = {
-    cls.name: cls
-    for cls in (FCFS, SJF, SRTF, RoundRobin, MLFQ, Priority, HRRN, Lottery, Stride, Fair, EEVDF)
-}
+_CLASSES: tuple[type[Policy], ...] = (
+    *(FCFS, SJF, SRTF, RoundRobin, MLFQ, Priority, HRRN, Lottery, Stride, Fair, EEVDF),
+    *(GIL, EventLoop),  # models of Python runtimes: the GIL, an asyncio event loop
+    *(EDF, RateMonotonic, DeadlineMonotonic, LLF),  # real-time: deadlines and periods
+)
+REGISTRY: dict[str, type[Policy]] = {cls.name: cls for cls in _CLASSES}
 
 
 def policy_class(name: str) -> type[Policy]:
+    """The policy class registered as ``name`` (any case); an unknown name gets the closest
+    known one suggested."""
     try:
         return REGISTRY[name.strip().lower()]
     except KeyError:
         known = ", ".join(REGISTRY)
-        raise OptionError(f"unknown policy {name!r}; choose one of: {known}") from None
+        close = difflib.get_close_matches(name.strip().lower(), list(REGISTRY), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise OptionError(f"unknown policy {name!r}; {hint}choose one of: {known}") from None
 
 
 def make_policy(name: str, **options: Any) -> Policy:

@@ -54,8 +54,21 @@ Hook protocol (the driver guarantees the order; ``now`` is ``self.clock.now``):
     picked the job adds ``added`` to its snapshot.
 ``on_removed(job)``
     A ready job leaves the system without running: a daemon process ended because its
-    parent finished.  Drop it from the ready structure.  (Default: the run fails with a
-    message saying the policy cannot do it.)
+    parent finished, or a job ended at its deadline (``--on-miss abort-job``).  Drop it from
+    the ready structure.  (Default: the run fails with a message saying the policy cannot
+    do it.)
+``lock_priorities() -> list | None``
+    The static priorities (lower = more important) lock protocols work with, one per job:
+    a policy that ranks jobs its own way (rate monotonic) returns its ranks, so that a lock
+    holder inherits, and a lock's ceiling is, a rank the policy orders by.  Called once,
+    after ``reset``.  (Default None: the workload's ``priority`` column.)
+``explain_ready()``, ``explain_pick(job)``, ``explain_preempt(victim, job)``,
+``explain_level(job, before, after)``, ``explain_timer()``
+    Used only by ``schedsim run --explain`` (an observer of the scheduler, see
+    :mod:`schedsim.explain`), never during an ordinary run: the ready structure as a person
+    would draw it, and the rule behind a pick, a preemption, a change of level, a timer.
+    Each has a plain default; a policy overrides them where it can say more ("shortest next
+    burst, 2 < 4").
 
 ``fixed_order(arrival_order) -> order | None``
     An optional shortcut (``arrival_order``: the job ids by arrival time, file order on
@@ -193,6 +206,13 @@ class Policy:
     title: ClassVar[str] = ""
     options: ClassVar[tuple[Option, ...]] = ()
     preemptive: ClassVar[bool] = False
+    # How many jobs the policy lets run at once, whatever the number of CPUs (None: one per
+    # CPU).  A model of a lock that one thread holds at a time (CPython's GIL, an asyncio
+    # event loop) says 1: its other CPUs stay idle while jobs wait, and the checks that a
+    # schedule wastes no CPU (tests, reports) must know it.
+    max_running: ClassVar[int | None] = None
+    # Whether the policy draws from ``rng``: only then can the seed change its schedule.
+    randomised: ClassVar[bool] = False
 
     jobs: JobsView
     clock: Clock
@@ -277,6 +297,9 @@ class Policy:
     def on_removed(self, job: int) -> None:
         raise NotImplementedError(f"policy {self.name!r} cannot remove a ready job")
 
+    def lock_priorities(self) -> Sequence[int] | None:
+        return None
+
     def next_timer(self) -> Time | None:
         return None
 
@@ -299,6 +322,37 @@ class Policy:
     def slice_level(self, job: int) -> int:
         """The queue level ``job`` runs at (MLFQ) for charts; -1 when levels mean nothing."""
         return -1
+
+    # -- explanations (``run --explain`` only) ---------------------------------------------------
+    def explain_ready(self) -> str | None:
+        """The ready structure before a decision, e.g. ``queue: P2 P3``; None lets the
+        explanation list the ready jobs in file order."""
+        return None
+
+    def explain_pick(self, job: int) -> str:
+        """Why ``job`` was picked, asked right after :meth:`pick_next` returned it."""
+        return f"picked by {self.name}"
+
+    def explain_preempt(self, victim: int, job: int) -> str:
+        """Why ``job`` takes ``victim``'s CPU, asked right after the preemption."""
+        return f"{self.pid(job)} preempts {self.pid(victim)}"
+
+    def explain_level(self, job: int, before: int, after: int) -> str:
+        """Why ``job`` moved from level ``before`` to ``after`` (see :meth:`slice_level`)."""
+        return f"{self.pid(job)} moves from L{before} to L{after}"
+
+    def explain_timer(self) -> str:
+        """What the policy's timer did."""
+        return f"{self.name} timer"
+
+    def pid(self, job: int) -> str:
+        """The process name of ``job``, for explanations."""
+        return str(self.jobs.pid[job])
+
+    def pids(self, jobs: Any) -> str:
+        """``P1 P2 P3``: process names in the given order, ``-`` for none."""
+        names = [self.pid(job) for job in jobs]
+        return " ".join(names) if names else "-"
 
 
 def slice_source(policy: Policy) -> tuple[Callable[[int], Time] | None, Time]:

@@ -41,6 +41,7 @@ import heapq
 import numpy as np
 
 from schedsim.clock import Clock
+from schedsim.formatting import fmt
 from schedsim.options import time_option
 from schedsim.policies.base import JobsView, Policy, Time, remove_from_heap
 from schedsim.policies.stride import exact_quotient, lowest_virtual_time
@@ -119,6 +120,24 @@ class Fair(Policy):
         self.vruntime[job] += self._virtual(job, ran)
         self._min_vruntime(also=self.vruntime[job])  # the floor counts the leaving job
         self.total_weight -= self.weight[job]
+
+    # -- explanations ------------------------------------------------------------------------
+    def explain_ready(self) -> str:
+        shown = ", ".join(f"{self.pid(job)} {fmt(value)}" for value, job in sorted(self.heap))
+        return f"vruntimes: {shown or '-'} (min_vruntime {fmt(self.min_vruntime)})"
+
+    def explain_pick(self, job: int) -> str:
+        mine = self.vruntime[job]
+        share = (
+            f"; slice max({fmt(self.min_granularity)}, {fmt(self.target_latency)} × "
+            f"{self.weight[job]} / {self.total_weight}) = {fmt(self.granted[job])}"
+        )
+        if not self.heap:
+            return f"the only runnable job (vruntime {fmt(mine)}){share}"
+        other_value, other = self.heap[0]
+        if mine < other_value:
+            return f"lowest vruntime, {fmt(mine)} < {fmt(other_value)} ({self.pid(other)}){share}"
+        return f"lowest vruntime {fmt(mine)}, tied with {self.pid(other)}: file order{share}"
 
     # -- virtual time ------------------------------------------------------------------------
     def _virtual(self, job: int, ran: Time) -> Time:

@@ -26,6 +26,12 @@ class FCFS(Policy):
         self.pick_next = self.queue.popleft  # type: ignore[method-assign]
         self.on_removed = self.queue.remove  # type: ignore[method-assign, assignment]
 
+    def explain_ready(self) -> str:
+        return f"queue: {self.pids(self.queue)}"
+
+    def explain_pick(self, job: int) -> str:
+        return "first in the queue: first come, first served"
+
     def fixed_order(self, arrival_order: np.ndarray) -> np.ndarray:
         """Without preemption or I/O, FCFS runs jobs exactly in the order they arrive."""
         return arrival_order

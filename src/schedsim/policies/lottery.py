@@ -42,6 +42,7 @@ class Lottery(Policy):
 
     name = "lottery"
     title = "lottery scheduling: random draw weighted by tickets, one quantum per win"
+    randomised = True
     options = (
         time_option("quantum", DEFAULT_QUANTUM, "length of a time slice (default 1)"),
         Option(
@@ -87,10 +88,25 @@ class Lottery(Policy):
         tree = self.tree
         winner = 0 if self.ready == 1 else int(self.rng.integers(tree.total))
         job = tree.owner(winner)
+        self.drawn = (winner, tree.total, self.holding[job], self.ready)  # for explanations
         tree.add(job, -self.holding[job])
         self.holding[job] = self.tickets[job]  # compensation lasts until the next win
         self.ready -= 1
         return job
+
+    def explain_ready(self) -> str:
+        held = [(job, self.tree.value(job)) for job in range(self.tree.size)]
+        shown = ", ".join(f"{self.pid(job)} {count}" for job, count in held if count)
+        return f"tickets: {shown or '-'} ({self.tree.total} in all)"
+
+    def explain_pick(self, job: int) -> str:
+        winner, total, held, ready = self.drawn
+        if ready == 1:
+            return f"the only ready job (no draw; {held} tickets)"
+        low = self.tree.prefix(job)
+        return (
+            f"drew ticket {winner} of 0-{total - 1}: {self.pid(job)} holds {low}-{low + held - 1}"
+        )
 
     def _compensate(self, job: int, ran: Time) -> None:
         """The burst ended after ``ran`` of a quantum: inflate the job's tickets by
@@ -138,6 +154,19 @@ class TicketTree:
         while index <= size:
             sums[index] += tickets
             index += index & -index
+
+    def prefix(self, job: int) -> int:
+        """Tickets held by the jobs before ``job`` (ids 0 .. job - 1)."""
+        total = 0
+        index = job
+        while index > 0:
+            total += self.sums[index]
+            index -= index & -index
+        return total
+
+    def value(self, job: int) -> int:
+        """Tickets ``job`` holds in the tree."""
+        return self.prefix(job + 1) - self.prefix(job)
 
     def owner(self, ticket: int) -> int:
         """The job holding ticket number ``ticket`` (0 <= ticket < total), counting the

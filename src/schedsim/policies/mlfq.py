@@ -44,6 +44,7 @@ import numpy as np
 
 from schedsim.clock import Clock
 from schedsim.errors import OptionError
+from schedsim.formatting import fmt
 from schedsim.options import (
     MAX_LEVELS,
     Option,
@@ -302,6 +303,34 @@ class MLFQ(Policy):
 
     def slice_level(self, job: int) -> int:
         return self.level[job]
+
+    # -- explanations ------------------------------------------------------------------------
+    def explain_ready(self) -> str:
+        return " | ".join(
+            f"L{level}: {self.pids(queue)}" for level, queue in enumerate(self.queues)
+        )
+
+    def explain_pick(self, job: int) -> str:
+        level = self.level[job]
+        higher = " (the levels above are empty)" if level > 0 else ""
+        return f"head of L{level}{higher}, quantum {fmt(self.quanta[level])}"
+
+    def explain_preempt(self, victim: int, job: int) -> str:
+        return (
+            f"{self.pid(job)} at L{self.level[job]} is above {self.pid(victim)} at "
+            f"L{self.level[victim]}: a higher level runs first"
+        )
+
+    def explain_level(self, job: int, before: int, after: int) -> str:
+        if after > before:
+            return (
+                f"{self.pid(job)} demoted to L{after}: used its allotment of "
+                f"{fmt(self.allotments[before])} at L{before}"
+            )
+        return f"{self.pid(job)} back to L{after}"
+
+    def explain_timer(self) -> str:
+        return f"boost: every job moves to L0 (every {fmt(self.boost)})"
 
     # -- accounting ---------------------------------------------------------------------------
     def _charge(self, job: int, ran: Time) -> int:

@@ -182,6 +182,44 @@ class Priority(Policy):
         driver now asks :meth:`preempt`, which sees the improved priority."""
         return False
 
+    # -- explanations ------------------------------------------------------------------------
+    def _waiting(self) -> list[tuple[int, Time, int]]:
+        """``(effective priority, ready since, job)`` of every ready job, best first."""
+        if self.aging is None:
+            return sorted(self.heap)
+        now = self.clock.now
+        return sorted(
+            (max(priority - aging_steps(since, now, self.aging), self.top), since, job)
+            for priority, waiting in self.classes.items()
+            for since, job in waiting
+        )
+
+    def explain_ready(self) -> str:
+        shown = ", ".join(f"{self.pid(job)} {priority}" for priority, _, job in self._waiting())
+        return f"by priority: {shown or '-'}"
+
+    def explain_pick(self, job: int) -> str:
+        won = self.running_priority[job]
+        aged = ""
+        if won != self.priority[job]:
+            aged = f" (aged from {self.priority[job]})"
+        waiting = self._waiting()
+        if not waiting:
+            return f"the only ready job (priority {won}{aged})"
+        other_priority, _, other = waiting[0]
+        if won < other_priority:
+            return f"best priority, {won}{aged} < {other_priority} ({self.pid(other)})"
+        return f"best priority {won}{aged}, tied with {self.pid(other)}: ready earlier"
+
+    def explain_preempt(self, victim: int, job: int) -> str:
+        return (
+            f"{self.pid(job)} has priority {self.running_priority[job]}, better than "
+            f"{self.pid(victim)}'s {self.running_priority[victim]}"
+        )
+
+    def explain_timer(self) -> str:
+        return f"aging: a waiting job's priority improves by one every {self.aging}"
+
     # -- aging -------------------------------------------------------------------------------
     def _best_aged(self) -> tuple[int, Time, int]:
         """``(effective priority, ready since, job)`` of the best ready job."""

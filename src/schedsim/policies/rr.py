@@ -32,5 +32,13 @@ class RoundRobin(Policy):
         self.on_removed = self.queue.remove  # type: ignore[method-assign, assignment]
         self.time_slice = self.quantum  # type: ignore[method-assign, assignment]
 
+    def explain_ready(self) -> str:
+        return f"queue: {self.pids(self.queue)}"
+
+    def explain_pick(self, job: int) -> str:
+        if not self.queue:
+            return "the only ready job"
+        return f"head of the queue (then {self.pids(self.queue)})"
+
     def longest_slice(self) -> Time:
         return self.quantum

@@ -9,6 +9,7 @@ import numpy as np
 
 from schedsim.clock import Clock
 from schedsim.errors import OptionError
+from schedsim.formatting import fmt
 from schedsim.policies.base import JobsView, Policy, Time, remove_from_heap
 from schedsim.policies.predict import (
     DEFAULT_ALPHA,
@@ -98,6 +99,32 @@ class SJF(Policy):
 
     def on_removed(self, job: int) -> None:
         remove_from_heap(self.heap, job)
+
+    # -- explanations ------------------------------------------------------------------------
+    def _rule(self) -> str:
+        what = "remaining time" if self.preemptive else "next burst"
+        return f"shortest {'predicted ' if self.predictor is not None else ''}{what}"
+
+    def explain_ready(self) -> str:
+        label = "remaining" if self.preemptive else "next burst"
+        ordered = sorted(self.heap)
+        shown = ", ".join(f"{self.pid(job)} {fmt(key)}" for key, _, job in ordered)
+        return f"by {'predicted ' if self.predictor is not None else ''}{label}: {shown or '-'}"
+
+    def _key(self, job: int) -> Time:
+        return self.jobs.remaining[job] if self.predictor is None else self.predictor.remaining(job)
+
+    def explain_pick(self, job: int) -> str:
+        key = self._key(job)
+        if not self.heap:
+            return f"the only ready job ({self._rule()} {fmt(key)})"
+        other_key, _, other = self.heap[0]
+        if key < other_key:
+            return f"{self._rule()}, {fmt(key)} < {fmt(other_key)} ({self.pid(other)})"
+        return (
+            f"{self._rule()}, tied at {fmt(key)} with {self.pid(other)}: it became ready "
+            "first (or, at the same time, comes first in the file)"
+        )
 
     @property
     def report(self) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from schedsim.formatting import fmt
 from schedsim.policies.base import Time
 from schedsim.policies.sjf import SJF
 
@@ -34,6 +35,13 @@ class SRTF(SJF):
         else:
             victim = max(running, key=lambda job: (remaining_now(job), job))
         return victim if self.heap[0][0] < remaining_now(victim) else None
+
+    def explain_preempt(self, victim: int, job: int) -> str:
+        left = self._key(victim)
+        return (
+            f"{self.pid(job)} has {fmt(self._key(job))} left, less than {self.pid(victim)}'s "
+            f"{fmt(left)}"
+        )
 
     def _estimate_now(self, job: int) -> Time:
         """Predicted time left for running ``job``, counting its current slice."""

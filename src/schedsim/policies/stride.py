@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from schedsim.clock import Clock
+from schedsim.formatting import fmt
 from schedsim.options import time_option
 from schedsim.policies.base import JobsView, Policy, Time, remove_from_heap
 from schedsim.policies.lottery import ticket_counts
@@ -128,6 +129,21 @@ class Stride(Policy):
         del self.on_cpu[job]
         self.pass_value[job] += self._advance(job, ran)
         self._global_pass(also=self.pass_value[job])  # the floor counts the leaving job
+
+    # -- explanations ------------------------------------------------------------------------
+    def explain_ready(self) -> str:
+        shown = ", ".join(f"{self.pid(job)} {fmt(value)}" for value, job in sorted(self.heap))
+        return f"passes: {shown or '-'}"
+
+    def explain_pick(self, job: int) -> str:
+        mine = self.pass_value[job]
+        stride = f"; its stride is {fmt(self.stride[job])}"
+        if not self.heap:
+            return f"the only ready job (pass {fmt(mine)}){stride}"
+        other_pass, other = self.heap[0]
+        if mine < other_pass:
+            return f"lowest pass, {fmt(mine)} < {fmt(other_pass)} ({self.pid(other)}){stride}"
+        return f"lowest pass {fmt(mine)}, tied with {self.pid(other)}: file order{stride}"
 
     # -- virtual time ------------------------------------------------------------------------
     def _advance(self, job: int, ran: Time) -> Time:

@@ -28,16 +28,20 @@ daemon processes
     killed by SIGKILL, which runs no Python code at all, each worker asks the kernel for
     ``PR_SET_PDEATHSIG``; see :mod:`~schedsim.real.safety`.)
 ``Pipe``
-    One duplex pipe per worker: the parent sends ``go`` (start your next CPU burst) and
-    ``quit``; the worker reports every transition with a ``time.monotonic()`` timestamp
-    (started, resumed, burst done with the CPU it used, I/O done, statistics).  A pipe and
-    not a ``Queue``: a queue's feeder thread would put a second thread in every worker, and
-    a pipe per worker lets the parent wait on all of them, and on their process sentinels,
+    One duplex pipe per worker: the parent sends ``go`` (start your next CPU burst),
+    ``continue`` (cooperative mode: a paused worker may run again) and ``quit``; the
+    worker reports every transition with a ``time.monotonic()`` timestamp (started,
+    resumed, burst done with the CPU it used, I/O done, statistics).  A pipe and not a
+    ``Queue``: a queue's feeder thread would put a second thread in every worker, and a
+    pipe per worker lets the parent wait on all of them, and on their process sentinels,
     in one ``select``.
-``Event``
+``RawValue`` (a byte of shared memory, no lock)
     Cooperative preemption: each worker has one, set while it may run.  The worker looks at
-    it between short chunks of work; the dispatcher clears it to take the CPU away and sets
-    it to give it back.
+    it between short chunks of work; the dispatcher clears it to take the CPU away, and sets
+    it and sends ``continue`` to give it back.  Not an ``Event``: the parent must never take
+    a lock a worker may hold, since a worker killed while holding one (an ``Event``'s
+    ``Condition`` lock, or its count of sleepers that ``set`` waits to wake) would block the
+    parent for ever; the parent only writes the byte and sends on the pipe.
 ``Semaphore`` (the counting form of ``Lock``)
     Cooperative preemption: sized to the number of CPUs; a worker holds a slot while it
     runs and takes it without blocking — failing to get one means more workers are running

@@ -45,7 +45,7 @@ Hold, then tell the policy
 
 A job leaves its CPU for real *before* the policy hears about it: at a slice expiry or a
 preemption the worker is stopped first (SIGSTOP, and ``waitid`` until the kernel has
-stopped it; or, cooperatively, its run ``Event`` cleared until it says it paused).  A burst
+stopped it; or, cooperatively, its run flag cleared until it says it paused).  A burst
 can end at any moment, also a microsecond before the stop took effect: the worker's report
 is then already in the pipe, and the dispatcher treats the departure as the burst end it
 was — so the policy is never told a job expired that had in fact finished.  When an
@@ -61,6 +61,7 @@ kernel context switches, and whether the run looks disturbed (see :func:`disturb
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import heapq
 import math
 import multiprocessing
@@ -76,14 +77,29 @@ from typing import Any, NoReturn
 import numpy as np
 
 from schedsim.clock import WallClock
-from schedsim.core import RUNNING, PolicyRun, Scheduler, policy_failed
+from schedsim.core import BLOCKED_SYNC, DONE, RUNNING, PolicyRun, Scheduler, policy_failed
 from schedsim.errors import ExecutionError, SchedsimError
 from schedsim.policies.base import Policy
-from schedsim.real.messages import GO, QUIT, unpack
+from schedsim.program import CPU, IO
+from schedsim.real.messages import CONTINUE, GO, QUIT, unpack
+from schedsim.real.messages import END as END_WORD
+from schedsim.real.messages import IO as IO_WORD
 from schedsim.real.plan import CorePlan
 from schedsim.real.safety import ParentSession, describe_exit, sigint_blocked
-from schedsim.real.worker import COOPERATIVE, SIGNALS, WorkerSpec, worker_main
-from schedsim.trace import BLOCKED, EXPIRED, FINISHED, RESLICED, Timeline, Trace
+from schedsim.real.synchronising import RealSynchronisation
+from schedsim.real.worker import COOPERATIVE, SIGNALS, RunFlag, WorkerSpec, worker_main
+from schedsim.scripted import ScriptedScheduler
+from schedsim.sync import Deadlock
+from schedsim.trace import (
+    BLOCKED,
+    ENDED_REASON,
+    EXPIRED,
+    FINISHED,
+    RESLICED,
+    WAITED,
+    Timeline,
+    Trace,
+)
 from schedsim.workload import Workload
 
 INF = math.inf
@@ -149,6 +165,7 @@ class Dispatcher:
         seed: int = 0,
         expected_seconds: float = 1.0,
         coalesce: float | None = None,
+        locks: str = "none",
     ) -> None:
         if preemption not in (SIGNALS, COOPERATIVE):
             raise ValueError(f"preemption must be {SIGNALS!r} or {COOPERATIVE!r}")
@@ -170,14 +187,39 @@ class Dispatcher:
         self.seconds: list[tuple[float, ...]] = [
             tuple(v * unit_seconds for v in workload.bursts(i)) for i in range(n)
         ]
-        self.first_offset: list[int] = workload.burst_offsets[:-1].tolist()
         self.clock = InstantClock(unit_seconds)
         # The rules: the scheduler core, told what happens; it tells back through callbacks.
-        self.core = Scheduler(
-            PolicyRun(workload, policy, clock=self.clock, seed=seed, levels=True),
-            cpus=cpus,
-            ties=ties,
-        )
+        run = PolicyRun(workload, policy, clock=self.clock, seed=seed, levels=True)
+        program = workload.program
+        self.sync: RealSynchronisation | None = None
+        self.core: Scheduler
+        if program is None:
+            self.core = Scheduler(run, cpus=cpus, ties=ties)
+        else:
+            scripted = ScriptedScheduler(
+                run,
+                program,
+                pids=workload.pid,
+                priorities=workload.priority.tolist(),
+                locks=locks,
+                cpus=cpus,
+                ties=ties,
+            )
+            scripted.sync.log = []
+            scripted.job_ended = self._end_daemon
+            self.core = scripted
+            self.sync = RealSynchronisation(program, self._send_now, self.clock.to_units)
+            self.seconds = [
+                tuple(value * unit_seconds if kind in (CPU, IO) else 0.0 for kind, value in script)
+                for script in program.scripts
+            ]
+        self.locks = locks
+        self.position = [0] * n  # the step each worker is at (its script, or its bursts)
+        self.io_reported: dict[int, float] = {}  # job -> when its I/O step began (monotonic)
+        self.io_awaited: dict[int, tuple[float, float]] = {}  # job -> (in the schedule, units)
+        self.ended_daemons: set[int] = set()
+        self.deadlock: Deadlock | None = None
+        self.releasing = -1  # the job whose step end the core is handling
         self.core.slice_ended = self._slice_ended
         self.core.take_off = self._take_off
         self.core.dispatched = self._dispatched
@@ -237,7 +279,8 @@ class Dispatcher:
             self._start_workers()
             session.settle(self.cores.dispatcher_core)
             self._run_loop()
-            self._collect_exits()
+            if self.deadlock is None:
+                self._collect_exits()
             return self._trace()
         finally:
             session.close()
@@ -245,6 +288,7 @@ class Dispatcher:
     def _start_workers(self) -> None:
         context = _context()
         slots = context.Semaphore(self.cpus) if self.preemption == COOPERATIVE else None
+        primitives = self.sync.primitives(context) if self.sync is not None else None
         first_core = self.cores.cpu_cores[0]
         parent = os.getpid()
         with sigint_blocked():
@@ -258,12 +302,13 @@ class Dispatcher:
                     mechanism=self.preemption,
                     gap_seconds=GAP_SECONDS,
                     chunk_seconds=CHUNK_SECONDS,
+                    steps=None if self.sync is None else self.sync.step_seconds(job, self.unit),
                 )
-                event = context.Event() if slots is not None else None
+                event = RunFlag(context) if slots is not None else None
                 ours, theirs = context.Pipe(duplex=True)
                 process = context.Process(
                     target=worker_main,
-                    args=(spec, theirs, event, slots),
+                    args=(spec, theirs, event, slots, primitives),
                     name=f"schedsim-worker-{self.workload.pid[job]}",
                     daemon=True,
                 )
@@ -315,6 +360,8 @@ class Dispatcher:
         self.timer_at = core.first_timer()
         while core.done < self.n:
             first = self._await_event()
+            if first is None:
+                return  # a deadlock: the workers are blocked in the primitives for real
             until = self._gather(first)
             try:
                 self._instant(until)
@@ -367,8 +414,9 @@ class Dispatcher:
             if job >= 0 and self.burst_report[job] is None
         ]
 
-    def _await_event(self) -> float:
-        """Wait until some event has happened; return the time of the earliest (units)."""
+    def _await_event(self) -> float | None:
+        """Wait until some event has happened; return the time of the earliest (units), or
+        None when nothing can ever happen again: the processes wait for each other."""
         to_monotonic = self.clock.to_monotonic
         while True:
             self._receive(0.0)
@@ -376,11 +424,40 @@ class Dispatcher:
             timer = self._next_timer()
             if reported or timer <= self._now_units():
                 return min([*reported, timer])
-            if timer == INF and all(job < 0 for job in self.core.cpu_job):
-                raise self.core.stuck()
+            if self._stalled(timer):
+                return None
             expected = self._expected_ends()
             attention = min([*expected, to_monotonic(timer)])
             self._wait(to_monotonic(timer), attention)
+
+    def _stalled(self, timer: float) -> bool:
+        """Nothing is running or due but the policy's timer (``timer``): the core decides —
+        a deadlock (True), the timer to wait for (False), or a policy that holds jobs it
+        never picks (it raises)."""
+        if any(job >= 0 for job in self.core.cpu_job) or self.io_awaited or self.io_heap:
+            return False
+        if self.arrival_times[self.cursor] < INF:
+            return False
+        now = self._now_units()
+        if not self.core.stalled(max(now, self.schedule_now), self.timer_at):
+            return False
+        self.deadlock = getattr(self.core, "deadlock", None)
+        self.deadlock_found = self._now_units()
+        self._await_blocked()
+        return True
+
+    def _await_blocked(self) -> None:
+        """After a deadlock, give the workers a moment to reach the primitive calls they will
+        block in for ever (each reports it is about to block), so that what is measured is
+        the real deadlock; they are ended with the run."""
+        assert self.sync is not None
+        deadline = time.monotonic() + HOLD_TIMEOUT_SECONDS
+        blocked = {job for job, status in enumerate(self.core.status) if status == BLOCKED_SYNC}
+        while time.monotonic() < deadline:
+            waiting = {job for job, _ in self.sync.blocked_since}
+            if blocked <= waiting:
+                return
+            self._receive(0.01)
 
     def _gather(self, first: float) -> float:
         """Wait for the events expected within the coalescing window after ``first``;
@@ -467,7 +544,7 @@ class Dispatcher:
             return
         process = self.processes[job]
         process.join(1.0)
-        if self.exited[job] is not None and process.exitcode == 0:
+        if job in self.ended_daemons or (self.exited[job] is not None and process.exitcode == 0):
             self.gone[job] = True
             self._descriptor_cache = None
             return
@@ -480,9 +557,11 @@ class Dispatcher:
         self._descriptor_cache = None
         now = (time.monotonic() - self.clock.origin) / self.unit
         when = f" at t={now:.2f}" if self.started else " before time zero"
+        held = self.core.sync.held_by(job) if self.sync is not None else []  # type: ignore[attr-defined]
+        holding = f" holding {', '.join(held)}" if held else ""
         raise ExecutionError(
-            f"worker for process {self._name(job)} {describe_exit(process.exitcode)}{when}; "
-            "the run was abandoned and the other workers were stopped"
+            f"worker for process {self._name(job)} {describe_exit(process.exitcode)}{when}"
+            f"{holding}; the run was abandoned and the other workers were stopped"
         )
 
     def _failed(self, job: int, text: str) -> NoReturn:
@@ -495,13 +574,19 @@ class Dispatcher:
     def _handle(self, job: int, message: tuple[Any, ...]) -> None:
         kind = message[0]
         if kind == "run":
+            self.position[job] = message[1]
             self._started(job, message[2], 0.0)
+        elif self.sync is not None and self.sync.handle(job, message):
+            return  # a synchronisation step: blocking, or done
+        elif kind == "io_start":
+            self._io_began(job, message[2])
         elif kind == "resumed":
             self._started(job, message[1], message[3])
         elif kind == "stolen":
             if self.phys[job] == ACTIVE and self.pending_start[job] is None:
                 self.stolen[job] += message[1] - message[2]
         elif kind == "burst":
+            self.position[job] = message[1]
             at, used = message[2], message[3]
             self.burst_report[job] = (at, used)
             self.measured_cpu[job] += used
@@ -523,8 +608,10 @@ class Dispatcher:
         self.slice_started[job] = at
         if self.first_run[job] is None:
             self.first_run[job] = self.clock.to_units(at)
-        position = self.core.burst_pos[job] - self.first_offset[job]
-        self.expected_end[job] = at + max(0.0, self.seconds[job][position] - cpu_so_far)
+        steps = self.seconds[job]
+        position = self.position[job]
+        need = steps[position] if position < len(steps) else 0.0
+        self.expected_end[job] = at + max(0.0, need - cpu_so_far)
 
     # -- one instant ----------------------------------------------------------------------------
     def _instant(self, until: float) -> None:
@@ -548,6 +635,8 @@ class Dispatcher:
         core.decide(t)
         self.timer_at = core.next_timer(self.timer_at if timer else -INF)
         self.clock.hold(None)
+        if self.sync is not None:  # the steps performed: owed to their workers, in order
+            self.sync.absorb(core.sync.log, real)  # type: ignore[attr-defined]
 
         # -- the physical side: hold jobs that did not get their CPU back, start the rest --
         continuing = self.continuing
@@ -580,7 +669,7 @@ class Dispatcher:
             if report is not None and to_units(report[0]) <= until:
                 ending.add(cpu)
                 real_times.append(to_units(report[0]))
-                times.append(core.cpu_start[cpu] + min(core.remaining[job], core.cpu_slice[cpu]))
+                times.append(core.step_end(cpu))
             elif self.cpu_expiry[cpu] <= until:
                 expiring.append(cpu)
                 real_times.append(self.cpu_expiry[cpu])
@@ -629,27 +718,70 @@ class Dispatcher:
                 core.expire(cpu, t)
 
     def _end_burst(self, cpu: int, t: float) -> None:
-        """The job on ``cpu`` reported the end of its CPU burst: the core blocks it for I/O or
-        finishes it; the worker sleeps to exactly the I/O's real deadline."""
+        """The job on ``cpu`` reported the end of its CPU burst (or step): the core blocks it
+        for I/O, finishes it or, for a script, performs the steps that follow; the worker now
+        waits for word (or sleeps through the I/O it began, to the real deadline)."""
         core = self.core
         job = core.cpu_job[cpu]
         report = self.burst_report[job]
         assert report is not None
         self.burst_report[job] = None
         ended = self.clock.to_units(report[0])
-        scheduled_end = core.cpu_start[cpu] + min(core.remaining[job], core.cpu_slice[cpu])
+        scheduled_end = core.step_end(cpu)
         self.ended_at = ended
+        self.releasing = job
         io = core.end_burst(cpu, t)
-        if io is None:
+        self.releasing = -1
+        if self.sync is not None:  # the steps it performed: owed to its worker at once
+            self.sync.absorb(core.sync.log, ended)  # type: ignore[attr-defined]
+        if core.status[job] == RUNNING:  # it goes on after its steps: "go" after the instant
+            self._set_expiry(cpu, self.real)
+            self.cpu_dispatched[cpu] = self._now_units()
+            self.starts.append((cpu, job))
+        elif core.status[job] == DONE:
             self.finish[job] = ended
-        else:
-            deadline = self.clock.to_units(report[0] + io * self.unit)
-            scheduled = min(scheduled_end, t) + io
-            heapq.heappush(self.io_heap, (deadline, ended, job, scheduled))
-            self.io_periods.append((job, ended, deadline))
+            if self.sync is not None and self._ends_at_steps(job):
+                self.sync.send(job, END_WORD)  # after the steps it has still to perform
+        elif io is not None:
+            self.io_awaited[job] = (min(scheduled_end, t) + io, io)
+            if job in self.io_reported:
+                self._io_began(job, self.io_reported.pop(job))
+            if self.sync is not None and not self._io_follows_cpu(job):
+                self.sync.send(job, IO_WORD)  # after its steps: start the I/O now
         self.phys[job] = IDLE
         if self.preemption == COOPERATIVE:
             self.events[job].clear()
+
+    def _ends_at_steps(self, job: int) -> bool:
+        """Whether ``job`` finished at steps its worker has still to perform (its script
+        ends with steps, and it was not dispatched past them): the worker then waits, after
+        them, for the word that it is done."""
+        script = self.core.scripts[job]  # type: ignore[attr-defined]
+        return script[-1].kind != CPU and self.position[job] < len(script)
+
+    def _io_follows_cpu(self, job: int) -> bool:
+        """Whether the I/O ``job`` starts comes right after the ``cpu`` step it reported
+        the end of: its worker then starts it without a word."""
+        core = self.core
+        assert isinstance(core, ScriptedScheduler)
+        reported = self.position[job]
+        script = core.scripts[job]
+        return script[reported].kind == CPU and core.pc[job] - 1 == reported + 1
+
+    def _io_began(self, job: int, started: float) -> None:
+        """The worker began its I/O at ``started`` (monotonic) and sleeps to exactly
+        ``started`` + the I/O's length; the I/O completes then, in real time, and at the
+        time the schedule gives, for the policy.  (The report may come before the core has
+        heard of the burst's end: it waits until then.)"""
+        awaited = self.io_awaited.pop(job, None)
+        if awaited is None:
+            self.io_reported[job] = started
+            return
+        scheduled, io = awaited
+        to_units = self.clock.to_units
+        begun, deadline = to_units(started), to_units(started + io * self.unit)
+        heapq.heappush(self.io_heap, (deadline, begun, job, scheduled))
+        self.io_periods.append((job, begun, deadline))
 
     # -- what the core tells the dispatcher ------------------------------------------------------
     def _slice_ended(self, cpu: int, job: int, t: float, reason: int) -> None:
@@ -658,17 +790,35 @@ class Dispatcher:
         waits for, a restarted slice) — the instant's real time, a new slice starting then."""
         end: float
         restart: float | None = None
-        if reason in (BLOCKED, FINISHED):
-            end = self.ended_at
+        if job == self.releasing or reason in (BLOCKED, FINISHED, WAITED):
+            end = self.ended_at  # its burst or step ended, as the worker reported
         elif reason == RESLICED or (reason == EXPIRED and job in self.continuing):
             end = restart = self.real
+        elif reason == ENDED_REASON:
+            end = self._now_units()
         else:
             end = self.clock.to_units(self.held_at[job])
         self._record_slice(cpu, job, end, reason, restart)
         if reason == RESLICED:
             self.cpu_dispatched[cpu] = self.real
-        else:
-            self.cpu_expiry[cpu] = INF
+            return
+        self.cpu_expiry[cpu] = INF
+
+    def _end_daemon(self, job: int) -> None:
+        """The core ended ``job``, a daemon whose parent finished.  Its worker is killed,
+        holding what it holds — unless it is blocked in an event's ``wait()`` (a ``join``
+        too): killed there it would leave the event's condition waiting for it, and every
+        later ``set()`` would wait for ever; it is left there, asleep, and ignored.  Its
+        joiners are let go."""
+        assert self.sync is not None
+        self.ended_daemons.add(job)
+        self.finish[job] = ended = self._now_units()
+        self.sync.cancel(job, ended)
+        waiting = self.core.sync.waiting[job]  # type: ignore[attr-defined]
+        if waiting is None or waiting.kind not in ("events", "join"):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.os_pid[job], signal.SIGKILL)
+        self.sync.primitives_done(job)
 
     def _take_off(self, cpu: int, job: int) -> bool:
         """Before a preemption: stop the worker; False if it ended its burst before the stop
@@ -815,26 +965,63 @@ class Dispatcher:
                 self._signal(job, signal.SIGCONT)
             else:
                 self.events[job].set()
+                try:
+                    self.connections[job].send_bytes(CONTINUE)
+                except OSError:
+                    self._check_ended(job)
         else:
             if self.preemption == COOPERATIVE:
                 self.events[job].set()
-            try:
-                self.connections[job].send_bytes(GO)
-            except OSError:
-                self._check_ended(job)
+            if self.sync is not None:
+                self.sync.send(job, GO)  # after the synchronisation steps it is owed
+            else:
+                self._send_now(job, GO)
         self.phys[job] = ACTIVE
+
+    def _send_now(self, job: int, message: bytes) -> None:
+        try:
+            self.connections[job].send_bytes(message)
+        except OSError:
+            self._check_ended(job)
+
+    def _synchronisation(self) -> dict[str, Any]:
+        """What a run of processes that synchronise measured, for the trace: every hold,
+        wait and queue item in real time, each process's blocked time, the daemons ended,
+        and the deadlock if the run ended in one (the core's wait-for cycle, at the real
+        time it was found).  CPU and I/O are what each script says it did."""
+        assert self.sync is not None
+        core = self.core
+        assert isinstance(core, ScriptedScheduler)
+        stop = self._now_units() if self.deadlock is None else self.deadlock_found
+        if self.deadlock is not None:
+            self.sync.still_blocked(stop)
+        state = self.sync.measured_state(self.workload.priority.tolist(), self.locks)
+        blocked = [0.0] * self.n
+        for wait in state.waits:
+            blocked[wait.job] += (wait.to if wait.to is not None else stop) - wait.since
+        out: dict[str, Any] = {
+            "sync": state,
+            "ended": [job in self.ended_daemons for job in range(self.n)],
+            "blocked_time": blocked,
+            "cpu_time": [core.cpu_done(job) for job in range(self.n)],
+            "io_time": [core.io_done(job) for job in range(self.n)],
+        }
+        if self.deadlock is not None:
+            out["deadlock"] = dataclasses.replace(self.deadlock, time=stop)
+        return out
 
     # -- the end -------------------------------------------------------------------------------
     def _collect_exits(self) -> None:
         """Every process finished: collect the workers' statistics, then let them exit."""
         deadline = time.monotonic() + EXIT_TIMEOUT_SECONDS
-        while any(stat is None for stat in self.exited) and time.monotonic() < deadline:
+        expected = [job for job in range(self.n) if job not in self.ended_daemons]
+        while any(self.exited[job] is None for job in expected) and time.monotonic() < deadline:
             self._receive(min(0.05, max(0.0, deadline - time.monotonic())))
         for connection in self.connections:
             with contextlib.suppress(OSError):
                 connection.send_bytes(QUIT)
-        for job, process in enumerate(self.processes):
-            process.join(max(0.0, deadline - time.monotonic()))
+        for job in expected:
+            self.processes[job].join(max(0.0, deadline - time.monotonic()))
             self.gone[job] = True
         self._descriptor_cache = None
 
@@ -872,6 +1059,8 @@ class Dispatcher:
         }
         extra["disturbances"] = disturbances(extra, self.unit)
         extra["disturbed"] = bool(extra["disturbances"])
+        if self.sync is not None:
+            extra.update(self._synchronisation())
         return Trace(
             first_run=list(self.first_run),
             finish=list(self.finish),

@@ -17,7 +17,26 @@ import struct
 from typing import Any
 
 GO = b"g"
+CONTINUE = b"c"  # cooperative mode: a paused worker may run again
 QUIT = b"q"
+IO = b"i"  # start the I/O step you are at now (one that follows synchronisation steps)
+END = b"e"  # your last steps are done: finish (the script ended with steps, not CPU)
+DO = b"d"  # followed by the step's position (struct "<q"): perform this step now
+_DO_STEP = struct.Struct("<q")
+
+
+def do_step(position: int) -> bytes:
+    """The parent's message telling a worker to perform the synchronisation step at
+    ``position`` in its script now."""
+    return DO + _DO_STEP.pack(position)
+
+
+def step_of(message: bytes) -> int | None:
+    """The position a ``do`` message names, or None for any other message."""
+    if message[:1] != DO or len(message) != 1 + _DO_STEP.size:
+        return None
+    return int(_DO_STEP.unpack(message[1:])[0])
+
 
 _FIXED = {
     "ready": struct.Struct("<Bq"),  # os pid
@@ -27,6 +46,9 @@ _FIXED = {
     "paused": struct.Struct("<Bdd"),  # at, CPU so far in the burst
     "burst": struct.Struct("<Bqdd"),  # burst position, at, CPU used
     "io": struct.Struct("<Bqdd"),  # I/O burst position, deadline, woke at
+    "io_start": struct.Struct("<Bqd"),  # I/O step position, started at
+    "blocking": struct.Struct("<Bqd"),  # synchronisation step position, about to block at
+    "did": struct.Struct("<Bqdq"),  # synchronisation step position, done at, item got (or -1)
 }
 _PICKLED = ("observed", "exit", "error")  # observed: a burst with its run intervals
 _KINDS = (*_FIXED, *_PICKLED)

@@ -17,25 +17,48 @@ seconds):
 ``("stolen", at, since)``                          was not running from ``since`` to ``at``,
                                                    unasked (another process had its core)
 ``("paused", at, cpu_so_far)``                     cooperative mode: yielded the CPU
-``("burst", burst, at, cpu_used, intervals)``      CPU burst done (``intervals``: kernel mode)
-``("io", burst, deadline, woke_at)``               I/O burst done
+``("burst", step, at, cpu_used, intervals)``       CPU step done (``intervals``: kernel mode)
+``("io_start", step, at)``                         I/O step started (dispatch mode)
+``("io", step, deadline, woke_at)``                I/O step done
+``("blocking", step, at)``                         synchronisation step about to block
+``("did", step, at, item)``                        synchronisation step done (``item``: what a
+                                                   ``get`` got, -1 otherwise)
 ``("exit", stats)``                                all done; ``stats`` from getrusage/schedstat
 ``("error", text)``                                something went wrong inside the worker
 
-Messages from the parent: ``go`` — start the next CPU burst (in kernel mode: start the
-whole process, the kernel decides the rest); ``quit`` — the run is over, exit (a worker
-that has reported its statistics waits for this, so that no interpreter shuts down on a core
-while other processes are still being measured there).
+Messages from the parent: ``go`` — start (or go on with) the next CPU step (in kernel
+mode: start the whole process, the kernel decides the rest); ``do k`` — perform the
+synchronisation step at position ``k`` of the script now (see
+:mod:`schedsim.real.sequencer` for when the parent says so); ``continue`` — cooperative
+mode: a paused worker may run again; ``quit`` — the run is over, exit (a worker that has
+reported its statistics waits for this, so that no interpreter shuts down on a core while
+other processes are still being measured there).
+
+In dispatch mode a worker runs its script step by step: a ``cpu`` step when told ``go``
+(and after it, reports and waits for the parent's word again), an ``io`` step at once (a
+sleep to an absolute deadline, reported when it starts), a synchronisation step when told
+``do k``, with the real primitive (:mod:`schedsim.real.primitives`); ``io`` — start the
+``io`` step it is at now (one that follows synchronisation steps); ``end`` — the steps it
+performed last finished its script.  At the end of its script it sets its done event,
+which is what ``join`` waits for.  A plain process's bursts are a script of ``cpu`` and
+``io`` steps.
 
 Dispatch mode, ``signals`` preemption: the parent stops the worker with SIGSTOP and
 continues it with SIGCONT; a handler for SIGCONT raises a flag that the worker's loop looks
 at, so it reports every resumption, however short the stop.  A jump of the monotonic clock
 between two iterations without that flag means the kernel ran something else on the core:
 the worker reports that as stolen time.  ``cooperative``
-preemption: between short chunks of CPU the worker checks its own ``Event``; when the
-parent has cleared it, the worker releases its slot of the CPU ``Semaphore``, reports, and
-waits for the event; on resuming it takes a slot again without blocking — failing to get
-one would mean more workers run than there are CPUs, which the worker reports as an error.
+preemption: between short chunks of CPU the worker looks at its own :class:`RunFlag`; when
+the parent has cleared it, the worker releases its slot of the CPU ``Semaphore``, reports,
+and waits for ``continue`` on its pipe; on resuming it takes a slot again without blocking —
+failing to get one would mean more workers run than there are CPUs, which the worker
+reports as an error.
+
+The parent never takes a lock or a semaphore that a worker may hold: a worker can be killed
+at any instant, and whatever it held stays held.  (A ``multiprocessing.Event`` is unsafe
+here: its ``set`` takes the lock of an internal ``Condition`` that a worker takes at every
+look, and then waits, without a timeout, for every worker sleeping in ``wait`` to
+acknowledge — a worker killed in either place blocks the parent for ever.)
 """
 
 from __future__ import annotations
@@ -50,7 +73,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from schedsim.real.messages import GO, pack_pickled, packer
+from schedsim.program import CLEAR, CPU, IO, PUT, RELEASE, SET, UNLOCK, Step
+from schedsim.real.messages import CONTINUE, GO, do_step, pack_pickled, packer
+from schedsim.real.messages import END as END_WORD
+from schedsim.real.messages import IO as IO_WORD
+from schedsim.real.primitives import Primitives, perform
 from schedsim.real.safety import (
     LINUX,
     die_with_parent,
@@ -58,6 +85,9 @@ from schedsim.real.safety import (
     set_timer_slack,
 )
 
+# Items a worker puts are numbered job * ITEMS_PER_PROCESS + its count of puts.
+ITEMS_PER_PROCESS = 1_000_000
+GIVES = (UNLOCK, RELEASE, SET, CLEAR)  # steps that never block
 SIGNALS = "signals"
 COOPERATIVE = "cooperative"
 KERNEL = "kernel"
@@ -76,10 +106,47 @@ class WorkerSpec:
     gap_seconds: float  # a jump of the clock longer than this means "was not running"
     chunk_seconds: float  # cooperative: CPU time between two looks at the run event
     kernel_policy: str = "other"
+    # A script: (kind, seconds or resource index) per step, as in schedsim.program; None:
+    # the bursts, as alternating cpu and io steps.
+    steps: tuple[tuple[int, float], ...] | None = None
+
+    def script(self) -> tuple[tuple[int, float], ...]:
+        if self.steps is not None:
+            return self.steps
+        return tuple((CPU if i % 2 == 0 else IO, value) for i, value in enumerate(self.bursts))
+
+
+class RunFlag:
+    """Cooperative preemption: one byte of shared memory, set while the worker may run.
+
+    The parent writes it and the worker only reads it, both with plain memory accesses: no
+    lock, so nothing a killed worker leaves behind can block the parent.  A paused worker
+    does not watch the flag: it waits for ``continue`` on its pipe, which the parent sends
+    after setting the flag."""
+
+    def __init__(self, context: Any) -> None:
+        self._value = context.RawValue(ctypes.c_bool, False)
+
+    def set(self) -> None:
+        self._value.value = True
+
+    def clear(self) -> None:
+        self._value.value = False
+
+    def is_set(self) -> bool:
+        return bool(self._value.value)
+
+
+class _Stopped(Exception):
+    """The parent said ``quit`` to a paused worker: the run is over."""
 
 
 def worker_main(
-    spec: WorkerSpec, connection: Connection, run_event: Any = None, cpu_slots: Any = None
+    spec: WorkerSpec,
+    connection: Connection,
+    run_flag: Any = None,
+    cpu_slots: Any = None,
+    primitives: Primitives | None = None,
 ) -> None:
     """Process target: set up, report ready, then follow the parent's lead."""
     ignore_interrupts_in_worker()
@@ -88,7 +155,7 @@ def worker_main(
     try:
         if spec.cores and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, set(spec.cores))
-        worker = _Worker(spec, connection, run_event, cpu_slots)
+        worker = _Worker(spec, connection, run_flag, cpu_slots, primitives)
         connection.send_bytes(packer("ready")(os.getpid()))
         if spec.mechanism == KERNEL:
             worker.run_kernel()
@@ -99,7 +166,7 @@ def worker_main(
         # take CPU from the processes still being measured on its core.
         with contextlib.suppress(EOFError):
             connection.recv_bytes()
-    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+    except (EOFError, BrokenPipeError, KeyboardInterrupt, _Stopped):
         return  # the parent is gone or stopping us: nothing to report to
     except Exception as error:  # report, never print a traceback from a worker
         with contextlib.suppress(OSError):
@@ -111,12 +178,19 @@ def worker_main(
 
 class _Worker:
     def __init__(
-        self, spec: WorkerSpec, connection: Connection, run_event: Any, cpu_slots: Any
+        self,
+        spec: WorkerSpec,
+        connection: Connection,
+        run_flag: Any,
+        cpu_slots: Any,
+        primitives: Primitives | None = None,
     ) -> None:
         self.spec = spec
         self.connection = connection
-        self.run_event = run_event
+        self.run_flag = run_flag
         self.cpu_slots = cpu_slots
+        self.primitives = primitives
+        self.items_put = 0
         self.sched_getcpu = _sched_getcpu()
         self.continued = False
         if spec.mechanism == SIGNALS:
@@ -128,38 +202,93 @@ class _Worker:
         self.report_paused = _sender(send, "paused")
         self.report_burst = _sender(send, "burst")
         self.report_io = _sender(send, "io")
+        self.report_io_start = _sender(send, "io_start")
+        self.report_blocking = _sender(send, "blocking")
+        self.report_did = _sender(send, "did")
 
     def _on_continue(self, number: int, frame: Any) -> None:
         self.continued = True
 
     # -- dispatch mode: the parent's policy decides ------------------------------------------
     def run_dispatched(self) -> None:
-        spec = self.spec
+        """The script, step by step, at the parent's word (see the module docstring)."""
         recv = self.connection.recv_bytes
-        cooperative = spec.mechanism == COOPERATIVE
-        bursts = spec.bursts
-        for position in range(0, len(bursts), 2):
-            if recv() != GO:
-                return
-            if cooperative:
-                if not self.run_event.is_set():  # taken off its CPU before it started
-                    self.report_paused(time.monotonic(), 0.0)
-                    self.run_event.wait()
-                self._take_slot()
-            self.continued = False
-            self.report_run(position, time.monotonic())
-            if cooperative:
-                used = self._burn_cooperative(bursts[position])
+        steps = self.spec.script()
+        after_cpu = False  # the step before was a cpu step this worker just ran
+        for position, (kind, value) in enumerate(steps):
+            if kind == CPU:
+                if recv() != GO:
+                    return
+                self._run_step(position, value)
+            elif kind == IO:
+                # Right after a cpu step the I/O starts at once; after synchronisation
+                # steps (or once dispatched at it) only when the parent says so.
+                if not after_cpu and not self._await_word(position, IO_WORD):
+                    return
+                started = time.monotonic()
+                self.report_io_start(position, started)
+                deadline = started + value
+                self.report_io(position, deadline, _sleep_until(deadline))
             else:
-                used = self._burn_signalled(bursts[position])
-            ended = time.monotonic()
-            if cooperative:
-                self.cpu_slots.release()
-            self.report_burst(position, ended, used)
-            if position + 1 < len(bursts):
-                deadline = ended + bursts[position + 1]
-                woke = _sleep_until(deadline)
-                self.report_io(position + 1, deadline, woke)
+                if not self._await_word(position, do_step(position)):
+                    return
+                self._synchronise(position, Step(kind, value))
+            after_cpu = kind == CPU
+        if steps and not after_cpu and not self._await_word(len(steps), END_WORD):
+            return  # it ended with steps: it finishes at the parent's word
+        if self.primitives is not None:
+            self.primitives.done[self.spec.index].set()
+
+    def _await_word(self, position: int, expected: bytes) -> bool:
+        """At a step that is not a ``cpu`` step (or past the last), wait for ``expected``.
+        ``go`` may come first (the process was dispatched to carry out the steps it is at,
+        or to finish): the worker then reports a step of no CPU ending here, which tells
+        the parent it has reached them.  Past the last step either word ends the script:
+        ``end`` when the steps it did last finished it, ``go`` when it was dispatched to
+        finish."""
+        recv = self.connection.recv_bytes
+        while True:
+            message = recv()
+            if message == expected:
+                return True
+            if message != GO:
+                return False
+            now = time.monotonic()
+            self.report_run(position, now)
+            self.report_burst(position, now, 0.0)
+            if position == len(self.spec.script()):
+                return True
+
+    def _run_step(self, position: int, need: float) -> None:
+        """Burn one ``cpu`` step, preemptible as the mechanism says, and report its end."""
+        cooperative = self.spec.mechanism == COOPERATIVE
+        if cooperative:
+            if not self.run_flag.is_set():  # taken off its CPU before it started
+                self.report_paused(time.monotonic(), 0.0)
+                self._await_continue()
+            self._take_slot()
+        self.continued = False
+        self.report_run(position, time.monotonic())
+        used = self._burn_cooperative(need) if cooperative else self._burn_signalled(need)
+        ended = time.monotonic()
+        if cooperative:
+            self.cpu_slots.release()
+        self.report_burst(position, ended, used)
+
+    def _synchronise(self, position: int, step: Step) -> None:
+        """Perform a synchronisation step with the real primitive; a ``put`` puts this
+        worker's next item, numbered so that the parent can follow it."""
+        assert self.primitives is not None
+        item = -1
+        if step.kind == PUT:
+            item = self.spec.index * ITEMS_PER_PROCESS + self.items_put
+            self.items_put += 1
+        before = time.monotonic()
+        got = perform(step, self.primitives, item, lambda at: self.report_blocking(position, at))
+        # A give happens when it is called (the woken process may preempt this one before
+        # the call even returns, with a priority protocol); a take when its call returns.
+        at = before if step.kind in GIVES else time.monotonic()
+        self.report_did(position, at, -1 if got is None else int(got))
 
     def _burn_signalled(self, need: float) -> float:
         """Burn ``need`` seconds of own CPU time; report resumptions after a stop, and time
@@ -186,7 +315,7 @@ class _Worker:
         """Burn ``need`` seconds of own CPU time in chunks, yielding when told to."""
         thread_time = time.thread_time
         monotonic = time.monotonic
-        event = self.run_event
+        flag = self.run_flag
         chunk = self.spec.chunk_seconds
         begin = thread_time()
         target = begin + need
@@ -197,13 +326,18 @@ class _Worker:
                 return cpu - begin
             if cpu >= check_at:
                 check_at = cpu + chunk
-                if not event.is_set():
+                if not flag.is_set():
                     self.cpu_slots.release()
                     paused = monotonic()
                     self.report_paused(paused, cpu - begin)
-                    event.wait()
+                    self._await_continue()
                     self._take_slot()
                     self.report_resumed(monotonic(), paused, thread_time() - begin)
+
+    def _await_continue(self) -> None:
+        """Paused: sleep until the parent says ``continue`` (anything else ends the run)."""
+        if self.connection.recv_bytes() != CONTINUE:
+            raise _Stopped
 
     def _take_slot(self) -> None:
         if not self.cpu_slots.acquire(False):
@@ -213,19 +347,26 @@ class _Worker:
 
     # -- kernel mode: the operating system decides -------------------------------------------
     def run_kernel(self) -> None:
+        """The whole script at once, from ``go`` (the process's arrival): the kernel decides
+        who runs; a synchronisation step is the real primitive's call, as the kernel lets
+        it happen.  Each ``cpu`` step reports when the process really ran in it."""
         send = self.connection.send_bytes
         if self.connection.recv_bytes() != GO:
             return
-        bursts = self.spec.bursts
-        for position in range(0, len(bursts), 2):
-            self.report_run(position, time.monotonic())
-            used, intervals = self._burn_observed(bursts[position])
-            ended = intervals[-1][1]
-            send(pack_pickled("observed", (position, ended, used, intervals)))
-            if position + 1 < len(bursts):
-                deadline = ended + bursts[position + 1]
-                woke = _sleep_until(deadline)
-                self.report_io(position + 1, deadline, woke)
+        for position, (kind, value) in enumerate(self.spec.script()):
+            if kind == CPU:
+                self.report_run(position, time.monotonic())
+                used, intervals = self._burn_observed(value)
+                send(pack_pickled("observed", (position, intervals[-1][1], used, intervals)))
+            elif kind == IO:
+                started = time.monotonic()
+                self.report_io_start(position, started)
+                deadline = started + value
+                self.report_io(position, deadline, _sleep_until(deadline))
+            else:
+                self._synchronise(position, Step(kind, value))
+        if self.primitives is not None:
+            self.primitives.done[self.spec.index].set()
 
     def _burn_observed(self, need: float) -> tuple[float, list[tuple[float, float, int]]]:
         """Burn ``need`` seconds of CPU, recording when this process actually ran (and on

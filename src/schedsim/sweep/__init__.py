@@ -37,7 +37,14 @@ from schedsim.sweep.grid import (
 )
 from schedsim.sweep.plot import Series, save_sweep_plot, sweep_figure, sweep_series
 from schedsim.sweep.rendering import SWEEP_METRICS, sweep_csv, sweep_json, sweep_table, sweep_title
-from schedsim.sweep.results import Aggregate, SweepResult, aggregate, parameters_of, seeds_of
+from schedsim.sweep.results import (
+    Aggregate,
+    SweepResult,
+    SweepResults,
+    aggregate,
+    parameters_of,
+    seeds_of,
+)
 from schedsim.sweep.task import cached_workload, run_point
 
 __all__ = [
@@ -49,6 +56,7 @@ __all__ = [
     "Series",
     "SweepPoint",
     "SweepResult",
+    "SweepResults",
     "aggregate",
     "available_cpus",
     "cached_workload",

@@ -24,7 +24,7 @@ from typing import Any
 
 from schedsim.errors import ExecutionError, OptionError, SchedsimError
 from schedsim.sweep.grid import SweepPoint
-from schedsim.sweep.results import SweepResult
+from schedsim.sweep.results import SweepResult, SweepResults
 from schedsim.sweep.task import run_point
 
 SERIAL_BELOW = 4  # fewer points than this run in-process: a pool would only add start-up time
@@ -40,7 +40,7 @@ def run_sweep(
     executor: Any = "local",
     jobs: int | None = None,
     progress: Progress | None = None,
-) -> list[SweepResult]:
+) -> SweepResults:
     """Run every point and return the results in grid order.
 
     ``executor``: ``"local"`` (a process pool of ``jobs`` workers, default one per CPU;
@@ -56,7 +56,7 @@ def run_sweep(
     points = list(points)
     collector = _Collector(points, progress)
     if not points:
-        return []
+        return SweepResults()
     if isinstance(executor, str) and executor in ("local", "serial"):
         if executor == "serial" or jobs == 1 or len(points) < SERIAL_BELOW:
             _run_serial(collector)
@@ -69,7 +69,7 @@ def run_sweep(
         )
     else:
         _run_dask(collector, executor, jobs)
-    return collector.results()
+    return SweepResults(collector.results())
 
 
 def available_cpus() -> int:

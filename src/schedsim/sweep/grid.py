@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from schedsim.engine import TIES, check_run_options
+from schedsim.engine import ON_MISS, TIES, check_run_options
 from schedsim.errors import LimitError, OptionError
 from schedsim.limits import MAX_SWEEP_POINTS
 from schedsim.options import (
@@ -26,16 +26,16 @@ from schedsim.options import (
     parse_int,
     parse_nonnegative_time,
     parse_positive_int,
-    parse_time_list,
 )
-from schedsim.policies import make_policy, policy_class
+from schedsim.options import shown as quoted
+from schedsim.policies import REGISTRY, make_policy, policy_class
 from schedsim.sweep.task import cached_workload
 from schedsim.sync import LOCK_PROTOCOLS
 from schedsim.workload import Workload
 
-ENGINE_PARAMETERS = ("cpus", "context_switch", "ties", "locks")
+ENGINE_PARAMETERS = ("cpus", "context_switch", "ties", "locks", "on_miss")
 
-_RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$")
+_RANGE = re.compile(r"^\s*(-?[0-9]{1,18})\s*\.\.\s*(-?[0-9]{1,18})\s*$")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class SweepPoint:
     settings: Mapping[str, Any]
     varied: tuple[tuple[str, Any], ...] = ()
     max_slices: int | None = None
+    until: int | float | None = None  # the horizon of periodic tasks
 
     @property
     def seed(self) -> int:
@@ -124,8 +125,10 @@ def option_name(text: str) -> str:
 
 
 def expand_values(text: str, where: str) -> list[str]:
-    """Split a comma list and expand whole-number ranges ``A..B`` (inclusive)."""
-    items = [item.strip() for item in text.split(",")]
+    """Split a comma list and expand whole-number ranges ``A..B`` (inclusive).  A list
+    value is written ``1/2/4`` or in brackets, ``[1,2,4]``: commas inside brackets do not
+    separate values."""
+    items = [item.strip() for item in _split_outside_brackets(text)]
     if not text.strip():
         raise OptionError(f"{where}: no values; give a comma-separated list or a range A..B")
     if any(item == "" for item in items):
@@ -137,7 +140,10 @@ def expand_values(text: str, where: str) -> list[str]:
             continue
         match = _RANGE.match(item)
         if match is None:
-            raise OptionError(f"{where}: a range takes whole numbers, A..B, got {item!r}")
+            raise OptionError(
+                f"{where}: a range takes whole numbers of at most 18 digits, A..B, got "
+                f"{quoted(item)}"
+            )
         low, high = int(match.group(1)), int(match.group(2))
         if low > high:
             raise OptionError(f"{where}: range {item!r} is empty; write it low..high")
@@ -145,6 +151,22 @@ def expand_values(text: str, where: str) -> list[str]:
             raise LimitError(f"{where}: range {item!r} has more than {MAX_SWEEP_POINTS:,} values")
         values.extend(str(number) for number in range(low, high + 1))
     return values
+
+
+def _split_outside_brackets(text: str) -> list[str]:
+    """``[1,2,4],[2,4,8],3`` -> ``['[1,2,4]', '[2,4,8]', '3']``."""
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for character in text:
+        if character == "," and depth == 0:
+            items.append("".join(current))
+            current = []
+            continue
+        depth += {"[": 1, "]": -1}.get(character, 0)
+        current.append(character)
+    items.append("".join(current))
+    return items
 
 
 def parse_seeds(seeds: str | int | Sequence[int | str]) -> tuple[int, ...]:
@@ -159,6 +181,7 @@ def parse_seeds(seeds: str | int | Sequence[int | str]) -> tuple[int, ...]:
     if not items:
         raise OptionError("--seeds: no seeds; give a list or a range such as 0..9")
     parsed: list[int] = []
+    seen: set[int] = set()
     for item in items:
         if isinstance(item, bool):
             raise OptionError(f"--seeds: expected a whole number, got {item!r}")
@@ -168,8 +191,9 @@ def parse_seeds(seeds: str | int | Sequence[int | str]) -> tuple[int, ...]:
             raise OptionError(f"--seeds: {error}") from None
         if value < 0:
             raise OptionError(f"--seeds: a seed must be >= 0, got {item!r}")
-        if value in parsed:
+        if value in seen:
             raise OptionError(f"--seeds: seed {value} is given twice")
+        seen.add(value)
         parsed.append(value)
     return tuple(parsed)
 
@@ -185,6 +209,8 @@ def plan_sweep(
     context_switch: int | float = 0,
     ties: str = "arrivals-first",
     locks: str = "none",
+    on_miss: str = "continue",
+    until: int | float | None = None,
     max_slices: int | None = None,
 ) -> list[SweepPoint]:
     """The grid: for each workload, the product of the ``vary`` values (first key outermost)
@@ -192,7 +218,8 @@ def plan_sweep(
 
     ``vary`` maps a policy option or engine setting (``cpus``, ``context_switch``, ``ties``)
     to its values: a sequence (text or typed values) or a string in the ``--vary`` syntax
-    (``"1..8"``, ``"1,2,4"``).  ``options`` are fixed policy options.  Raises OptionError
+    (``"1..8"``, ``"1,2,4"``).  ``options`` are fixed policy options; ``until`` is the
+    horizon of periodic tasks, ``on_miss`` what a missed deadline does.  Raises OptionError
     naming the option and the value, for every problem found, before anything runs; and
     WorkloadError if a workload file is missing or invalid."""
     if not workloads:
@@ -204,7 +231,16 @@ def plan_sweep(
     engine: dict[str, Any] = {"cpus": cpus, "context_switch": context_switch, "ties": ties}
     if locks != LOCK_PROTOCOLS[0]:  # only workloads that synchronise use it
         engine["locks"] = locks
+    if on_miss != ON_MISS[0]:  # only workloads with deadlines use it
+        engine["on_miss"] = on_miss
     seed_values = _checked_settings(parameters, engine, max_slices, seeds)
+    if len(seed_values) > 1 and not cls.randomised:
+        randomised = [name for name, other in REGISTRY.items() if other.randomised]
+        raise OptionError(
+            f"--seeds: {cls.name} draws no random numbers, so every seed gives the same "
+            f"schedule ({len(seed_values)} identical runs per point); give one seed, or sweep "
+            f"a randomised policy ({', '.join(randomised)})"
+        )
     count = len(workloads) * len(seed_values) * math.prod(len(values) for _, values in parameters)
     if count > MAX_SWEEP_POINTS:
         raise LimitError(
@@ -213,10 +249,10 @@ def plan_sweep(
         )
     option_parameters = [(name, values) for name, values in parameters if name in declared]
     _raise_all(_policy_problems(cls.name, fixed, option_parameters))
-    files = _load_workloads(workloads)
+    files = _load_workloads(workloads, until)
     constructed = make_policy(cls.name, **{**fixed, **{n: v[0] for n, v in option_parameters}})
     fixed = {key: getattr(constructed, key) for key in fixed}  # parsed: "4" -> 4
-    template = SweepPoint("", "", "", cls.name, fixed, engine, max_slices=max_slices)
+    template = SweepPoint("", "", "", cls.name, fixed, engine, max_slices=max_slices, until=until)
     return _points(template, files, parameters, seed_values)
 
 
@@ -292,6 +328,7 @@ def _checked_settings(
             0 if "context_switch" in varied_engine else engine["context_switch"],
             TIES[0] if "ties" in varied_engine else engine["ties"],
             locks=engine.get("locks", LOCK_PROTOCOLS[0]),
+            on_miss=engine.get("on_miss", ON_MISS[0]),
         )
     except OptionError as error:
         problems.append(str(error))
@@ -330,19 +367,18 @@ def _parameter_values(
     if not texts:
         raise OptionError(f"{where}: no values; give a comma-separated list or a range A..B")
     values: list[Any] = []
+    seen: set[Any] = set()
     problems: list[str] = []
     for text in texts:
-        given = text
-        if isinstance(text, str) and "/" in text and parse is parse_time_list:
-            given = text.replace("/", ",")  # MLFQ's per-level list: 1/2/4
         try:
-            value = parse(given)
+            value = parse(text)
         except OptionError as error:
             problems.append(f"{where}: {error}")
             continue
-        if value in values:
+        if value in seen:  # a set: a range of 100,000 values is checked in linear time
             problems.append(f"{where}: value {label(value)!r} is given twice")
             continue
+        seen.add(value)
         values.append(value)
     _raise_all(problems)
     return values
@@ -361,6 +397,12 @@ def _parse_locks(text: str) -> str:
     return text
 
 
+def _parse_on_miss(text: str) -> str:
+    if text not in ON_MISS:
+        raise OptionError(f"expected one of {', '.join(ON_MISS)}, got {text!r}")
+    return text
+
+
 def _parse_cpus(text: str | int) -> int:
     if isinstance(text, bool | float):
         raise OptionError(f"expected a whole number, got {text!r}")
@@ -372,6 +414,7 @@ _ENGINE_PARSERS: dict[str, Callable[[Any], Any]] = {
     "context_switch": parse_nonnegative_time,
     "ties": _parse_ties,
     "locks": _parse_locks,
+    "on_miss": _parse_on_miss,
 }
 
 
@@ -419,7 +462,9 @@ def _raise_all(problems: Sequence[str]) -> None:
     raise OptionError("\n       ".join(shown))
 
 
-def _load_workloads(workloads: Sequence[str | Path]) -> list[tuple[str, str, Workload]]:
+def _load_workloads(
+    workloads: Sequence[str | Path], until: int | float | None = None
+) -> list[tuple[str, str, Workload]]:
     """Load (and so validate) every workload file once, before anything runs."""
     files: list[tuple[str, str, Workload]] = []
     seen: dict[str, str] = {}
@@ -429,5 +474,5 @@ def _load_workloads(workloads: Sequence[str | Path]) -> list[tuple[str, str, Wor
         if path in seen:
             raise OptionError(f"{shown}: workload file given twice (also as {seen[path]!r})")
         seen[path] = shown
-        files.append((shown, path, cached_workload(shown)))
+        files.append((shown, path, cached_workload(shown, until)))
     return files

@@ -20,6 +20,7 @@ SWEEP_METRICS = (
     "avg_turnaround",
     "avg_waiting",
     "avg_response",
+    "p95_waiting",
     "p95_response",
     "throughput",
     "cpu_utilisation",
@@ -134,7 +135,12 @@ def sweep_table(
             cells = [chosen.format(result.summary.get(chosen.key)) for chosen in metrics]
             table.add_row(*leading, *map(escape, shown), str(point.seed), *cells)
     console = Console(
-        width=width or 1000, record=True, force_terminal=False, color_system=None, highlight=False
+        width=width or 1000,
+        record=True,
+        force_terminal=False,
+        color_system=None,
+        highlight=False,
+        emoji=False,
     )
     with console.capture() as capture:
         console.print(escape(sweep_title(results, aggregated=aggregated)))

@@ -31,6 +31,46 @@ class Aggregate:
     deviation: dict[str, float]
 
 
+class SweepResults(list[SweepResult]):
+    """A sweep's results in grid order: a list, with a short ``repr``, a notebook view, a
+    DataFrame and a plot."""
+
+    def __repr__(self) -> str:
+        from schedsim.notebook import sweep_repr
+
+        return sweep_repr(self)
+
+    def _repr_html_(self) -> str:
+        from schedsim.notebook import sweep_html
+
+        return sweep_html(self)
+
+    def frame(self) -> Any:
+        """One row per run: workload, the varied values, the seed and every summary metric,
+        as a pandas DataFrame (needs pandas)."""
+        from schedsim.frames import rows_frame
+
+        rows = []
+        for result in self:
+            point = result.point
+            row: dict[str, Any] = {"workload": point.workload}
+            row.update((name, value) for name, value in point.varied)
+            row["seed"] = point.seed
+            row.update(
+                (key, value)
+                for key, value in result.summary.items()
+                if isinstance(value, int | float) and not isinstance(value, bool)
+            )
+            rows.append(row)
+        return rows_frame(rows, None)
+
+    def plot(self, metric: str = "avg_turnaround") -> Any:
+        """``metric`` against the first varied parameter (a matplotlib Figure)."""
+        from schedsim.sweep.plot import sweep_figure
+
+        return sweep_figure(self, metric_key=metric)
+
+
 def parameters_of(results: Sequence[SweepResult]) -> list[str]:
     """The varied parameters' names, in the order they were given."""
     return [name for name, _ in results[0].point.varied] if results else []

@@ -21,23 +21,24 @@ if TYPE_CHECKING:
 
 CACHED_WORKLOADS = 8  # workloads each process keeps loaded
 
-_cache: OrderedDict[tuple[str, int, int], Workload] = OrderedDict()
+_cache: OrderedDict[tuple[str, int, int, int | float | None], Workload] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def cached_workload(path: str | Path) -> Workload:
+def cached_workload(path: str | Path, until: int | float | None = None) -> Workload:
     """Load a workload file, or reuse this process's copy if the file is unchanged (same
-    absolute path, modification time and size)."""
+    absolute path, modification time and size) and the horizon of its periodic tasks is
+    the same."""
     try:
         status = os.stat(path)
     except OSError:
-        return load_workload(path)  # the loader reports the missing file properly
-    key = (os.path.abspath(path), status.st_mtime_ns, status.st_size)
+        return _load(path, until)  # the loader reports the missing file properly
+    key = (os.path.abspath(path), status.st_mtime_ns, status.st_size, until)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    workload = load_workload(path)
+    workload = _load(path, until)
     with _cache_lock:
         _cache[key] = workload
         while len(_cache) > CACHED_WORKLOADS:
@@ -45,10 +46,14 @@ def cached_workload(path: str | Path) -> Workload:
     return workload
 
 
+def _load(path: str | Path, until: int | float | None) -> Workload:
+    return load_workload(path) if until is None else load_workload(path, until=until)
+
+
 def run_point(point: SweepPoint) -> dict[str, Any]:
     """Simulate one point without a timeline and return its summary (what a worker does)."""
     result = simulate(
-        cached_workload(point.path),
+        cached_workload(point.path, point.until),
         point.policy,
         timeline=False,
         max_slices=point.max_slices,
