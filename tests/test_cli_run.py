@@ -280,7 +280,8 @@ def test_a_command_loads_only_what_it_needs():
         (
             ["run", CLASSIC, "--policy", "rrr"],
             "Error: unknown policy 'rrr'; did you mean 'rr'? choose one of: fcfs, sjf, srtf, "
-            "rr, mlfq, priority, hrrn, lottery, stride, fair, gil, asyncio, edf, rm, dm, llf",
+            "rr, mlfq, priority, hrrn, lottery, stride, fair, eevdf, gil, asyncio, edf, rm, dm, "
+            "llf",
         ),
         (
             ["rnu", CLASSIC],

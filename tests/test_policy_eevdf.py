@@ -305,7 +305,7 @@ def test_options_and_bad_input() -> None:
         make_policy("eevdf", base_slice="0")
     with pytest.raises(OptionError, match="--delay-dequeue: expected true or false"):
         make_policy("eevdf", delay_dequeue="maybe")
-    with pytest.raises(OptionError, match="--tick: must be > 0"):
+    with pytest.raises(OptionError, match="--tick: must be >= 0"):
         make_policy("eevdf", tick="-1")
     bad = Workload.from_processes([{"pid": "A", "bursts": [1], "nice": -21}])
     with pytest.raises(WorkloadError, match=r"process #1 \(pid A\): nice: must be in -20..19"):

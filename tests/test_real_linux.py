@@ -54,7 +54,8 @@ def test_slices_end_where_the_probe_says() -> None:
 
 
 def test_other_is_compared_with_eevdf_on_6_6_and_later_and_fair_before() -> None:
-    policy, why = counterpart("other", 0.01, dataclasses.replace(LINUX_6_18, exact_slices=False))
+    without = dataclasses.replace(LINUX_6_18, exact_slices=False)
+    policy, why = counterpart("other", 0.01, scheduler=without)
     assert policy.name == "eevdf"
     assert policy.settings["base_slice"] == 0.14
     assert policy.settings["tick"] == 0.4
@@ -63,15 +64,15 @@ def test_other_is_compared_with_eevdf_on_6_6_and_later_and_fair_before() -> None
     assert why.startswith("eevdf (the model of Linux 6.18's EEVDF) with base slice 1.4 ms")
     assert "tick 4 ms = 0.4 units, without HRTICK" in why
     exact = dataclasses.replace(LINUX_6_18, exact_slices=True, probe_run_ms=1.41)
-    policy, why = counterpart("other", 0.01, exact)
+    policy, why = counterpart("other", 0.01, scheduler=exact)
     assert policy.settings["tick"] == 0.4 and policy.settings["hrtick"] is True
     assert "tick 4 ms = 0.4 units, with HRTICK (two tasks competing ran 1.41 ms at a time)" in why
     older = dataclasses.replace(LINUX_6_18, version=(6, 8), base_slice_ns=750_000)
-    policy, why = counterpart("other", 0.01, older)
+    policy, why = counterpart("other", 0.01, scheduler=older)
     assert policy.settings["delay_dequeue"] is False and policy.settings["preempt_short"] is False
     assert why.endswith("no DELAY_DEQUEUE, DELAY_ZERO or PREEMPT_SHORT before Linux 6.12")
     cfs = dataclasses.replace(LINUX_6_18, version=(5, 15), base_slice_ns=None)
-    policy, why = counterpart("other", 0.01, cfs)
+    policy, why = counterpart("other", 0.01, scheduler=cfs)
     assert policy.name == "fair"
     assert policy.settings == {"target_latency": 0.6, "min_granularity": 0.075}
     assert why.startswith("fair (the CFS model; Linux 5.15 runs CFS)")

@@ -94,6 +94,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from schedsim.clock import Clock
+from schedsim.formatting import fmt
 from schedsim.options import Option, parse_flag, parse_nonnegative_time, time_option
 from schedsim.policies.base import JobsView, Policy, Time
 from schedsim.policies.stride import exact_quotient
@@ -204,6 +205,9 @@ class EEVDF(Policy):
         self.protect_timer: dict[int, Time] = {}  # a cut protection ends then
         self.due: set[int] = set()
         self.pending: int | None = None  # the job a preemption promised the CPU to
+        self.pick_kind = "pick"  # how the last pick and preemption came about (explanations)
+        self.instead_of = -1
+        self.preempt_kind = "woke"
 
     def longest_slice(self) -> Time:
         """A request of the base slice, to the next tick (slices of their own may be longer;
@@ -228,10 +232,13 @@ class EEVDF(Policy):
     def pick_next(self) -> int:
         self._charge_running()
         job, self.pending = self.pending, None
+        self.pick_kind = "woke"  # for explanations only
         if job is None or job not in self.queued:
+            self.pick_kind = "pick"
             job = self._pick_runnable()
             assert job is not None, "picked from an empty queue"
             if self._picked_again_for_nothing(job):  # the kernel switches at once
+                self.pick_kind, self.instead_of = "instead", job
                 job = self._next_in_line(job)
         del self.queued[job]
         remaining = self.jobs.remaining[job]
@@ -301,7 +308,7 @@ class EEVDF(Policy):
             if (woken or job in due) and not self._protected(job):
                 best = self._pick_runnable(curr=job)
                 if best is not None and best != job:
-                    self.pending = best
+                    self.pending, self.preempt_kind = best, "fresh"
                     return job
         if not self.wakeup_preemption:
             return None
@@ -309,7 +316,7 @@ class EEVDF(Policy):
             for job in candidates:
                 short = self.preempt_short and self.request[waking] < self.request[job]
                 if self._pick(curr=job, protect=not short) == waking:
-                    self.pending = waking
+                    self.pending, self.preempt_kind = waking, "short" if short else "woke"
                     return job
                 if short and self.run_to_parity:
                     self._update_protect(job)
@@ -326,6 +333,60 @@ class EEVDF(Policy):
         now = self.clock.now
         self.due = {job for job, at in self.protect_timer.items() if at == now}
         return False
+
+    # -- explanations (``run --explain`` only) --------------------------------------------------
+    def _current_virtual_time(self) -> Time:
+        """``V`` as last charged, computed without touching any state (explanations must
+        not change the run they explain)."""
+        origin, keys, weight = self._average()
+        return origin + exact_quotient(keys, weight) if weight else self.last_virtual_time
+
+    def explain_ready(self) -> str:
+        now_v = self._current_virtual_time()
+        average = self._average()
+
+        def entry(job: int) -> str:
+            mark = "d" if job in self.delayed else ("*" if self._eligible(job, average) else "")
+            return f"{self.pid(job)} {fmt(self.vruntime[job])}/{fmt(self.deadline[job])}{mark}"
+
+        waiting = sorted(self.queued, key=lambda job: (self.deadline[job], self.queued[job]))
+        shown = ", ".join(entry(job) for job in waiting) or "-"
+        return f"V {fmt(now_v)}; vruntime/deadline (* eligible, d delayed): {shown}"
+
+    def explain_pick(self, job: int) -> str:
+        mine = f"vruntime {fmt(self.vruntime[job])}, deadline {fmt(self.deadline[job])}"
+        if self.pick_kind == "woke":
+            return f"it woke up as the EEVDF pick ({mine})"
+        if not any(
+            other not in self.delayed for other in self.queued
+        ) and not self.on_cpu.keys() - {job}:
+            return f"the only runnable job ({mine})"
+        now_v = self._current_virtual_time()
+        if self.vruntime[job] > now_v:
+            return f"nothing waiting is eligible, the lowest vruntime runs ({mine}, V {fmt(now_v)})"
+        text = f"eligible ({fmt(self.vruntime[job])} <= V {fmt(now_v)}) with the earliest deadline"
+        text += f" {fmt(self.deadline[job])}"
+        if self.pick_kind == "instead":
+            text += (
+                f"; {self.pid(self.instead_of)}, picked again, would stop being the pick at once"
+            )
+        return text
+
+    def explain_preempt(self, victim: int, job: int) -> str:
+        if self.preempt_kind == "fresh":
+            return (
+                f"{self.pid(victim)} was past its protected slice, so a wake-up made a fresh "
+                f"pick: {self.pid(job)}"
+            )
+        if self.preempt_kind == "short":
+            return (
+                f"{self.pid(job)} asks for a shorter slice than {self.pid(victim)} "
+                "(PREEMPT_SHORT) and is now the EEVDF pick"
+            )
+        return f"{self.pid(job)} woke up and is now the EEVDF pick; {self.pid(victim)} gives way"
+
+    def explain_timer(self) -> str:
+        return "a running job's protection, cut short by a waiting shorter slice, ended"
 
     # -- introspection (tests, teaching) -------------------------------------------------------
     def virtual_time(self) -> Time:
