@@ -220,6 +220,7 @@ class Dispatcher:
         self.ended_daemons: set[int] = set()
         self.deadlock: Deadlock | None = None
         self.releasing = -1  # the job whose step end the core is handling
+        self.parking: list[int] = []  # jobs off their CPU, to move to the dispatcher's core
         self.core.slice_ended = self._slice_ended
         self.core.take_off = self._take_off
         self.core.dispatched = self._dispatched
@@ -626,6 +627,7 @@ class Dispatcher:
         self.clock.hold(t)
         self.real = real
         self.starts = []
+        self.parking = []
         self._release(ending, expiring, not (core.ready or arrivals or completions), t)
         core.make_ready(arrivals, completions)
         if timer and core.fire_timer(t):
@@ -647,6 +649,10 @@ class Dispatcher:
             self.reactions.append(time.monotonic() - self.clock.to_monotonic(real))
         for cpu, job in self.starts:
             self._start(cpu, job, continuing, real)
+        for job in self.parking:
+            if core.status[job] != RUNNING:
+                self._park(job)
+        self.parking = []
 
     def _happened(
         self, until: float
@@ -749,15 +755,16 @@ class Dispatcher:
             if self.sync is not None and not self._io_follows_cpu(job):
                 self.sync.send(job, IO_WORD)  # after its steps: start the I/O now
         self.phys[job] = IDLE
+        if core.status[job] != RUNNING:
+            self.parking.append(job)  # (after the instant's starts: it takes a while)
         if self.preemption == COOPERATIVE:
             self.events[job].clear()
 
     def _ends_at_steps(self, job: int) -> bool:
-        """Whether ``job`` finished at steps its worker has still to perform (its script
-        ends with steps, and it was not dispatched past them): the worker then waits, after
-        them, for the word that it is done."""
+        """Whether ``job`` finished with steps (its script does not end with a ``cpu``
+        step): its worker then waits, after them, for the word that it is done."""
         script = self.core.scripts[job]  # type: ignore[attr-defined]
-        return script[-1].kind != CPU and self.position[job] < len(script)
+        return bool(script[-1].kind != CPU)
 
     def _io_follows_cpu(self, job: int) -> bool:
         """Whether the I/O ``job`` starts comes right after the ``cpu`` step it reported
@@ -830,10 +837,27 @@ class Dispatcher:
 
     def _dispatched(self, cpu: int, job: int) -> None:
         """The core put ``job`` on ``cpu``: its worker is started after the instant, and its
-        slice's expiry timer runs in real time from the instant's real time."""
+        slice's expiry timer runs in real time from the instant's real time.  A process
+        dispatched at synchronisation steps (or to finish after them) has reached them
+        already: that is handled at once, as the end of a step of no CPU, and its worker is
+        told what to do there rather than woken to say where it is."""
         self._set_expiry(cpu, self.real)
         self.cpu_dispatched[cpu] = self._now_units()
+        if self.sync is not None and self._at_steps(job):
+            now = time.monotonic()
+            self.position[job] = self.core.pc[job]  # type: ignore[attr-defined]
+            self.burst_report[job] = (now, 0.0)
+            if self.first_run[job] is None:
+                self.first_run[job] = self.clock.to_units(now)
+            return
         self.starts.append((cpu, job))
+
+    def _at_steps(self, job: int) -> bool:
+        """Whether ``job``'s current step is not a ``cpu`` step (or it is past its last)."""
+        core = self.core
+        assert isinstance(core, ScriptedScheduler)
+        script, pc = core.scripts[job], core.pc[job]
+        return pc >= len(script) or script[pc].kind != CPU
 
     def _set_expiry(self, cpu: int, real: float) -> None:
         core = self.core
@@ -943,6 +967,19 @@ class Dispatcher:
             self._handle(job, message)
             if message[0] == "paused" or (before is None and self.burst_report[job] is not None):
                 return
+
+    def _park(self, job: int) -> None:
+        """``job`` left its CPU (for I/O, a wait, or the end): its worker is moved to the
+        dispatcher's own core, when it has one, so that waking from its sleep or its wait —
+        and reporting it — takes no time from the worker running on the CPU's core."""
+        core = self.cores.dispatcher_core
+        if core is None or self.pinned[job] == core or not hasattr(os, "sched_setaffinity"):
+            return
+        try:
+            os.sched_setaffinity(self.os_pid[job], {core})
+        except ProcessLookupError:
+            self._check_ended(job)
+        self.pinned[job] = core
 
     def _start(self, cpu: int, job: int, continuing: set[int], real: float) -> None:
         """Put ``job``'s worker to work on ``cpu``'s core (it may already be there)."""

@@ -223,41 +223,26 @@ class _Worker:
             elif kind == IO:
                 # Right after a cpu step the I/O starts at once; after synchronisation
                 # steps (or once dispatched at it) only when the parent says so.
-                if not after_cpu and not self._await_word(position, IO_WORD):
+                if not after_cpu and not self._await_word(IO_WORD):
                     return
                 started = time.monotonic()
                 self.report_io_start(position, started)
                 deadline = started + value
                 self.report_io(position, deadline, _sleep_until(deadline))
             else:
-                if not self._await_word(position, do_step(position)):
+                if not self._await_word(do_step(position)):
                     return
                 self._synchronise(position, Step(kind, value))
             after_cpu = kind == CPU
-        if steps and not after_cpu and not self._await_word(len(steps), END_WORD):
+        if steps and not after_cpu and not self._await_word(END_WORD):
             return  # it ended with steps: it finishes at the parent's word
         if self.primitives is not None:
             self.primitives.done[self.spec.index].set()
 
-    def _await_word(self, position: int, expected: bytes) -> bool:
-        """At a step that is not a ``cpu`` step (or past the last), wait for ``expected``.
-        ``go`` may come first (the process was dispatched to carry out the steps it is at,
-        or to finish): the worker then reports a step of no CPU ending here, which tells
-        the parent it has reached them.  Past the last step either word ends the script:
-        ``end`` when the steps it did last finished it, ``go`` when it was dispatched to
-        finish."""
-        recv = self.connection.recv_bytes
-        while True:
-            message = recv()
-            if message == expected:
-                return True
-            if message != GO:
-                return False
-            now = time.monotonic()
-            self.report_run(position, now)
-            self.report_burst(position, now, 0.0)
-            if position == len(self.spec.script()):
-                return True
+    def _await_word(self, expected: bytes) -> bool:
+        """At a step that is not a ``cpu`` step (or past the last), wait for the parent's
+        word to go on; False if it says anything else (``quit``: the run is over)."""
+        return bool(self.connection.recv_bytes() == expected)
 
     def _run_step(self, position: int, need: float) -> None:
         """Burn one ``cpu`` step, preemptible as the mechanism says, and report its end."""
