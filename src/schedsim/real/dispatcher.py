@@ -115,6 +115,7 @@ SPIN_AFTER_SECONDS = 0.003  # ... and at most this long after it
 GAP_SECONDS = 0.0001  # a worker whose clock jumps by more than this was not running
 CHUNK_SECONDS = 0.00005  # cooperative: CPU time between two looks at the run event
 COALESCE_SECONDS = 0.0015  # events this close together are one instant ...
+LATE_END_SECONDS = 0.005  # ... and a burst the schedule ends in it is waited for this long
 MAX_COALESCE_UNITS = 0.3  # ... but never more than this many time units apart
 
 # Thresholds above which a run's measurements are reported as disturbed.
@@ -415,6 +416,22 @@ class Dispatcher:
             if job >= 0 and self.burst_report[job] is None
         ]
 
+    def _late_ends(self, until: float) -> list[float]:
+        """When the running workers whose burst ends, in the schedule, within this instant
+        (by ``until``) but that have not reported it should (monotonic): a worker that
+        started late, or lost time to the machine, ends a little after the schedule says;
+        the instant waits for it (up to the window's cap), so that a burst ending at the
+        same instant as an arrival or an expiry still ends first, as in the simulation."""
+        core = self.core
+        return [
+            self.expected_end[job]
+            for cpu, job in enumerate(core.cpu_job)
+            if job >= 0
+            and self.burst_report[job] is None
+            and core.cpu_completes[cpu]
+            and core.cpu_end[cpu] <= until
+        ]
+
     def _await_event(self) -> float | None:
         """Wait until some event has happened; return the time of the earliest (units), or
         None when nothing can ever happen again: the processes wait for each other."""
@@ -462,21 +479,29 @@ class Dispatcher:
 
     def _gather(self, first: float) -> float:
         """Wait for the events expected within the coalescing window after ``first``;
-        return the end of the window (every event up to it belongs to this instant)."""
+        return the end of the window (every event up to it belongs to this instant).  A
+        burst the schedule ends within the window is waited for a little longer than the
+        rest (``LATE_END_SECONDS``): it is the same instant, however late the worker."""
         until = first + self.coalesce
-        cap = self.clock.to_monotonic(first + 2 * self.coalesce)
         to_monotonic = self.clock.to_monotonic
+        cap = to_monotonic(first + 2 * self.coalesce)
+        late_cap = max(cap, to_monotonic(first) + LATE_END_SECONDS)
         while True:
             self._receive(0.0)
             now = time.monotonic()
-            if now >= cap:
+            late = self._late_ends(until)
+            if now >= (late_cap if late else cap):
                 return until
-            pending = [due for due in map(to_monotonic, self._timers_up_to(until)) if due > now]
-            limit = to_monotonic(until)
-            pending.extend(end for end in self._expected_ends() if end <= limit)
+            pending = late
+            if now < cap:
+                pending.extend(
+                    due for due in map(to_monotonic, self._timers_up_to(until)) if due > now
+                )
+                limit = to_monotonic(until)
+                pending.extend(end for end in self._expected_ends() if end <= limit)
             if not pending:
                 return until
-            self._wait(min(cap, max(pending)), min(pending))
+            self._wait(min(late_cap if late else cap, max(pending)), min(pending))
 
     def _now_units(self) -> float:
         return (time.monotonic() - self.clock.origin) / self.unit
@@ -672,7 +697,10 @@ class Dispatcher:
             if job < 0:
                 continue
             report = self.burst_report[job]
-            if report is not None and to_units(report[0]) <= until:
+            if report is not None and (
+                to_units(report[0]) <= until  # (or late, for an end the schedule puts here)
+                or (core.cpu_completes[cpu] and core.cpu_end[cpu] <= until)
+            ):
                 ending.add(cpu)
                 real_times.append(to_units(report[0]))
                 times.append(core.step_end(cpu))
