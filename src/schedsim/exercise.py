@@ -24,9 +24,9 @@ from schedsim.api import simulate
 from schedsim.errors import OptionError, WorkloadError
 from schedsim.explain import Explainer, explain_text
 from schedsim.policies import Policy
+from schedsim.quoting import plain, unknown_key_message
 from schedsim.report import fmt
 from schedsim.result import Result
-from schedsim.schema import plain, unknown_key_message
 from schedsim.workload import Workload
 
 MIN_PROCESSES, MAX_PROCESSES = 2, 10

@@ -36,7 +36,7 @@ from schedsim.limits import (
     MAX_TOTAL_TIME,
 )
 from schedsim.metrics import FLAG_COLUMNS, JOB_COLUMNS, OPTIONAL_JOB_COLUMNS, TEXT_COLUMNS
-from schedsim.schema import is_text, plain
+from schedsim.quoting import is_text, plain
 from schedsim.trace import REASON_NAMES, Timeline
 
 if TYPE_CHECKING:

@@ -11,12 +11,8 @@ attributes fit in int64; :mod:`schedsim.limits` says why.
 
 from __future__ import annotations
 
-import difflib
-import math
-from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
-import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -29,11 +25,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from schedsim.columns import NICE_MAX, NICE_MIN
 from schedsim.digits import HugeInteger, digit_count
 from schedsim.limits import INT64_MAX, INT64_MIN, MAX_TIME
+from schedsim.quoting import describe, is_text, plain, unknown_key_message
 from schedsim.workload import DEFAULT_NICE, DEFAULT_PRIORITY, DEFAULT_TICKETS
-
-NICE_MIN, NICE_MAX = -20, 19
 
 
 def _check_pid(value: object) -> str:
@@ -203,68 +199,6 @@ def workload_json_schema() -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------
 # Messages
 # ---------------------------------------------------------------------------------------
-def is_text(value: str) -> bool:
-    """Whether ``value`` can be written out as UTF-8: no lone surrogate (JSON's
-    ``"\\ud800"``, which no output file or terminal can hold)."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def plain(text: str, limit: int = 40) -> str:
-    """``text`` for an error message: unprintable characters (line breaks, controls) escaped
-    so a message stays on its line, and cut to ``limit`` characters."""
-    if not text.isprintable():
-        text = repr(text)[1:-1]
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def describe(value: object) -> str:
-    """A short, safe rendering of a bad value (never a huge or recursive repr)."""
-    if isinstance(value, bool):
-        word = "true" if value else "false"
-        return (
-            f"boolean {word} (YAML reads yes/no/on/off/true/false as booleans; "
-            "write a number, or quote text)"
-        )
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"string {shown!r}"
-    if isinstance(value, HugeInteger):
-        return value.describe()
-    if isinstance(value, int):
-        if abs(value) < 10**30:
-            return str(value)
-        return f"an integer of {digit_count(value):,} digits"
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else repr(value)
-    if isinstance(value, list | tuple):
-        return f"a list of {len(value)} item(s)"
-    if isinstance(value, dict):
-        keys = ", ".join(plain(str(key), 20) for key in list(value)[:6])
-        return f"a mapping (keys: {keys})" if value else "an empty mapping"
-    return f"{type(value).__name__} {str(value)[:40]!r}"
-
-
-def closest(word: str, choices: Sequence[str]) -> str | None:
-    """The allowed name a typo most likely meant (``brust`` -> ``burst``), if any."""
-    matches = difflib.get_close_matches(word.lower(), choices, n=1, cutoff=0.6)
-    return matches[0] if matches else None
-
-
-def unknown_key_message(key: object, allowed: Sequence[str], kind: str = "key") -> str:
-    """``unknown key 'brust' (did you mean 'burst'?); allowed keys: pid, ...``."""
-    text = f"unknown {kind} {plain(str(key), 60)!r}"
-    suggestion = closest(str(key), allowed) if isinstance(key, str) else None
-    if suggestion:
-        text += f" (did you mean {suggestion!r}?)"
-    return f"{text}; allowed {kind}s: {', '.join(allowed)}"
-
-
 def _message(error: Any, field: str) -> str:
     kind = error["type"]
     value = error.get("input")
@@ -402,136 +336,3 @@ def _duplicate_pids(processes: list[Any]) -> list[tuple[int, str]]:
         else:
             first_seen[key] = index
     return found
-
-
-# ---------------------------------------------------------------------------------------
-# Column-wise rules (CSV, NPZ): the same rules as Process, vectorised
-# ---------------------------------------------------------------------------------------
-Locate = Callable[[str, int, "int | None"], str]
-
-
-def _bad_rows(
-    problems: list[tuple[int, str]],
-    mask: np.ndarray,
-    values: np.ndarray,
-    locate: Locate,
-    column: str,
-    rule: str,
-) -> None:
-    """Add ``locate(column, row, None): rule, got value`` for every True row in ``mask``."""
-    for row in np.flatnonzero(mask).tolist():
-        value = values[row].item()
-        problems.append((row, f"{locate(column, row, None)}: {rule}, got {describe(value)}"))
-
-
-def _may_repeat(pids: Sequence[str]) -> bool:
-    """False when the pids are certainly all different: their hashes are (equal strings
-    have equal hashes).  Sorting a million hashes is several times faster than building a
-    set of the strings; a repeated hash, real duplicate or not, sends the caller to the
-    exact check."""
-    hashes = np.fromiter(map(hash, pids), dtype=np.int64, count=len(pids))
-    hashes.sort()
-    return bool(np.any(hashes[1:] == hashes[:-1]))
-
-
-def check_columns(
-    pids: Sequence[str],
-    arrival: np.ndarray,
-    burst_offsets: np.ndarray,
-    burst_values: np.ndarray,
-    attributes: dict[str, np.ndarray],
-    locate: Locate,
-    refer: Callable[[int], str],
-) -> list[tuple[int, str]]:
-    """Every rule violation in already-parsed columns, as (row, message) sorted by row.
-
-    ``locate(column, row, position)`` phrases where a problem is (``position`` is the index
-    within a process's bursts, or None); ``refer(row)`` names another row, for duplicates.
-    Columns must already have consistent lengths; values are checked here."""
-    problems: list[tuple[int, str]] = []
-    count = len(pids)
-    # str.split() stops at the first whitespace: a cheap test before looking at each pid
-    blank = "" in pids or (
-        len("\x00".join(pids).split(maxsplit=1)) > 1 and any(map(str.isspace, pids))
-    )
-    if blank:
-        for row, pid in enumerate(pids):
-            if not pid.strip():
-                problems.append((row, f"{locate('pid', row, None)}: must not be empty"))
-    if _may_repeat(pids):
-        first_seen: dict[str, int] = {}
-        for row, pid in enumerate(pids):
-            if pid in first_seen and pid.strip():
-                problems.append(
-                    (
-                        row,
-                        f"{locate('pid', row, None)}: duplicate of {refer(first_seen[pid])}; "
-                        "pids must be unique",
-                    )
-                )
-            first_seen.setdefault(pid, row)
-    finite = np.isfinite(arrival) if arrival.dtype.kind == "f" else np.ones(count, dtype=bool)
-    _bad_rows(problems, ~finite, arrival, locate, "arrival", "must be a finite number")
-    _bad_rows(problems, finite & (arrival < 0), arrival, locate, "arrival", "must be >= 0")
-    _bad_rows(
-        problems,
-        finite & (arrival > MAX_TIME),
-        arrival,
-        locate,
-        "arrival",
-        f"must be <= {MAX_TIME}",
-    )
-    lengths = np.diff(burst_offsets)
-    for row in np.flatnonzero(lengths == 0).tolist():
-        problems.append(
-            (row, f"{locate('bursts', row, None)}: must not be empty: give at least one CPU burst")
-        )
-    for row in np.flatnonzero(lengths % 2 == 0).tolist():
-        if lengths[row]:
-            problems.append(
-                (
-                    row,
-                    f"{locate('bursts', row, None)}: must have odd length (CPU first and last), "
-                    f"got {int(lengths[row])} values",
-                )
-            )
-    bad = ~(burst_values > 0) | (burst_values > MAX_TIME)
-    if burst_values.dtype.kind == "f":
-        bad |= ~np.isfinite(burst_values)
-    if bad.any():
-        owners = np.searchsorted(burst_offsets, np.arange(len(burst_values)), side="right") - 1
-        positions = np.arange(len(burst_values)) - burst_offsets[owners]
-        for flat in np.flatnonzero(bad).tolist():
-            value = burst_values[flat].item()
-            if isinstance(value, float) and not math.isfinite(value):
-                rule = "must be a finite number"
-            elif value > MAX_TIME:
-                rule = f"must be <= {MAX_TIME}"
-            else:
-                rule = "must be > 0"
-            row, position = int(owners[flat]), int(positions[flat])
-            problems.append(
-                (row, f"{locate('bursts', row, position)}: {rule}, got {describe(value)}")
-            )
-    if "tickets" in attributes:
-        tickets = attributes["tickets"]
-        _bad_rows(problems, tickets < 1, tickets, locate, "tickets", "must be >= 1")
-    if "slice" in attributes:
-        slices = attributes["slice"]
-        finite = np.isfinite(slices) if slices.dtype.kind == "f" else np.ones(count, dtype=bool)
-        _bad_rows(problems, ~finite, slices, locate, "slice", "must be a finite number")
-        _bad_rows(problems, finite & (slices < 0), slices, locate, "slice", "must be > 0 (0: none)")
-        too_long = finite & (slices > MAX_TIME)
-        _bad_rows(problems, too_long, slices, locate, "slice", f"must be <= {MAX_TIME}")
-    if "nice" in attributes:
-        nice = attributes["nice"]
-        _bad_rows(
-            problems,
-            (nice < NICE_MIN) | (nice > NICE_MAX),
-            nice,
-            locate,
-            "nice",
-            f"must be in {NICE_MIN}..{NICE_MAX}",
-        )
-    problems.sort(key=lambda item: item[0])
-    return problems

@@ -61,13 +61,6 @@ from schedsim.loaders.common import (
     read_file,
 )
 from schedsim.loaders.csv_files import load_csv
-from schedsim.loaders.documents import (
-    check_pid_keys,
-    from_document,
-    no_tasks_to_bound,
-    parse_json,
-    parse_yaml,
-)
 from schedsim.loaders.npz_files import load_npz
 from schedsim.loaders.writers import (
     save_workload,
@@ -77,7 +70,6 @@ from schedsim.loaders.writers import (
     workload_to_yaml,
 )
 from schedsim.options import parse_time, shown
-from schedsim.schema import workload_json_schema
 from schedsim.workload import Time, Workload
 
 TEXT_FORMATS = ("yaml", "json", "csv")
@@ -122,9 +114,15 @@ def load_workload(
     data = read_file(target, label, limits.bytes, bulk)
     if suffix in (".csv", ".npz"):
         if until is not None:
+            from schedsim.loaders.documents import no_tasks_to_bound
+
             raise no_tasks_to_bound(label, until)
         load = load_csv if suffix == ".csv" else load_npz
         return load(data, label, target.stem, limits)
+    # YAML and JSON are validated with pydantic, imported only for them: a CSV or NPZ
+    # run starts faster without it.
+    from schedsim.loaders.documents import check_pid_keys, from_document, parse_json, parse_yaml
+
     text = decode(data, label)
     check_pid_keys(text, label, limits, suffix == ".json")
     if suffix == ".json":
@@ -143,6 +141,13 @@ def check_until(value: Any) -> Time:
     if parsed > MAX_HORIZON:
         raise OptionError(f"--until: must be <= {MAX_HORIZON:.0e}, got {shown(value)}")
     return parsed
+
+
+def workload_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a workload file, for editors (:mod:`schedsim.schema`)."""
+    from schedsim.schema import workload_json_schema as json_schema
+
+    return json_schema()
 
 
 def load_workload_text(
@@ -175,6 +180,8 @@ def load_workload_text(
         )
     if bulk:
         return load_csv(text.encode("utf-8", "surrogatepass"), label, name, limits)
+    from schedsim.loaders.documents import check_pid_keys, from_document, parse_json, parse_yaml
+
     check_pid_keys(text, label, limits, chosen == "json")
     document = (
         parse_json(text, label, limits) if chosen == "json" else parse_yaml(text, label, limits)
@@ -200,4 +207,6 @@ def workload_from_records(
         raise WorkloadError(
             f"{label}: expected a list of process records (dicts), got {type(records).__name__}"
         ) from None
+    from schedsim.loaders.documents import from_document
+
     return from_document({"name": name, "processes": processes}, label, name, limits)

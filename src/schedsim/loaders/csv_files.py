@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from schedsim.columns import check_columns
 from schedsim.errors import WorkloadError
 from schedsim.limits import INT64_MAX, INT64_MIN
 from schedsim.loaders.common import (
@@ -21,12 +22,7 @@ from schedsim.loaders.common import (
     build_workload,
     decode,
 )
-from schedsim.schema import (
-    check_columns,
-    describe,
-    plain,
-    unknown_key_message,
-)
+from schedsim.quoting import describe, plain, unknown_key_message
 from schedsim.workload import Workload
 
 CSV_REQUIRED = ("pid", "arrival")

@@ -15,6 +15,7 @@ from schedsim.errors import WorkloadError
 from schedsim.limits import BURSTS_PER_PROCESS, MAX_DEPTH, MAX_KEYS, NODES_PER_PROCESS
 from schedsim.loaders.common import ATTRIBUTES, BULK_ADVICE, Limits, build_workload
 from schedsim.program import Program, ProgramError, build_program
+from schedsim.quoting import describe, is_text, unknown_key_message
 from schedsim.realtime.tasks import (
     RealTime,
     TaskProblems,
@@ -23,15 +24,7 @@ from schedsim.realtime.tasks import (
     has_tasks,
     normalise,
 )
-from schedsim.schema import (
-    FILE_KEYS,
-    PROCESS_KEYS,
-    describe,
-    is_text,
-    process_label,
-    unknown_key_message,
-    validate_processes,
-)
+from schedsim.schema import FILE_KEYS, PROCESS_KEYS, process_label, validate_processes
 from schedsim.workload import Time, Workload, slice_column
 
 

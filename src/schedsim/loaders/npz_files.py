@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from schedsim.columns import check_columns
 from schedsim.errors import WorkloadError
 from schedsim.limits import INT64_MAX
 from schedsim.loaders.common import (
@@ -17,12 +18,7 @@ from schedsim.loaders.common import (
     Limits,
     build_workload,
 )
-from schedsim.schema import (
-    check_columns,
-    describe,
-    plain,
-    unknown_key_message,
-)
+from schedsim.quoting import describe, plain, unknown_key_message
 from schedsim.workload import Workload
 
 NPZ_REQUIRED = ("pid", "arrival", "burst_offsets", "burst_values")
