@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -17,6 +18,8 @@ from schedsim.loaders.common import (
     ATTRIBUTES,
     format_of,
 )
+from schedsim.program import CPU, IO, JOIN, RESOURCE_KINDS, STEP_NAMES, Program, Resources
+from schedsim.realtime.tasks import APERIODIC, SPORADIC, Task
 from schedsim.workload import NO_SLICE, Workload
 
 
@@ -26,7 +29,10 @@ def save_workload(workload: Workload, path: str | Path) -> None:
     The file is written atomically, and loading it back gives the same columns (and the
     same time dtype).  YAML and JSON output is deterministic: the same workload always
     gives a byte-identical file.  Attributes at their default (priority 0, tickets 100,
-    nice 0, no slice) are omitted."""
+    nice 0, no slice) are omitted.  YAML and JSON also hold ``run:`` scripts with their
+    ``resources:`` and daemons, and real-time tasks as declared (a periodic task with the
+    number of jobs it released, so the reload has the same jobs whatever its horizon); CSV
+    and NPZ hold columns only, and raise ``ValueError`` for a workload they cannot hold."""
     target = Path(path)
     suffix = format_of(target)
     data: str | bytes
@@ -93,41 +99,153 @@ def _json_number(value: int | float) -> str:
     return json.dumps(value)
 
 
+class _Fields:
+    """Each process's ``key: value`` fields in file order, already formatted (shared by
+    the YAML and JSON writers, which differ only in how they spell numbers and strings)."""
+
+    def __init__(
+        self,
+        workload: Workload,
+        number: Callable[[int | float], str],
+        string: Callable[[str], str],
+    ) -> None:
+        self.workload = workload
+        self.number = number
+        self.string = string
+        self.arrivals = workload.arrival.tolist()
+        self.attributes = _attribute_lists(workload)
+        self.slices = workload.slice.tolist()
+        self.bursts = list(workload.iter_bursts())
+
+    def key(self, name: str, value: str) -> str:
+        return f"{self.string(name)}: {value}"
+
+    def process(self, index: int, *, pid: str | None = None, arrival: bool = True) -> list[str]:
+        """One process as written: pid, arrival, its bursts or script, the attributes not
+        at their default, its slice and its daemon parent."""
+        workload, number = self.workload, self.number
+        fields = [self.key("pid", self.string(workload.pid[index] if pid is None else pid))]
+        if arrival:
+            fields.append(self.key("arrival", number(self.arrivals[index])))
+        fields.append(self._body(index))
+        for key, values, default in self.attributes:
+            if values[index] != default:
+                fields.append(self.key(key, str(values[index])))
+        if self.slices[index] != NO_SLICE:
+            fields.append(self.key("slice", number(self.slices[index])))
+        program = workload.program
+        if program is not None and program.daemon_of[index] >= 0:
+            parent = workload.pid[program.daemon_of[index]]
+            fields.append(self.key("daemon_of", self.string(parent)))
+        return fields
+
+    def _body(self, index: int) -> str:
+        program = self.workload.program
+        if program is not None and _scripted(program, index):
+            return self.key("run", f"[{', '.join(self._steps(program, index))}]")
+        bursts = self.bursts[index]
+        if len(bursts) == 1:
+            return self.key("burst", self.number(bursts[0]))
+        return self.key("bursts", f"[{', '.join(map(self.number, bursts))}]")
+
+    def _steps(self, program: Program, index: int) -> list[str]:
+        out = []
+        for step in program.scripts[index]:
+            if step.kind in (CPU, IO):
+                value = self.number(step.value)
+            elif step.kind == JOIN:
+                value = self.string(self.workload.pid[int(step.value)])
+            else:
+                value = self.string(program.resources.name_of(step))
+            out.append("{" + self.key(STEP_NAMES[step.kind], value) + "}")
+        return out
+
+    def task(self, task: Task, jobs: Sequence[int]) -> list[str]:
+        """A real-time task as declared: a periodic task with the number of jobs it
+        released (so a reload releases the same jobs whatever the horizon), a sporadic one
+        with its releases, an aperiodic process with its deadline."""
+        number = self.number
+        if task.kind == APERIODIC:
+            fields = self.process(jobs[0])
+            if task.deadline is not None:
+                fields.append(self.key("deadline", number(task.deadline)))
+            return fields
+        if jobs:
+            fields = self.process(jobs[0], pid=task.name, arrival=False)
+        elif task.suspends or task.scripted:
+            raise ValueError(
+                f"task {task.name} released no job before the horizon, so the bursts of "
+                "its jobs are not known; load the workload with a later --until to save it"
+            )
+        else:
+            fields = [self.key("pid", self.string(task.name)), self.key("wcet", number(task.wcet))]
+        assert task.period is not None
+        fields.append(self.key("period", number(task.period)))
+        if task.deadline is not None and task.deadline != task.period:
+            fields.append(self.key("deadline", number(task.deadline)))
+        if task.kind == SPORADIC:
+            releases = ", ".join(number(self.arrivals[job]) for job in jobs)
+            fields.append(self.key("releases", f"[{releases}]"))
+            return fields
+        if task.phase != 0:
+            fields.append(self.key("phase", number(task.phase)))
+        if jobs:
+            fields.append(self.key("jobs", str(len(jobs))))
+        return fields
+
+
+def _scripted(program: Program, index: int) -> bool:
+    """Whether a process is written with ``run:`` (a plain process's bursts, which its
+    script merely repeats as ``cpu``/``io`` steps, are written as bursts)."""
+    if program.scripted:
+        return program.scripted[index]
+    return any(step.kind not in (CPU, IO) for step in program.scripts[index])
+
+
 def _records(
     workload: Workload,
     number: Callable[[int | float], str],
     string: Callable[[str], str],
 ) -> list[list[str]]:
-    """Per process, its ``key: value`` fields in file order, already formatted (shared by
-    the YAML and JSON writers, which differ only in how they spell numbers and strings)."""
-    arrivals = workload.arrival.tolist()
-    attributes = _attribute_lists(workload)
-    keys = {key: string(key) for key in ("pid", "arrival", "burst", "bursts")}
-    keys.update({key: string(key) for key, _, _ in attributes})
-    keys["slice"] = string("slice")
-    slices = workload.slice.tolist()
-    records: list[list[str]] = []
-    for index, bursts in enumerate(workload.iter_bursts()):
-        fields = [
-            f"{keys['pid']}: {string(workload.pid[index])}",
-            f"{keys['arrival']}: {number(arrivals[index])}",
-        ]
-        if len(bursts) == 1:
-            fields.append(f"{keys['burst']}: {number(bursts[0])}")
+    """Per process (or per real-time task), its formatted fields in file order."""
+    fields = _Fields(workload, number, string)
+    realtime = workload.realtime
+    if realtime is None:
+        return [fields.process(index) for index in range(len(workload.pid))]
+    jobs: list[list[int]] = [[] for _ in realtime.tasks]
+    for job, task in enumerate(realtime.task.tolist()):
+        jobs[task].append(job)
+    return [fields.task(task, jobs[position]) for position, task in enumerate(realtime.tasks)]
+
+
+def _resource_lines(
+    resources: Resources, number: Callable[[int | float], str], string: Callable[[str], str]
+) -> list[str]:
+    """The declared resources, one ``kind: [names]`` or ``kind: {name: value}`` each."""
+    lines = []
+    for kind in RESOURCE_KINDS:
+        entries: Sequence[Any] = getattr(resources, kind)
+        if not entries:
+            continue
+        if kind in ("locks", "events"):
+            body = "[" + ", ".join(map(string, entries)) + "]"
         else:
-            fields.append(f"{keys['bursts']}: [{', '.join(map(number, bursts))}]")
-        for key, values, default in attributes:
-            if values[index] != default:
-                fields.append(f"{keys[key]}: {values[index]}")
-        if slices[index] != NO_SLICE:
-            fields.append(f"{keys['slice']}: {number(slices[index])}")
-        records.append(fields)
-    return records
+            body = (
+                "{" + ", ".join(f"{string(name)}: {number(value)}" for name, value in entries) + "}"
+            )
+        lines.append(f"{string(kind)}: {body}")
+    return lines
 
 
 def workload_to_yaml(workload: Workload) -> str:
     """The canonical YAML form: ``name:`` then a ``processes:`` list in block style."""
-    lines = [f"name: {_yaml_string(workload.name)}", "processes:"]
+    lines = [f"name: {_yaml_string(workload.name)}"]
+    if workload.program is not None:
+        resources = _resource_lines(workload.program.resources, _yaml_number, _yaml_string)
+        if resources:
+            lines.append("resources:")
+            lines.extend(f"  {line}" for line in resources)
+    lines.append("processes:")
     for fields in _records(workload, _yaml_number, _yaml_string):
         lines.append(f"  - {fields[0]}")
         lines.extend(f"    {field}" for field in fields[1:])
@@ -148,7 +266,13 @@ def workload_to_json(workload: Workload) -> str:
     records = _records(workload, _json_number, _json_string)
     body = ",\n    ".join("{" + ", ".join(fields) + "}" for fields in records)
     processes = f"[\n    {body}\n  ]" if records else "[]"
-    return f'{{\n  "name": {_json_string(workload.name)},\n  "processes": {processes}\n}}\n'
+    resources = ""
+    if workload.program is not None:
+        lines = _resource_lines(workload.program.resources, _json_number, _json_string)
+        if lines:
+            resources = f'  "resources": {{{", ".join(lines)}}},\n'
+    name = _json_string(workload.name)
+    return f'{{\n  "name": {name},\n{resources}  "processes": {processes}\n}}\n'
 
 
 def _csv_field(text: str) -> str:
@@ -157,9 +281,24 @@ def _csv_field(text: str) -> str:
     return text
 
 
+def _columns_only(workload: Workload, form: str) -> None:
+    """CSV and NPZ hold columns: refuse what they cannot hold rather than drop it."""
+    if workload.program is not None and any(
+        _scripted(workload.program, index) or workload.program.daemon_of[index] >= 0
+        for index in range(len(workload.pid))
+    ):
+        what = "run: scripts, resources and daemons"
+    elif workload.realtime is not None:
+        what = "real-time tasks (period, deadline, phase, jobs)"
+    else:
+        return
+    raise ValueError(f"a {form} workload cannot hold {what}; save it as .yaml or .json")
+
+
 def workload_to_csv(workload: Workload) -> str:
     """The bulk CSV form: ``pid,arrival,burst`` (or ``bursts``, space-separated) and any
     attribute column that is not at its default everywhere (``slice``: empty for none)."""
+    _columns_only(workload, "CSV")
     pids = workload.pid
     joined = "\x00".join(pids)
     if any(character in joined for character in ',"\r\n'):
@@ -189,6 +328,7 @@ def workload_to_csv(workload: Workload) -> str:
 
 def workload_to_npz(workload: Workload) -> bytes:
     """The NPZ form: one array per column, bursts in CSR form (offsets + values)."""
+    _columns_only(workload, "NPZ")
     buffer = io.BytesIO()
     arrays: dict[str, np.ndarray] = {
         "pid": np.asarray(workload.pid, dtype=np.str_),
