@@ -303,7 +303,7 @@ def test_options_and_bad_input() -> None:
     assert make_policy("eevdf", run_to_parity="off").settings["run_to_parity"] is False
     with pytest.raises(OptionError, match="--base-slice: must be > 0"):
         make_policy("eevdf", base_slice="0")
-    with pytest.raises(OptionError, match="--delay-dequeue: expected true or false"):
+    with pytest.raises(OptionError, match=r"--delay-dequeue: expected on or off \(or true/false"):
         make_policy("eevdf", delay_dequeue="maybe")
     with pytest.raises(OptionError, match="--tick: must be >= 0"):
         make_policy("eevdf", tick="-1")

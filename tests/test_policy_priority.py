@@ -180,7 +180,9 @@ def test_options_are_validated() -> None:
         make_policy("priority", aging="-1")
     with pytest.raises(OptionError, match="--aging"):
         make_policy("priority", aging="soon")
-    with pytest.raises(OptionError, match="--preemptive: expected true or false"):
+    with pytest.raises(
+        OptionError, match=r"--preemptive: expected on or off \(or true/false, yes/no, 1/0\), got "
+    ):
         make_policy("priority", preemptive="maybe")
     policy = make_policy("priority", preemptive=True, aging="2.5")
     assert policy.describe() == "priority(preemptive=True, aging=2.5)"

@@ -171,7 +171,7 @@ def parse_flag(text: str | bool) -> bool:
         return True
     if lowered in ("0", "false", "no", "off"):
         return False
-    raise OptionError(f"expected true or false, got {shown(text)}")
+    raise OptionError(f"expected on or off (or true/false, yes/no, 1/0), got {shown(text)}")
 
 
 @dataclass(frozen=True)
