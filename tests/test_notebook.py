@@ -32,6 +32,21 @@ def test_jobs_frame_is_the_job_records(rr):
     assert frame["waiting"].dtype == np.int64  # integer runs stay exact
 
 
+@pytest.mark.parametrize(
+    ("name", "policy", "extra"),
+    [
+        ("pathfinder", "priority", ["blocked_time"]),
+        ("silberschatz_rm", "rm", ["task", "release", "deadline", "lateness", "missed"]),
+    ],
+)
+def test_jobs_frame_has_the_columns_only_some_runs_have(name, policy, extra):
+    """Blocked time and deadline misses are what a notebook user analyses in these runs."""
+    result = simulate(load_workload(ROOT / "workloads" / f"{name}.yaml"), policy)
+    frame = result.jobs_frame()
+    assert set(extra) <= set(frame.columns)
+    assert frame.reset_index().to_dict("records") == result.job_records()
+
+
 def test_timeline_frame_is_the_timeline_records(rr):
     frame = rr.timeline_frame()
     records = frame.assign(reason=frame["reason"].astype(str)).to_dict("records")

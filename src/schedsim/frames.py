@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from schedsim.metrics import JOB_COLUMNS
 from schedsim.trace import REASON_NAMES
 
 if TYPE_CHECKING:
@@ -35,9 +34,12 @@ def pandas_module() -> Any:
 
 
 def jobs_frame(result: Result) -> pandas.DataFrame:
-    """One row per process, indexed by pid, in file order: the per-process metrics."""
+    """One row per process, indexed by pid, in file order: the per-process metrics, and the
+    columns only some runs have (``blocked_time`` where processes synchronise; ``task``,
+    ``release``, ``deadline``, ``lateness`` and ``missed`` for real-time jobs) — the same
+    columns as :meth:`Result.job_records`."""
     pd = pandas_module()
-    frame = pd.DataFrame({name: result.jobs[name] for name in JOB_COLUMNS})
+    frame = pd.DataFrame({name: result.jobs[name] for name in result.job_column_names})
     frame.index = pd.Index(result.pids, name="pid")
     return frame
 
