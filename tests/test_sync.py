@@ -357,6 +357,40 @@ def test_a_daemon_ended_holding_a_lock_leaves_its_waiter_blocked_for_ever() -> N
     assert result.jobs["cpu_time"].tolist()[1] == 2  # D ran 2 of its 10 before it was ended
 
 
+def test_a_daemon_ended_during_io_stops_its_io_there() -> None:
+    """D, daemon of P, [cpu 1, io 20, cpu 1]; P [cpu 3]; FCFS on one CPU.  D runs 0-1 and
+    starts 20 of I/O; P runs 1-4 and finishes, so D is ended at 4, 3 units into its I/O:
+    its I/O period is 1-4 (not 1-21), its I/O time 3, and the run ends at 4."""
+    work = scripted(
+        {
+            "processes": [
+                {"pid": "D", "daemon_of": "P", "bursts": [1, 20, 1]},
+                {"pid": "P", "burst": 3},
+            ]
+        }
+    )
+    result = simulate(work, "fcfs")
+    assert result.io_periods == [(0, 1, 4)]
+    assert result.jobs["io_time"].tolist() == [3, 0]
+    assert finishes(result) == {"D": 4, "P": 4}
+    assert result.summary["makespan"] == 4
+
+
+def test_daemons_alone_print_no_empty_resource_table(tmp_path: Path) -> None:
+    """A workload whose only synchronisation is a daemon declares no resource: the report
+    has no Resources table with a heading and no rows."""
+    path = tmp_path / "daemon.yaml"
+    path.write_text(
+        "processes:\n  - {pid: D, daemon_of: P, bursts: [1, 20, 1]}\n  - {pid: P, burst: 3}\n"
+    )
+    result = CliRunner().invoke(main, ["run", str(path), "--policy", "fcfs"])
+    assert result.exit_code == 0, result.output
+    assert "ended" in result.output
+    assert "Resources" not in result.output
+    declared = CliRunner().invoke(main, ["run", str(WORKLOADS / "pathfinder.yaml"), "-p", "fcfs"])
+    assert "Resources" in declared.output and "lock bus" in declared.output
+
+
 # -- the command line -----------------------------------------------------------------------------
 def invoke(*arguments: Any) -> Any:
     return CliRunner().invoke(main, [str(argument) for argument in arguments])

@@ -291,8 +291,7 @@ def simulate(
     timed = run.next_timer is not None
     due: list[tuple[Time, int]] = [*(deadlines or ()), (INF, -1)]
     deadline_at, passed = due[0][0], 0
-    if deadlines:
-        scheduler.io_cancelled = _io_canceller(io_heap, io_periods)
+    scheduler.io_cancelled = _io_canceller(io_heap, io_periods)
     while scheduler.done < n:
         t = arrival_times[cursor]  # the next instant: the earliest event
         for end in cpu_end:
@@ -346,9 +345,9 @@ def simulate(
 def _io_canceller(
     io_heap: list[tuple[Time, Time, int]], io_periods: list[tuple[int, Time, Time]]
 ) -> Any:
-    """The ``io_cancelled`` callback of a run with deadline events: a job ended while in
-    I/O leaves the heap (its completion never comes), and its recorded I/O period ends
-    now; returns the I/O it did."""
+    """The ``io_cancelled`` callback: a job ended while in I/O (at its deadline, or a
+    daemon whose parent finished) leaves the heap (its completion never comes), and its
+    recorded I/O period ends now; returns the I/O it did."""
 
     def cancel(job: int, t: Time) -> Time:
         began = next(start for _, start, entry in io_heap if entry == job)

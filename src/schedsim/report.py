@@ -71,8 +71,8 @@ def render_table(
         if result.realtime is not None:
             console.print(realtime_report.task_table(result))
         console.print(summary_table(result))
-        if result.resources is not None and not summary_only:
-            console.print(resource_table(result))
+        if result.resources is not None and result.resources.get("summary") and not summary_only:
+            console.print(resource_table(result))  # (daemons alone declare no resource)
         if result.deadlock is not None:
             # one line, as the provenance line: a message to read (or grep) whole
             console.print(f"Deadlock: {result.deadlock.get('message', '')}", soft_wrap=True)

@@ -308,10 +308,7 @@ class ScriptedScheduler(Scheduler):
                 self._end(daemon, t)
 
     def end_job(self, job: int, t: Time) -> None:
-        """End ``job`` at its deadline (``--on-miss abort-job``), as a daemon is ended (the
-        driver hears that an I/O it was in ends now)."""
-        if self.status[job] == BLOCKED_IO and self.io_cancelled is not None:
-            self.io_cancelled(job, t)
+        """End ``job`` at its deadline (``--on-miss abort-job``), as a daemon is ended."""
         self._end(job, t, ABORTED)
 
     def _cancel_io(self, job: int, t: Time) -> Time:
@@ -357,6 +354,8 @@ class ScriptedScheduler(Scheduler):
             self.sync.cancel_wait(job, t)
         elif status == BLOCKED_IO:
             self.io_cut[job] = t - self.io_started[job]
+            if self.io_cancelled is not None:  # the driver drops the completion, cuts the period
+                self.io_cancelled(job, t)
         self.status[job] = ENDED
         self.finish[job] = max(t, self.run.view.arrival[job])  # (one that never came: then)
         self.done += 1
