@@ -24,7 +24,6 @@ no wrapper), or ``setpriority(2)`` for nice alone where that system call is unkn
 
 from __future__ import annotations
 
-import ctypes
 import gzip
 import math
 import os
@@ -34,6 +33,7 @@ import time
 from dataclasses import dataclass
 
 from schedsim.errors import ExecutionError, WorkloadError
+from schedsim.real import sched_attr
 from schedsim.real.plan import format_unit
 from schedsim.workload import NO_SLICE, Workload
 
@@ -43,37 +43,7 @@ BASE_SLICE_070_SINCE = (6, 15)
 BASE_SLICE_DEBUGFS = "/sys/kernel/debug/sched/base_slice_ns"
 MIN_SLICE_NS = 100_000  # the kernel clamps a requested slice to 0.1 .. 100 ms
 MAX_SLICE_NS = 100_000_000
-SCHED_OTHER = 0
 CLOCK_MONOTONIC_COARSE = getattr(time, "CLOCK_MONOTONIC_COARSE", 6)  # Linux's number
-
-# sched_setattr / sched_getattr system call numbers, by machine.
-_SYSCALLS = {
-    "x86_64": (314, 315),
-    "amd64": (314, 315),
-    "aarch64": (274, 275),
-    "arm64": (274, 275),
-    "riscv64": (274, 275),
-    "i386": (351, 352),
-    "i686": (351, 352),
-    "armv7l": (380, 381),
-    "ppc64le": (355, 356),
-    "s390x": (345, 346),
-}
-
-
-class _SchedAttr(ctypes.Structure):
-    """``struct sched_attr``, first version (48 bytes)."""
-
-    _fields_ = [
-        ("size", ctypes.c_uint32),
-        ("sched_policy", ctypes.c_uint32),
-        ("sched_flags", ctypes.c_uint64),
-        ("sched_nice", ctypes.c_int32),
-        ("sched_priority", ctypes.c_uint32),
-        ("sched_runtime", ctypes.c_uint64),
-        ("sched_deadline", ctypes.c_uint64),
-        ("sched_period", ctypes.c_uint64),
-    ]
 
 
 @dataclass(frozen=True)
@@ -301,8 +271,7 @@ def set_nice_and_slice(pid: int, nice: int, slice_ns: int | None) -> None:
 
     Raises ExecutionError with the kernel's reason (a negative nice needs root or
     CAP_SYS_NICE)."""
-    numbers = _SYSCALLS.get(platform.machine().lower())
-    if numbers is None or platform.system() != "Linux":
+    if not sched_attr.known():
         if slice_ns is not None:
             raise ExecutionError(
                 f"cannot give process {pid} a slice: sched_setattr is not known on "
@@ -310,15 +279,11 @@ def set_nice_and_slice(pid: int, nice: int, slice_ns: int | None) -> None:
             )
         _setpriority(pid, nice)
         return
-    attr = _SchedAttr(
-        size=ctypes.sizeof(_SchedAttr),
-        sched_policy=SCHED_OTHER,
-        sched_nice=nice,
-        sched_runtime=slice_ns or 0,
+    attr = sched_attr.SchedAttr(
+        sched_policy=sched_attr.SCHED_NORMAL, sched_nice=nice, sched_runtime=slice_ns or 0
     )
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.syscall(numbers[0], pid, ctypes.byref(attr), 0) != 0:
-        error = ctypes.get_errno()
+    error = sched_attr.set_attr(pid, attr)
+    if error:
         raise ExecutionError(
             f"the kernel refused nice {nice}"
             + (f" and a {slice_ns / 1e6:g} ms slice" if slice_ns else "")
@@ -330,13 +295,7 @@ def set_nice_and_slice(pid: int, nice: int, slice_ns: int | None) -> None:
 def get_nice_and_slice(pid: int) -> tuple[int, int]:
     """``(nice, slice in ns)`` of a SCHED_OTHER process, from ``sched_getattr(2)`` (Linux
     6.12+ reports the slice as ``sched_runtime``)."""
-    numbers = _SYSCALLS.get(platform.machine().lower())
-    if numbers is None or platform.system() != "Linux":
-        raise OSError("sched_getattr is not available here")
-    attr = _SchedAttr()
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.syscall(numbers[1], pid, ctypes.byref(attr), ctypes.sizeof(attr), 0) != 0:
-        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+    attr = sched_attr.get_attr(pid)
     return attr.sched_nice, attr.sched_runtime
 
 

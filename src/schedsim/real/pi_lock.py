@@ -27,6 +27,9 @@ import mmap
 import multiprocessing
 import os
 import sys
+from typing import Any
+
+from schedsim.real.libc import libc
 
 PTHREAD_PROCESS_SHARED = 1
 PTHREAD_PRIO_INHERIT = 1
@@ -48,17 +51,12 @@ _FUNCTIONS = (
 )
 
 
-def _libc() -> ctypes.CDLL | None:
-    try:
-        libc = ctypes.CDLL(None)
-    except OSError:  # pragma: no cover - every Linux C library loads
+def _libc() -> Any:
+    """The C library where it has every pthread call a priority-protocol mutex needs."""
+    found = libc()
+    if found is None or not all(hasattr(found, name) for name in _FUNCTIONS):
         return None
-    if not all(hasattr(libc, name) for name in _FUNCTIONS):
-        return None
-    for name in _FUNCTIONS:
-        function = getattr(libc, name)
-        function.restype = ctypes.c_int
-    return libc
+    return found
 
 
 def unavailable(protocol: str) -> str | None:

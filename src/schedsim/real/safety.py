@@ -34,9 +34,10 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from functools import cache
 from multiprocessing.process import BaseProcess
 from typing import Any
+
+from schedsim.real.libc import libc
 
 PR_SET_PDEATHSIG = 1
 PR_SET_TIMERSLACK = 29
@@ -45,23 +46,12 @@ PR_GET_TIMERSLACK = 30
 LINUX = sys.platform.startswith("linux")
 
 
-@cache
-def _libc() -> Any:
-    """The C library, or None where ``prctl`` does not exist."""
-    if not LINUX:
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:  # pragma: no cover - every Linux has a C library
-        return None
-
-
 def prctl(option: int, value: int) -> int:
     """Call ``prctl(option, value, 0, 0, 0)``; raise OSError if the kernel refuses."""
-    libc = _libc()
-    if libc is None:
+    library = libc()
+    if library is None:
         raise OSError("prctl is only available on Linux")
-    result = int(libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0))
+    result = int(library.prctl(option, ctypes.c_ulong(value), 0, 0, 0))
     if result == -1:
         errno = ctypes.get_errno()
         raise OSError(errno, os.strerror(errno))
@@ -73,7 +63,7 @@ def die_with_parent(parent_pid: int) -> None:
 
     Exits at once (code 0, nothing to report to a parent that is gone) if the parent has
     already died before the request took effect."""
-    if _libc() is not None:
+    if libc() is not None:
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     else:  # pragma: no cover - exercised on macOS only
         _start_parent_watchdog(parent_pid)
@@ -96,7 +86,7 @@ def set_timer_slack(nanoseconds: int) -> int | None:
 
     The default slack (50 µs) would add its own lateness to every sleep and every timed wait
     of a run whose time unit is a few milliseconds."""
-    if _libc() is None:
+    if libc() is None:
         return None
     try:
         previous = prctl(PR_GET_TIMERSLACK, 0)

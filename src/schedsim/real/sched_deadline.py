@@ -17,18 +17,13 @@ root domain; a task that never forks.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import platform
-from functools import cache
-from typing import Any
 
-SCHED_NORMAL = 0
-SCHED_DEADLINE = 6
+from schedsim.real.sched_attr import SCHED_DEADLINE, SCHED_NORMAL, SchedAttr, known, set_attr
+
 MIN_RUNTIME_NS = 1024
 CAP_SYS_NICE = 23
-# sched_setattr's number on the architectures schedsim knows (asm/unistd.h).
-SYSCALL_NUMBERS = {"x86_64": 314, "aarch64": 274, "armv7l": 380, "i686": 351, "ppc64le": 355}
 PERIOD_LIMITS = (
     "/proc/sys/kernel/sched_deadline_period_min_us",
     "/proc/sys/kernel/sched_deadline_period_max_us",
@@ -36,44 +31,17 @@ PERIOD_LIMITS = (
 DEFAULT_PERIOD_LIMITS_US = (100, 4_194_304)
 
 
-class SchedAttr(ctypes.Structure):
-    """``struct sched_attr`` (SCHED_ATTR_SIZE_VER0)."""
-
-    _fields_ = (
-        ("size", ctypes.c_uint32),
-        ("sched_policy", ctypes.c_uint32),
-        ("sched_flags", ctypes.c_uint64),
-        ("sched_nice", ctypes.c_int32),
-        ("sched_priority", ctypes.c_uint32),
-        ("sched_runtime", ctypes.c_uint64),
-        ("sched_deadline", ctypes.c_uint64),
-        ("sched_period", ctypes.c_uint64),
-    )
-
-
-@cache
-def _libc() -> Any:
-    return ctypes.CDLL(None, use_errno=True)
-
-
-def syscall_number() -> int | None:
-    """sched_setattr's number here, or None on an architecture schedsim does not know."""
-    return SYSCALL_NUMBERS.get(platform.machine())
-
-
 def set_attributes(
     policy: int, runtime_ns: int = 0, deadline_ns: int = 0, period_ns: int = 0
 ) -> int:
     """``sched_setattr`` on the calling thread: 0, or the errno the kernel answered."""
-    number = syscall_number()
-    if number is None:
-        return 38  # ENOSYS
     attributes = SchedAttr(
-        ctypes.sizeof(SchedAttr), policy, 0, 0, 0, runtime_ns, deadline_ns, period_ns
+        sched_policy=policy,
+        sched_runtime=runtime_ns,
+        sched_deadline=deadline_ns,
+        sched_period=period_ns,
     )
-    if _libc().syscall(number, 0, ctypes.byref(attributes), 0) == 0:
-        return 0
-    return ctypes.get_errno()
+    return set_attr(0, attributes)
 
 
 def set_deadline(runtime_ns: int, deadline_ns: int, period_ns: int) -> int:
@@ -90,7 +58,7 @@ def privilege_problem() -> str | None:
     """Why this process may not use SCHED_DEADLINE (None: it may)."""
     if platform.system() != "Linux":
         return "SCHED_DEADLINE is a Linux scheduling class"
-    if syscall_number() is None:
+    if not known():
         return f"schedsim does not know sched_setattr's number on {platform.machine()}"
     if os.geteuid() == 0 or has_capability(CAP_SYS_NICE):
         return None
