@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from schedsim.errors import ExecutionError, OptionError
+from schedsim.real.burn import burn_observed, core_reader
 from schedsim.real.dispatcher import STARTUP_SECONDS, _context
 from schedsim.real.kernel_settings import KernelSettings
 from schedsim.real.plan import allowed_cores, format_unit
@@ -500,11 +501,13 @@ def worker_main(plan: TaskPlan, connection: Connection, parent_pid: int, abort: 
         if message[0] != "go":
             return
         t0 = float(message[1])
-        getcpu = _core_reader()
+        getcpu = core_reader()
         for job, release, deadline in plan.jobs:
             woke = _sleep_until(t0 + release)
             give_up = t0 + deadline if abort else math.inf
-            used, intervals, aborted = _burn(plan.wcet_seconds, give_up, getcpu)
+            used, intervals, aborted = burn_observed(
+                plan.wcet_seconds, GAP_SECONDS, getcpu, give_up
+            )
             connection.send(("job", job, woke, used, intervals, aborted))
         connection.send(("done", _usage()))
         with contextlib.suppress(EOFError):
@@ -517,44 +520,6 @@ def worker_main(plan: TaskPlan, connection: Connection, parent_pid: int, abort: 
         raise SystemExit(3) from None
     finally:
         connection.close()
-
-
-def _burn(
-    need: float, give_up: float, getcpu: Any
-) -> tuple[float, list[tuple[float, float, int]], bool]:
-    """Burn ``need`` seconds of this process's CPU time, recording when it really ran (a jump
-    of the clock longer than the gap threshold: the kernel ran something else) and on which
-    core (``getcpu()``); stop at the monotonic time ``give_up`` (the job's deadline, under
-    abort-job)."""
-    thread_time, monotonic = time.thread_time, time.monotonic
-    intervals: list[tuple[float, float, int]] = []
-    begin = thread_time()
-    target = begin + need
-    start = last = monotonic()
-    core = getcpu()
-    while True:
-        cpu = thread_time()
-        now = monotonic()
-        if now - last > GAP_SECONDS:
-            intervals.append((start, last, core))
-            start = now
-            core = getcpu()
-        last = now
-        if cpu >= target or now >= give_up:
-            intervals.append((start, now, core))
-            return cpu - begin, intervals, cpu < target
-
-
-def _core_reader() -> Any:
-    """A function returning the core this process runs on (-1 where unknown)."""
-    import ctypes
-
-    try:
-        function = ctypes.CDLL(None).sched_getcpu
-        function.restype, function.argtypes = ctypes.c_int, []
-        return function
-    except (OSError, AttributeError):  # pragma: no cover - glibc and musl both have it
-        return lambda: -1
 
 
 def _sleep_until(moment: float) -> float:

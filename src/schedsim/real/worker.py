@@ -74,12 +74,12 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from schedsim.program import CLEAR, CPU, IO, PUT, RELEASE, SET, UNLOCK, Step
+from schedsim.real.burn import burn_observed, core_reader
 from schedsim.real.messages import CONTINUE, GO, do_step, pack_pickled, packer
 from schedsim.real.messages import END as END_WORD
 from schedsim.real.messages import IO as IO_WORD
 from schedsim.real.primitives import Primitives, perform
 from schedsim.real.safety import (
-    LINUX,
     die_with_parent,
     ignore_interrupts_in_worker,
     set_timer_slack,
@@ -191,7 +191,7 @@ class _Worker:
         self.cpu_slots = cpu_slots
         self.primitives = primitives
         self.items_put = 0
-        self.sched_getcpu = _sched_getcpu()
+        self.sched_getcpu = core_reader()
         self.continued = False
         if spec.mechanism == SIGNALS:
             signal.signal(signal.SIGCONT, self._on_continue)
@@ -341,7 +341,7 @@ class _Worker:
         for position, (kind, value) in enumerate(self.spec.script()):
             if kind == CPU:
                 self.report_run(position, time.monotonic())
-                used, intervals = self._burn_observed(value)
+                used, intervals, _ = burn_observed(value, self.spec.gap_seconds, self.sched_getcpu)
                 send(pack_pickled("observed", (position, intervals[-1][1], used, intervals)))
             elif kind == IO:
                 started = time.monotonic()
@@ -352,31 +352,6 @@ class _Worker:
                 self._synchronise(position, Step(kind, value))
         if self.primitives is not None:
             self.primitives.done[self.spec.index].set()
-
-    def _burn_observed(self, need: float) -> tuple[float, list[tuple[float, float, int]]]:
-        """Burn ``need`` seconds of CPU, recording when this process actually ran (and on
-        which core): every jump of the clock longer than the gap threshold is a time the
-        kernel ran something else."""
-        thread_time = time.thread_time
-        monotonic = time.monotonic
-        gap = self.spec.gap_seconds
-        getcpu = self.sched_getcpu
-        intervals: list[tuple[float, float, int]] = []
-        begin = thread_time()
-        target = begin + need
-        start = last = monotonic()
-        core = getcpu()
-        while True:
-            cpu = thread_time()
-            now = monotonic()
-            if now - last > gap:
-                intervals.append((start, last, core))
-                start = now
-                core = getcpu()
-            last = now
-            if cpu >= target:
-                intervals.append((start, now, core))
-                return cpu - begin, intervals
 
 
 def _sender(send: Any, kind: str) -> Any:
@@ -393,20 +368,6 @@ def _sleep_until(deadline: float) -> float:
         if left <= 0:
             return monotonic()
         time.sleep(left)
-
-
-def _sched_getcpu() -> Any:
-    """A function returning the core this process runs on (-1 where unknown)."""
-    if LINUX:
-        try:
-            libc = ctypes.CDLL(None)
-            getcpu = libc.sched_getcpu
-            getcpu.restype = ctypes.c_int
-            getcpu.argtypes = []
-            return getcpu
-        except (OSError, AttributeError):  # pragma: no cover - glibc and musl both have it
-            pass
-    return lambda: -1
 
 
 def _exit_stats() -> dict[str, Any]:
