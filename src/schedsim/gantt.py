@@ -940,20 +940,7 @@ def _draw_process_rows(
         _slices_and_switches(axes, schedule, chosen, job, pid, colours, edges, drawn)
         in_io = io_order[io_bounds[job] : io_bounds[job + 1]]
         if len(in_io):
-            drawn.io = True
-            _bars(
-                axes,
-                schedule.io_start[in_io],
-                np.maximum(schedule.io_end[in_io], schedule.io_start[in_io] + drawn.plan.min_width),
-                job,
-                height=BAR_HEIGHT * 0.7,
-                facecolors=_with_alpha(colour, 0.22),
-                edgecolor=colour,
-                linewidth=0.6,
-                hatch=drawn.hatch("////"),
-                gid=f"io:{pid}",
-                zorder=2,
-            )
+            _io_bars(axes, schedule, in_io, job, colour, pid, drawn)
         if labels_allowed and schedule.has_levels:
             for index in chosen:
                 if schedule.level[index] >= 0:
@@ -1071,21 +1058,34 @@ def _draw_io_by_task(axes: Axes, schedule: Schedule, drawn: _Drawn) -> None:
     drawn.io = True
     rows = schedule.task_of[schedule.io_job]
     for row in sorted(set(rows.tolist())):
-        chosen = rows == row
-        colour = process_colour(row)
-        _bars(
-            axes,
-            schedule.io_start[chosen],
-            np.maximum(schedule.io_end[chosen], schedule.io_start[chosen] + drawn.plan.min_width),
-            row,
-            height=BAR_HEIGHT * 0.7,
-            facecolors=_with_alpha(colour, 0.22),
-            edgecolor=colour,
-            linewidth=0.6,
-            hatch=drawn.hatch("////"),
-            gid=f"io:{schedule.tasks[row]}",
-            zorder=2,
-        )
+        _io_bars(axes, schedule, rows == row, row, process_colour(row), schedule.tasks[row], drawn)
+
+
+def _io_bars(
+    axes: Axes,
+    schedule: Schedule,
+    chosen: np.ndarray,
+    row: int,
+    colour: Any,
+    name: str,
+    drawn: _Drawn,
+) -> None:
+    """The I/O periods ``chosen`` (indices or a mask) on ``row``: pale, hatched bars in the
+    row's colour, at least the plan's narrowest width."""
+    drawn.io = True
+    _bars(
+        axes,
+        schedule.io_start[chosen],
+        np.maximum(schedule.io_end[chosen], schedule.io_start[chosen] + drawn.plan.min_width),
+        row,
+        height=BAR_HEIGHT * 0.7,
+        facecolors=_with_alpha(colour, 0.22),
+        edgecolor=colour,
+        linewidth=0.6,
+        hatch=drawn.hatch("////"),
+        gid=f"io:{name}",
+        zorder=2,
+    )
 
 
 def _draw_idle_row(axes: Axes, schedule: Schedule, row: int, drawn: _Drawn) -> None:
