@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from schedsim.metrics import summarize
+from schedsim.metrics import JOB_COLUMNS, summarize
 from schedsim.realtime.analysis import agreement, analyse
 from schedsim.realtime.tasks import RealTime
 
@@ -143,7 +143,9 @@ def _recount(result: Result, completed: np.ndarray, stopped_at: Time | None) -> 
     """The summary over the jobs that completed (jobs ended at their deadline, or left
     unfinished when the run stopped, have no turnaround worth averaging)."""
     kept = {key: value for key, value in result.summary.items() if key == "blocked_time"}
-    numeric = {name: result.jobs[name] for name in _NUMERIC if name in result.jobs}
+    numeric = {
+        name: result.jobs[name] for name in (*JOB_COLUMNS, "blocked_time") if name in result.jobs
+    }
     summary = summarize(
         numeric,
         cpus=int(result.settings.get("cpus", 1)),
@@ -171,21 +173,6 @@ def _restate(result: Result, trace: Trace, aborted: np.ndarray, stopped_at: Time
             entry["state"] = "aborted"
         elif stopped_at is not None and unfinished[job]:
             entry["state"] = "unfinished"
-
-
-_NUMERIC = (
-    "arrival",
-    "first_run",
-    "finish",
-    "turnaround",
-    "waiting",
-    "response",
-    "cpu_time",
-    "io_time",
-    "switch_time",
-    "slices",
-    "blocked_time",
-)
 
 
 def task_statistics(
