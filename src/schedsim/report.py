@@ -18,6 +18,7 @@ from rich.table import Table
 from schedsim.formatting import fmt
 from schedsim.metrics import FLAG_COLUMNS, TEXT_COLUMNS
 from schedsim.result import Result
+from schedsim.table_text import table_text
 
 SUMMARY_ROWS = (
     ("turnaround", "turnaround"),
@@ -56,19 +57,25 @@ def render_table(
         emoji=False,
         highlight=False,
     )
+    long_table: Table | None = None  # past TABLE_ROWS rows: drawn by table_text, at once
     with console.capture() as capture:
         console.print(shortened(f"{result.workload}: {describe(result)}", 200))
         listed = not summary_only and (all_rows or len(result.pids) <= TABLE_ROWS)
+        if listed:
+            table = _rows_table(result)
+            if table.row_count <= TABLE_ROWS:
+                console.print(table)
+            else:
+                long_table = table  # (rich lays out about a thousand rows a second)
+        elif not summary_only:
+            console.print(rows_left_out(len(result.pids)), soft_wrap=True)
+    parts = [capture.get()]
+    if long_table is not None:
+        parts.append(table_text(long_table))
+    with console.capture() as capture:
         if result.realtime is not None:
             from schedsim.realtime import report as realtime_report
 
-            if listed:
-                console.print(realtime_report.job_table(result))
-        elif listed:
-            console.print(job_table(result))
-        if not summary_only and not listed:
-            console.print(rows_left_out(len(result.pids)), soft_wrap=True)
-        if result.realtime is not None:
             console.print(realtime_report.task_table(result))
         console.print(summary_table(result))
         if result.resources is not None and result.resources.get("summary") and not summary_only:
@@ -83,7 +90,17 @@ def render_table(
             for line in realtime_report.analysis_lines(result):
                 console.print(line, soft_wrap=True)
         console.print(provenance(result), style="dim", soft_wrap=True)  # one line to copy
-    return capture.get()
+    parts.append(capture.get())
+    return "".join(parts)
+
+
+def _rows_table(result: Result) -> Table:
+    """The table of processes, or of real-time jobs."""
+    if result.realtime is not None:
+        from schedsim.realtime import report as realtime_report
+
+        return realtime_report.job_table(result)
+    return job_table(result)
 
 
 def rows_left_out(processes: int) -> str:
