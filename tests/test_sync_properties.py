@@ -34,69 +34,9 @@ from schedsim.policies import REGISTRY
 from schedsim.result import Result
 from schedsim.sync import LOCK_PROTOCOLS
 from schedsim.workload import Workload
-from tests.strategies import policy_configurations
+from tests.strategies import policy_configurations, scripts
 
 EPSILON = 1e-9
-RESOURCES = {"locks": ["a", "b"], "semaphores": {"s": 2}, "events": ["e"], "queues": {"q": 1}}
-
-
-@st.composite
-def scripts(draw: st.DrawFn, processes: int) -> dict[str, Any]:
-    """A workload document of ``processes`` scripted processes."""
-    time = st.integers(1, 3)
-    out = []
-    for index in range(processes):
-        steps: list[dict[str, Any]] = []
-        for _ in range(draw(st.integers(1, 4))):
-            kind = draw(
-                st.sampled_from(
-                    [
-                        "cpu",
-                        "io",
-                        "lock",
-                        "nested",
-                        "semaphore",
-                        "set",
-                        "wait",
-                        "put",
-                        "get",
-                        "join",
-                    ]
-                )
-            )
-            if kind in ("cpu", "io"):
-                steps.append({kind: draw(time)})
-            elif kind == "lock":
-                lock = draw(st.sampled_from(["a", "b"]))
-                steps += [{"lock": lock}, {"cpu": draw(time)}, {"unlock": lock}]
-            elif kind == "nested":
-                first, second = draw(st.permutations(["a", "b"]))
-                steps += [
-                    {"lock": first},
-                    {"cpu": draw(time)},
-                    {"lock": second},
-                    {"cpu": draw(time)},
-                    {"unlock": second},
-                    {"unlock": first},
-                ]
-            elif kind == "semaphore":
-                steps += [{"acquire": "s"}, {draw(st.sampled_from(["cpu", "io"])): draw(time)}]
-                steps.append({"release": "s"})
-            elif kind in ("set", "wait"):
-                steps.append({kind: "e"})
-            elif kind in ("put", "get"):
-                steps.append({kind: "q"})
-            elif processes > 1:
-                other = draw(st.sampled_from([i for i in range(processes) if i != index]))
-                steps.append({"join": f"P{other + 1}"})
-        if not any("cpu" in step for step in steps):
-            steps.append({"cpu": draw(time)})
-        process = {"pid": f"P{index + 1}", "arrival": draw(st.integers(0, 3)), "run": steps}
-        if processes > 1 and draw(st.integers(0, 4)) == 0:  # a daemon, ended with its parent
-            parent = draw(st.sampled_from([i for i in range(processes) if i != index]))
-            process["daemon_of"] = f"P{parent + 1}"
-        out.append(process)
-    return {"resources": RESOURCES, "processes": out}
 
 
 def load(document: dict[str, Any]) -> Workload:
