@@ -555,6 +555,28 @@ def test_no_invocation_in_the_corpus_exits_70(tmp_path: Path) -> None:
     assert failures == []
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("huge.yaml", "processes:\n  - pid: P1\n    burst: {huge}\n"),
+        ("huge.json", '{{"processes": [{{"pid": "P1", "burst": {huge}}}]}}'),
+        ("huge.csv", "pid,arrival,burst\nP1,0,{huge}\n"),
+    ],
+)
+def test_a_number_of_thousands_of_digits_is_named_with_its_field(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    """The reader names file, process and field, and says how long the number was rather
+    than quoting 5,000 digits."""
+    path = tmp_path / name
+    path.write_text(text.format(huge="1" * 5_000))
+    result = invoke("run", path)
+    assert result.exit_code == 2
+    assert "P1" in result.stderr and "burst" in result.stderr and name in result.stderr
+    assert "an integer of 5,000 digits" in result.stderr
+    assert "1" * 100 not in result.stderr
+
+
 def test_a_digit_limit_no_reader_caught_is_still_bad_input(monkeypatch: pytest.MonkeyPatch) -> None:
     """The last line of defence: Python's refusal to convert thousands of digits, wherever
     it comes from, is one Error line and exit 2 (the readers name the field where they can)."""

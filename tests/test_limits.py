@@ -458,7 +458,7 @@ CSV_HOSTILE = (
                 "row 2 (pid P2): nice: must be an integer, got string 'Infinity'",
                 "row 3 (pid P3): bursts[0] (CPU): must be <= 1000000000000000, got 1e+300",
                 f"row 4 (pid P4): nice: must be between {-(2**63)} and {2**63 - 1}, got "
-                f"string '1{'0' * 36}...'",
+                "an integer of 101 digits",
                 "row 4 (pid P4): bursts[0] (CPU): must be <= 1000000000000000, got 1e+100",
             ],
         ),

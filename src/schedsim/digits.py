@@ -37,7 +37,7 @@ class HugeInteger:
 
     def describe(self) -> str:
         digits = sum(character.isdigit() for character in self.text)
-        return f"a whole number of {digits:,} digits (far beyond any limit)"
+        return f"an integer of {digits:,} digits (far beyond any limit)"
 
 
 def whole_number(text: str) -> int | HugeInteger:

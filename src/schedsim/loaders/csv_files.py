@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from schedsim.columns import check_columns
+from schedsim.digits import whole_number
 from schedsim.errors import WorkloadError
 from schedsim.limits import INT64_MAX, INT64_MIN
 from schedsim.loaders.common import (
@@ -552,7 +553,7 @@ def _number_column(
     for row, text in enumerate(_texts(column)):
         value = _parse_number(text, integer)
         if isinstance(value, str):
-            problems.append((row, f"{locate(name, row, None)}: {value}, got {describe(text)}"))
+            problems.append((row, f"{locate(name, row, None)}: {value}, got {_shown(text)}"))
             value = 1
         parsed.append(value)
     floating = any(type(value) is float for value in parsed)
@@ -568,6 +569,14 @@ def _slice_column(
         if any(not text.strip() for text in texts):
             column = [text if text.strip() else "0" for text in texts]
     return _number_column(column, count, "slice", False, locate, problems)
+
+
+def _shown(text: str) -> str:
+    """A bad field as an error shows it: a long run of digits by its length (quoting
+    thousands of digits helps nobody), anything else as the text it is."""
+    if len(text) > 40 and _INTEGER.match(text):
+        return describe(whole_number(text.strip()))
+    return describe(text)
 
 
 def _parse_number(text: str, integer: bool) -> int | float | str:
@@ -612,7 +621,7 @@ def _bursts_column(
             value = _parse_number(token, False)
             if isinstance(value, str):
                 problems.append(
-                    (row, f"{locate('bursts', row, position)}: {value}, got {describe(token)}")
+                    (row, f"{locate('bursts', row, position)}: {value}, got {_shown(token)}")
                 )
                 value = 1
             flat.append(value)
