@@ -178,6 +178,16 @@ def test_compare_executors_json_gives_each_executors_figures(tmp_path):
     assert "gil" in rows["threads"] and "gil" not in rows["asyncio"]
 
 
+def test_compare_executors_prints_names_as_they_are(tmp_path):
+    """A workload name and pid that rich would read as markup or an emoji code are printed
+    verbatim (the name "[/x]" once ended the report with an internal error)."""
+    path = tmp_path / "work.yaml"
+    path.write_text('name: "[/x] :smile:"\nprocesses:\n  - {pid: "[/p]", burst: 1}\n')
+    outcome = CliRunner().invoke(main, ["compare-executors", str(path), "--unit", "2ms"])
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.output.splitlines()[0].startswith("[/x] :smile:: 1 CPU")
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

@@ -33,6 +33,7 @@ from schedsim.gantt import plain_text
 from schedsim.policy_spec import LabelledPolicy, PolicySpec, build_policies
 from schedsim.report import fmt, policy_label, shortened
 from schedsim.result import Result
+from schedsim.text_console import text_console
 from schedsim.workload import Time, Workload
 
 if TYPE_CHECKING:
@@ -337,7 +338,6 @@ def comparison_table(
     marked ``*`` (and bold when ``color``) unless the whole column ties.
 
     ``width`` bounds the table (a terminal's width); by default it takes the room it needs."""
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(show_edge=False, header_style="bold" if color else "")
@@ -360,14 +360,7 @@ def comparison_table(
                 text = f"{text}  "
             cells.append(text)
         table.add_row(str(rank), _escape(entry.label), *cells)
-    console = Console(
-        width=width or 1000,
-        record=True,
-        force_terminal=color,
-        color_system="standard" if color else None,
-        highlight=False,
-        emoji=False,
-    )
+    console = text_console(width or 1000, color=color, markup=True)  # names escaped
     rank_metric = metric(comparison.rank_by)
     direction = "higher" if rank_metric.higher_is_better else "lower"
     with console.capture() as capture:

@@ -12,13 +12,13 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from schedsim.formatting import fmt
 from schedsim.metrics import FLAG_COLUMNS, TEXT_COLUMNS
 from schedsim.result import Result
 from schedsim.table_text import table_text
+from schedsim.text_console import text_console
 
 SUMMARY_ROWS = (
     ("turnaround", "turnaround"),
@@ -48,15 +48,7 @@ def render_table(
     """The per-process table and the summary block, as plain text.  Past :data:`TABLE_ROWS`
     processes the table is replaced by a note saying how to get the rows, unless
     ``all_rows``; ``summary_only`` leaves the processes out without a note."""
-    console = Console(
-        width=width or 100,
-        record=True,
-        force_terminal=False,
-        color_system=None,
-        markup=False,  # a pid or name such as "[/x]" is text, not rich markup
-        emoji=False,
-        highlight=False,
-    )
+    console = text_console(width or 100)
     long_table: Table | None = None  # past TABLE_ROWS rows: drawn by table_text, at once
     with console.capture() as capture:
         console.print(shortened(f"{result.workload}: {describe(result)}", 200))

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from rich.console import Console
 from rich.table import Table
 
 from schedsim import __version__
 from schedsim.gantt import plain_text
 from schedsim.report import fmt, shortened
 from schedsim.result import Result
+from schedsim.text_console import text_console
 
 if TYPE_CHECKING:
     from schedsim.atomic import Outputs
@@ -254,15 +254,7 @@ def hold_shift(simulated: list[dict[str, Any]], measured: list[dict[str, Any]]) 
 
 def render_comparison(comparison: MeasuredComparison, *, width: int | None = None) -> str:
     """The comparison as plain-text tables."""
-    console = Console(
-        width=width or 100,
-        record=True,
-        force_terminal=False,
-        color_system=None,
-        markup=False,  # a pid or name such as "[/x]" is text, not rich markup
-        emoji=False,
-        highlight=False,
-    )
+    console = text_console(width or 100)
     simulated, measured = comparison.simulated, comparison.measured
     summary = comparison.summary
     settings = measured.settings

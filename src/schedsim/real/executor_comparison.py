@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from schedsim.errors import OptionError
@@ -28,6 +27,7 @@ from schedsim.real.compare import (
 from schedsim.real.executors import EXECUTORS
 from schedsim.real.measure import Measurement, measure
 from schedsim.report import fmt
+from schedsim.text_console import text_console
 from schedsim.workload import Workload
 
 
@@ -164,7 +164,7 @@ def _pair(simulated: Any, measured: Any, key: str) -> dict[str, Any]:
 def render_executor_comparison(comparison: ExecutorComparison, *, width: int = 100) -> str:
     """The comparison as a plain-text table (model values in brackets), the models below it,
     then what CPython's GIL did.  (Warnings of disturbed runs: :meth:`warnings`.)"""
-    console = Console(width=width, record=True, force_terminal=False, color_system=None)
+    console = text_console(width)
     settings = comparison.settings
     cpus = settings.get("cpus", 1)
     table = Table(

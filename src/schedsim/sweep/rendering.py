@@ -15,6 +15,7 @@ from schedsim.engine import TIES
 from schedsim.report import fmt
 from schedsim.sweep.grid import is_number, label
 from schedsim.sweep.results import Aggregate, SweepResult, aggregate, parameters_of, seeds_of
+from schedsim.text_console import text_console
 
 SWEEP_METRICS = (
     "avg_turnaround",
@@ -101,7 +102,6 @@ def sweep_table(
 ) -> str:
     """The sweep as a text table: one row per run, or per point with ``mean ± sd`` over the
     seeds (``aggregated``; by default when there are several seeds)."""
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
@@ -134,14 +134,7 @@ def sweep_table(
             leading = [escape(point.workload)] if several else []
             cells = [chosen.format(result.summary.get(chosen.key)) for chosen in metrics]
             table.add_row(*leading, *map(escape, shown), str(point.seed), *cells)
-    console = Console(
-        width=width or 1000,
-        record=True,
-        force_terminal=False,
-        color_system=None,
-        highlight=False,
-        emoji=False,
-    )
+    console = text_console(width or 1000, markup=True)  # names escaped
     with console.capture() as capture:
         console.print(escape(sweep_title(results, aggregated=aggregated)))
         console.print(table)
