@@ -116,9 +116,13 @@ class _Fields:
         self.attributes = _attribute_lists(workload)
         self.slices = workload.slice.tolist()
         self.bursts = list(workload.iter_bursts())
+        self.keys: dict[str, str] = {}  # each key as the format spells it
 
     def key(self, name: str, value: str) -> str:
-        return f"{self.string(name)}: {value}"
+        spelled = self.keys.get(name)
+        if spelled is None:
+            spelled = self.keys[name] = self.string(name)
+        return f"{spelled}: {value}"
 
     def process(self, index: int, *, pid: str | None = None, arrival: bool = True) -> list[str]:
         """One process as written: pid, arrival, its bursts or script, the attributes not
